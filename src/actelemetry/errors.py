@@ -1,0 +1,33 @@
+"""Errors a user can cause, one type per family.
+
+The CLI catches :class:`ActelemetryError` once and prints its message as one line
+with the family's exit code; library callers get ordinary exceptions.
+"""
+
+from __future__ import annotations
+
+
+class ActelemetryError(Exception):
+    """Base of every error that is the user's input or environment, not a bug."""
+
+    exit_code: int = 2
+
+
+class GameNotRunning(ActelemetryError):
+    """The game's pages are missing or hold no live session."""
+
+
+class PageError(ActelemetryError):
+    """Pages exist but cannot be read as either game's layout (too small, zeroed, foreign)."""
+
+
+class SessionFileError(ActelemetryError):
+    """A session file is truncated, foreign, empty or lacks required channels."""
+
+
+class UsageError(ActelemetryError):
+    """Arguments that cannot work together, unknown channels, laps that do not exist."""
+
+
+class StorageError(ActelemetryError):
+    """Writing a session failed (disk full, permissions); what was captured is kept."""

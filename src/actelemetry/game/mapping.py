@@ -1,0 +1,136 @@
+"""Opening the games' pages: the only platform-specific code in the package.
+
+Three ways in, one interface (:class:`PageMapping`):
+
+* Windows: the game's named mappings ``Local\\acpmf_*``, opened read-only with
+  ``OpenFileMappingW`` so a reader never creates a page the game has not (``mmap`` with a
+  tagname would create an empty one).
+* Linux with the game under Proton: the bridge files ``/dev/shm/acpmf_*``.
+* Any folder (``--shm-dir``): the simulator, replays and tests publish there.
+
+A mapping only copies bytes out; deciding whether the game is live is the reader's job.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import sys
+from pathlib import Path
+from typing import Protocol
+
+from actelemetry.errors import GameNotRunning, PageError
+from actelemetry.game.layouts import PAGES
+
+#: page -> file name under a folder / Windows object name without the ``Local\\`` prefix
+PAGE_NAMES: dict[str, str] = {page: f"acpmf_{page}" for page in PAGES}
+#: size of each page file the Linux bridges (and our simulator) create
+BRIDGE_FILE_SIZE = 2048
+#: where the Linux Proton bridges put the pages
+LINUX_BRIDGE_DIR = Path("/dev/shm")
+
+GAME_NOT_FOUND = "Assetto Corsa shared memory not found"
+
+
+class PageMapping(Protocol):
+    """A read-only view of one page."""
+
+    size: int
+
+    def read(self, n: int) -> bytes:
+        """Copy the first ``n`` bytes (``n <= size``) out of the page."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class FilePageMapping:
+    """A page backed by a file (bridge file in /dev/shm or a folder of ours)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with open(path, "rb") as fh:
+            self.size = os.fstat(fh.fileno()).st_size
+            if self.size == 0:
+                raise PageError(f"{path}: page file is empty")
+            self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def read(self, n: int) -> bytes:
+        return self._mm[:n]
+
+    def close(self) -> None:
+        self._mm.close()
+
+
+class WindowsPageMapping:  # pragma: no cover - needs Windows and the game
+    """A page the game created as a named file mapping, opened read-only."""
+
+    FILE_MAP_READ = 0x0004
+
+    def __init__(self, name: str) -> None:
+        import ctypes
+        from ctypes import wintypes
+
+        k32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        k32.OpenFileMappingW.restype = wintypes.HANDLE
+        k32.OpenFileMappingW.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.LPCWSTR]
+        k32.MapViewOfFile.restype = ctypes.c_void_p
+        k32.MapViewOfFile.argtypes = [
+            wintypes.HANDLE, wintypes.DWORD, wintypes.DWORD, wintypes.DWORD, ctypes.c_size_t,
+        ]
+        self._k32 = k32
+        self._handle = k32.OpenFileMappingW(self.FILE_MAP_READ, False, name)
+        if not self._handle:
+            raise GameNotRunning(GAME_NOT_FOUND)
+        self._view = k32.MapViewOfFile(self._handle, self.FILE_MAP_READ, 0, 0, 0)
+        if not self._view:
+            k32.CloseHandle(self._handle)
+            raise PageError(f"cannot map {name} (error {ctypes.get_last_error()})")
+
+        class _MemoryInfo(ctypes.Structure):
+            _fields_ = [
+                ("BaseAddress", ctypes.c_void_p), ("AllocationBase", ctypes.c_void_p),
+                ("AllocationProtect", wintypes.DWORD), ("RegionSize", ctypes.c_size_t),
+                ("State", wintypes.DWORD), ("Protect", wintypes.DWORD),
+                ("Type", wintypes.DWORD),
+            ]
+
+        info = _MemoryInfo()
+        k32.VirtualQuery(ctypes.c_void_p(self._view), ctypes.byref(info), ctypes.sizeof(info))
+        self.size = int(info.RegionSize)
+        self._string_at = ctypes.string_at
+
+    def read(self, n: int) -> bytes:
+        return self._string_at(self._view, n)
+
+    def close(self) -> None:
+        self._k32.UnmapViewOfFile(self._view)
+        self._k32.CloseHandle(self._handle)
+
+
+def default_shm_dir() -> Path | None:
+    """Where the pages are on this platform: None means Windows named mappings."""
+    return None if sys.platform == "win32" else LINUX_BRIDGE_DIR
+
+
+def open_pages(shm_dir: Path | None = None) -> dict[str, PageMapping]:
+    """Open the three pages read-only, from ``shm_dir`` or the platform's default place.
+
+    Raises :class:`GameNotRunning` when a page does not exist.
+    """
+    folder = shm_dir if shm_dir is not None else default_shm_dir()
+    opened: dict[str, PageMapping] = {}
+    try:
+        for page, name in PAGE_NAMES.items():
+            if folder is None:  # pragma: no cover - Windows
+                opened[page] = WindowsPageMapping(f"Local\\{name}")
+                continue
+            path = Path(folder) / name
+            if not path.is_file():
+                raise GameNotRunning(f"{GAME_NOT_FOUND} ({path} does not exist)")
+            opened[page] = FilePageMapping(path)
+    except BaseException:
+        for mapping in opened.values():
+            mapping.close()
+        raise
+    return opened

@@ -25,7 +25,7 @@ for _name in _COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except ActelemetryError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -42,3 +42,5 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(130)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)

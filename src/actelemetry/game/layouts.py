@@ -11,8 +11,14 @@ import ctypes
 from ctypes import c_float, c_int32, c_uint16
 
 __all__ = [
-    "AcPhysics", "AcGraphics", "AcStatic", "AccPhysics", "AccGraphics", "AccStatic",
-    "LAYOUTS", "PAGES",
+    "LAYOUTS",
+    "PAGES",
+    "AcGraphics",
+    "AcPhysics",
+    "AcStatic",
+    "AccGraphics",
+    "AccPhysics",
+    "AccStatic",
 ]
 
 

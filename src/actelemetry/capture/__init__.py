@@ -1,0 +1,1 @@
+"""The fixed-rate capture loop, its clocks, sinks and summaries."""

@@ -1,0 +1,166 @@
+"""Where samples go: the session file, the live terminal view, and any other consumer.
+
+A sink sees sessions open and close and every recorded sample in between. Decoding a
+sample into channels happens at most once, on the first sink that asks for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from actelemetry.channels.decode import StaticInfo, as_records, decode_pages
+from actelemetry.channels.derive import LiveDeriver
+from actelemetry.game.reader import Snapshot
+from actelemetry.store.session import finalize_spool
+from actelemetry.store.spool import SUFFIX, SpoolWriter
+
+
+@dataclass
+class Session:
+    """One recorded session: from going live to the game stopping, restarting or quitting."""
+
+    game: str
+    detection: str
+    static_page: bytes
+    static: StaticInfo
+    start_wall: float
+    source: str
+    rate: float
+    smoothing: int
+    path: Path | None = None  # the session file, once closed
+    samples: int = 0
+    deriver: LiveDeriver = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deriver = LiveDeriver(self.game, self.static, self.smoothing)
+
+    def metadata(self) -> dict[str, Any]:
+        return {"game": self.game, "detection": self.detection, "source": self.source,
+                "rate": self.rate, "start_wall": self.start_wall, **self.static.as_metadata()}
+
+
+@dataclass
+class Sample:
+    """One recorded physics step."""
+
+    t: float
+    skipped: int
+    gap: float
+    snapshot: Snapshot
+    session: Session
+    _channels: dict[str, Any] | None = None
+
+    def channels(self) -> dict[str, Any]:
+        """All catalogue channels of this sample (decoded once, then cached)."""
+        if self._channels is None:
+            game = self.session.game
+            physics = as_records(game, "physics", self.snapshot.physics)
+            graphics = as_records(game, "graphics", self.snapshot.graphics)
+            raw = decode_pages(game, physics, graphics)
+            self._channels = self.session.deriver.derive(
+                physics, raw, self.t, self.session.start_wall, self.skipped, self.gap)
+        return self._channels
+
+
+class Sink(Protocol):
+    def open(self, session: Session) -> None: ...
+
+    def write(self, sample: Sample) -> None: ...
+
+    def close(self, session: Session) -> None: ...
+
+
+def session_stem(game: str, start_wall: float) -> str:
+    """Session file name without suffix, as the seed names them."""
+    return f"{game}_session_{datetime.fromtimestamp(start_wall):%Y%m%d_%H%M%S}"
+
+
+class SessionFileSink:
+    """Spools raw pages crash-safely, then writes the session file when the session closes."""
+
+    def __init__(self, out_dir: Path, fmt: str = "parquet", raw: bool = False,
+                 flush_interval: float = 0.25) -> None:
+        self.out_dir = Path(out_dir)
+        self.fmt = fmt
+        self.raw = raw
+        self.flush_interval = flush_interval
+        self.writer: SpoolWriter | None = None
+        self.paths: list[Path] = []
+
+    def open(self, session: Session) -> None:
+        stem = session_stem(session.game, session.start_wall)
+        path, k = self.out_dir / f"{stem}{SUFFIX}", 2
+        while path.exists() or path.with_suffix(f".{self.fmt}").exists():
+            path, k = self.out_dir / f"{stem}_{k}{SUFFIX}", k + 1
+        header = {**session.metadata(), "format": self.fmt, "raw": self.raw,
+                  "smoothing": session.smoothing,
+                  "static_page": base64.b64encode(session.static_page).decode()}
+        self.writer = SpoolWriter(path, header, self.flush_interval)
+
+    def write(self, sample: Sample) -> None:
+        assert self.writer is not None
+        snap = sample.snapshot
+        self.writer.append(sample.t, sample.skipped, sample.gap, snap.physics, snap.graphics)
+
+    def count_duplicate(self) -> None:
+        if self.writer is not None:
+            self.writer.duplicates += 1
+
+    def close(self, session: Session) -> None:
+        if self.writer is None:
+            return
+        writer, self.writer = self.writer, None
+        writer.close()
+        session.path = finalize_spool(writer.path, self.fmt, self.raw)
+        if session.path is not None:
+            self.paths.append(session.path)
+
+
+class LiveView:
+    """Prints a status line every ``interval`` seconds of wall time."""
+
+    def __init__(self, printer: Any, interval: float = 5.0) -> None:
+        self.print = printer
+        self.interval = interval
+        self._next = 0.0
+        self._count = 0
+        self._t0 = 0.0
+        self._skipped = 0
+
+    def open(self, session: Session) -> None:
+        self.print(f"Recording {session.game.upper()}: {session.static.car} at "
+                   f"{session.static.track} ({session.detection})")
+        self._next = time.monotonic() + self.interval
+        self._count, self._skipped, self._t0 = 0, 0, time.monotonic()
+
+    def write(self, sample: Sample) -> None:
+        self._count += 1
+        self._skipped += sample.skipped
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + self.interval
+        c = sample.channels()
+        rate = self._count / max(now - self._t0, 1e-9)
+        self.print(
+            f"{c['speed_kmh']:6.1f} km/h  gas {c['gas']:4.2f}  brake {c['brake']:4.2f}  "
+            f"steer {c['steer']:+5.2f}  gear {c['gear']:>2}  lap {c['current_lap']:>3}  "
+            f"{c['lap_time_str'] or '-':>9}  rate {rate:6.1f} Hz  skipped {self._skipped}")
+
+    def close(self, session: Session) -> None:
+        if session.path is not None:
+            self.print(f"Session saved: {session.path}")
+
+
+def channel_arrays(samples: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Columns of a list of live channel dicts (for small in-memory consumers)."""
+    if not samples:
+        return {}
+    return {k: np.array([s[k] for s in samples]) for k in samples[0]}

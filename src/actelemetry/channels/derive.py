@@ -1,0 +1,197 @@
+"""Derived channels, vectorised: arrays in, arrays out.
+
+:func:`derive_session` completes a decoded recording into the full catalogue (files);
+:class:`LiveDeriver` computes the same channels one sample at a time for live sinks,
+with only what is knowable so far (trailing smoothing, lap validity so far).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from actelemetry.channels.catalogue import BY_NAME, WHEELS, G, names_for
+from actelemetry.channels.decode import NUMPY_DTYPES, StaticInfo
+
+DEFAULT_SMOOTHING = 5
+#: a wheel turning slower than this share of the car's speed, braking, counts as locked
+LOCK_SPEED_RATIO = 0.75
+LOCK_MIN_SPEED_MS = 5.0
+#: AC invalidates a lap when more than this many tyres are out
+MAX_TYRES_OUT = 2
+#: damage bands (game scale): above each bound the level rises by one
+DAMAGE_BANDS = (0.0, 0.1, 0.3)
+
+
+def trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Trailing moving average over ``window`` samples (shorter at the start)."""
+    x = np.asarray(x, dtype="f8")
+    if window <= 1 or len(x) == 0:
+        return x.astype("f4")
+    c = np.cumsum(np.concatenate(([0.0], x)))
+    n = np.arange(1, len(x) + 1)
+    lo = np.maximum(n - window, 0)
+    return ((c[n] - c[lo]) / (n - lo)).astype("f4")
+
+
+def wheel_lock(speed_ms: np.ndarray, brake: np.ndarray, wheel_speed: np.ndarray,
+               radius: float) -> np.ndarray:
+    """Locked wheel: braking, car moving, wheel surface speed well below the car's."""
+    if radius <= 0:
+        return np.zeros(len(speed_ms), dtype=bool)
+    return ((speed_ms > LOCK_MIN_SPEED_MS) & (brake > 0.05)
+            & (np.abs(wheel_speed) * radius < LOCK_SPEED_RATIO * speed_ms))
+
+
+def damage_level(damage: np.ndarray) -> np.ndarray:
+    """Worst zone's damage as a level 0..3 (``damage`` is (N, zones))."""
+    worst = damage.max(axis=1) if damage.ndim == 2 else damage
+    return np.searchsorted(np.asarray(DAMAGE_BANDS), worst, side="left").astype("i1")
+
+
+def lap_segments(completed_laps: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index ranges of consecutive samples on the same lap."""
+    if len(completed_laps) == 0:
+        return []
+    cuts = np.flatnonzero(np.diff(completed_laps)) + 1
+    edges = np.concatenate(([0], cuts, [len(completed_laps)]))
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def lap_flags(game: str, ch: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Per-sample lap_valid, out_lap, partial_lap: each lap's flag spread over its samples."""
+    n = len(ch["completed_laps"])
+    valid = np.ones(n, dtype=bool)
+    out = np.zeros(n, dtype=bool)
+    partial = np.zeros(n, dtype=bool)
+    segments = lap_segments(ch["completed_laps"])
+    for k, (a, b) in enumerate(segments):
+        frac = ch["lap_fraction"][a:b]
+        if game == "acc" and "game_lap_valid" in ch:
+            valid[a:b] = bool(ch["game_lap_valid"][a:b].all())
+        else:
+            valid[a:b] = bool(ch["tyres_out"][a:b].max(initial=0) <= MAX_TYRES_OUT)
+        head = max(1, (b - a) // 10)
+        started_slow = k == 0 and ch["speed_ms"][a] < 5.0
+        out[a:b] = bool(ch["in_pit_lane"][a:a + head].any()) or started_slow
+        starts_late = k == 0 and frac[0] > 0.02 and not (frac[0] > 0.98)
+        ends_early = k == len(segments) - 1 and frac[-1] < 0.98
+        partial[a:b] = starts_late or ends_early or (k == 0 and frac[0] > 0.98)
+    return valid, out, partial
+
+
+def lap_distance(ch: dict[str, np.ndarray], t: np.ndarray, track_length: float) -> np.ndarray:
+    """Distance from the start line: the spline position when the track length is known,
+    otherwise the speed integrated since the lap began."""
+    if track_length > 0:
+        return (ch["lap_fraction"].astype("f8") * track_length).astype("f4")
+    dist = np.zeros(len(t))
+    for a, b in lap_segments(ch["completed_laps"]):
+        dt = np.diff(t[a:b], prepend=t[a])
+        dist[a:b] = np.cumsum(ch["speed_ms"][a:b] * dt)
+    return dist.astype("f4")
+
+
+def derive_session(game: str, physics: np.ndarray, raw: dict[str, np.ndarray], t: np.ndarray,
+                   start_wall: float, static: StaticInfo, skipped: np.ndarray, gap: np.ndarray,
+                   smoothing: int = DEFAULT_SMOOTHING) -> dict[str, np.ndarray]:
+    """Complete decoded page channels into every catalogue channel of ``game``.
+
+    ``physics`` is the structured physics records, ``raw`` what :func:`decode_pages` made of
+    them, ``t`` the sample clock (s) and ``start_wall`` the Unix time of the first sample.
+    """
+    ch = dict(raw)
+    accg, damage = physics["accG"], physics["carDamage"]
+    t = np.asarray(t, dtype="f8")
+    t0 = t[0] if len(t) else 0.0
+    ch["timestamp"] = start_wall + (t - t0)
+    ch["session_time"] = t - t0
+    ch["lap_time_sec"] = ch["game_lap_ms"].astype("f8") / 1000.0
+    ch["current_lap"] = ch["completed_laps"] + 1
+    ch["speed_ms"] = (ch["speed_kmh"] / 3.6).astype("f4")
+    ch["gear"] = (physics["gear"] - 1).astype("i1")
+    ch["ax"], ch["ay"], ch["az"] = ((accg[:, i] * G).astype("f4") for i in range(3))
+    ch["accel_lateral"] = accg[:, 0].astype("f4")
+    ch["accel_longitudinal"] = accg[:, 2].astype("f4")
+    ch["abs_steer"] = np.abs(ch["steer"])
+    for name in ("gas", "brake", "steer"):
+        ch[f"{name}_smooth"] = trailing_mean(ch[name], smoothing)
+    ch["packets_skipped"] = np.asarray(skipped, dtype="i4")
+    ch["gap_before_s"] = np.asarray(gap, dtype="f4")
+    ch["lap_distance_m"] = lap_distance(ch, t, static.track_length_m)
+    ch["lap_valid"], ch["out_lap"], ch["partial_lap"] = lap_flags(game, ch)
+    locks = []
+    for i, w in enumerate(WHEELS):
+        lock = wheel_lock(ch["speed_ms"], ch["brake"], ch[f"wheel_speed_{w}"],
+                          static.tyre_radius_m[i])
+        ch[f"wheel_lock_{w}"] = lock
+        locks.append(lock)
+    ch["wheel_lock_any"] = np.any(locks, axis=0) if locks else np.zeros(len(t), bool)
+    ch["damage_level"] = damage_level(damage)
+    return {
+        name: np.asarray(ch[name]).astype(NUMPY_DTYPES[BY_NAME[name].dtype], copy=False)
+        for name in names_for(game)
+    }
+
+
+class LiveDeriver:
+    """The derived channels of one sample at a time, for live sinks.
+
+    Smoothing is trailing and lap validity is "so far": what is knowable live.
+    """
+
+    def __init__(self, game: str, static: StaticInfo, smoothing: int = DEFAULT_SMOOTHING) -> None:
+        self.game = game
+        self.static = static
+        self._history = {k: deque(maxlen=max(1, smoothing)) for k in ("gas", "brake", "steer")}
+        self._lap: int | None = None
+        self._lap_valid = True
+        self._lap_out = False
+        self._lap_partial = False
+        self._t0: float | None = None
+        self._start_wall = 0.0
+
+    def derive(self, physics: np.ndarray, raw: dict[str, np.ndarray], t: float,
+               start_wall: float, skipped: int, gap: float) -> dict[str, object]:
+        """Channel values of one sample (``physics`` and ``raw`` hold length-one arrays)."""
+        accg, damage = physics["accG"], physics["carDamage"]
+        if self._t0 is None:
+            self._t0, self._start_wall = t, start_wall
+        v = {k: a[0].item() if hasattr(a[0], "item") else a[0] for k, a in raw.items()}
+        v["timestamp"] = self._start_wall + (t - self._t0)
+        v["session_time"] = t - self._t0
+        v["lap_time_sec"] = v["game_lap_ms"] / 1000.0
+        v["current_lap"] = v["completed_laps"] + 1
+        v["speed_ms"] = v["speed_kmh"] / 3.6
+        v["gear"] = int(physics["gear"][0]) - 1
+        v["ax"], v["ay"], v["az"] = (float(accg[0, i]) * G for i in range(3))
+        v["accel_lateral"], v["accel_longitudinal"] = float(accg[0, 0]), float(accg[0, 2])
+        v["abs_steer"] = abs(v["steer"])
+        for name, hist in self._history.items():
+            hist.append(v[name])
+            v[f"{name}_smooth"] = sum(hist) / len(hist)
+        v["packets_skipped"], v["gap_before_s"] = skipped, gap
+        length = self.static.track_length_m
+        v["lap_distance_m"] = v["lap_fraction"] * length if length > 0 else 0.0
+        if v["completed_laps"] != self._lap:
+            first = self._lap is None
+            self._lap, self._lap_valid = v["completed_laps"], True
+            self._lap_out = bool(v["in_pit_lane"]) or (first and v["speed_ms"] < 5.0)
+            self._lap_partial = first and v["lap_fraction"] > 0.02
+        if self.game == "acc" and "game_lap_valid" in v:
+            self._lap_valid &= bool(v["game_lap_valid"])
+        else:
+            self._lap_valid &= v["tyres_out"] <= MAX_TYRES_OUT
+        v["lap_valid"], v["out_lap"], v["partial_lap"] = (
+            self._lap_valid, self._lap_out, self._lap_partial)
+        any_lock = False
+        for i, w in enumerate(WHEELS):
+            lock = bool(wheel_lock(np.array([v["speed_ms"]]), np.array([v["brake"]]),
+                                   np.array([v[f"wheel_speed_{w}"]]),
+                                   self.static.tyre_radius_m[i])[0])
+            v[f"wheel_lock_{w}"] = lock
+            any_lock |= lock
+        v["wheel_lock_any"] = any_lock
+        v["damage_level"] = int(damage_level(damage)[0])
+        return {name: v[name] for name in names_for(self.game)}

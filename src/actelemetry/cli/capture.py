@@ -1,0 +1,133 @@
+"""`actelemetry capture` and `actelemetry channels`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from actelemetry.capture.loop import CaptureOptions, CaptureResult, run_capture
+from actelemetry.capture.sinks import LiveView, SessionFileSink
+from actelemetry.capture.summary import summarize_session
+from actelemetry.channels.catalogue import CATALOGUE
+from actelemetry.cli.app import app, console
+from actelemetry.errors import GameNotRunning
+from actelemetry.store.session import recover_folder
+
+
+class Source(str, Enum):
+    shm = "shm"
+    sim = "sim"
+
+
+class Game(str, Enum):
+    ac = "ac"
+    acc = "acc"
+
+
+class Format(str, Enum):
+    parquet = "parquet"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+def stop_on_sigterm() -> threading.Event:
+    """An event set by SIGTERM (Ctrl+C arrives as KeyboardInterrupt and is handled too)."""
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
+
+
+def run_with_spinner(opts: CaptureOptions, sinks: list, stop: threading.Event) -> CaptureResult:
+    """Run a capture, showing a spinner while it waits for the game."""
+    status = console.status("Waiting for Assetto Corsa...", spinner="dots")
+    shown = False
+
+    def on_wait(msg: str) -> None:
+        nonlocal shown
+        if not shown:
+            status.start()
+            shown = True
+
+    class _StopSpinner:
+        def open(self, session: object) -> None:
+            nonlocal shown
+            if shown:
+                status.stop()
+                shown = False
+
+        def write(self, sample: object) -> None: ...
+
+        def close(self, session: object) -> None: ...
+
+    try:
+        return run_capture(opts, [_StopSpinner(), *sinks], stop, on_wait)
+    except KeyboardInterrupt:
+        stop.set()
+        raise
+    finally:
+        if shown:
+            status.stop()
+
+
+@app.command()
+def capture(
+    source: Source = typer.Option(Source.shm, help="shm: the game; sim: the built-in simulator"),
+    game: Game | None = typer.Option(None, help="Force the layout instead of detecting it"),
+    rate: float = typer.Option(100.0, help="Samples per second, up to the physics rate (333)"),
+    out: Path = typer.Option(Path("telemetry_logs"), "--out", "-o", help="Session folder"),
+    fmt: Format = typer.Option(Format.parquet, "--format", help="Session file format"),
+    raw: bool = typer.Option(False, help="Also keep the raw page bytes (for replay)"),
+    duration: float | None = typer.Option(None, help="Stop after this many seconds"),
+    laps: int | None = typer.Option(None, help="Stop after this many completed laps"),
+    wait: bool = typer.Option(True, help="Wait for the game (--no-wait exits 2 at once)"),
+    shm_dir: Path | None = typer.Option(None, help="Read pages from this folder"),
+    smoothing: int = typer.Option(5, help="Samples in the input smoothing window"),
+    track: str = typer.Option("monza", help="sim: track name or centre-line CSV"),
+    sim_laps: int = typer.Option(3, help="sim: laps the simulated driver drives"),
+    seed: int = typer.Option(0, help="sim: random seed"),
+    speed: float = typer.Option(1.0, help="sim: simulated seconds per second"),
+    fast: bool = typer.Option(False, help="sim: run as fast as possible (lockstep)"),
+) -> None:
+    """Record telemetry at the game's physics rate into crash-safe session files."""
+    opts = CaptureOptions(
+        source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
+        duration=duration, laps=laps, wait=wait, smoothing=smoothing, track=track,
+        sim_laps=sim_laps, seed=seed, speed=speed, fast=fast)
+    for path in recover_folder(out, fmt.value):
+        console.print(f"[yellow]Recovered an unfinished session:[/] {path}")
+    file_sink = SessionFileSink(out, fmt.value, raw)
+    stop = stop_on_sigterm()
+    try:
+        result = run_with_spinner(opts, [file_sink, LiveView(console.print)], stop)
+    except KeyboardInterrupt:
+        console.print("Stopped.")
+        result = None
+    print_summaries(file_sink.paths)
+    if result is not None and result.stats.ended == "game quit":
+        raise GameNotRunning("Assetto Corsa quit; the session was saved")
+    if not file_sink.paths and result is not None and result.stats.samples == 0:
+        console.print("No live driving was recorded.")
+
+
+def print_summaries(paths: list[Path]) -> None:
+    for path in paths:
+        console.print()
+        for line in summarize_session(path).lines():
+            console.print(line, highlight=False)
+
+
+@app.command()
+def channels(game: Game | None = typer.Option(None, help="Only this game's channels")) -> None:
+    """Print the channel catalogue (names, units, types, origins)."""
+    table = Table("name", "unit", "type", "games", "origin", "description")
+    for ch in CATALOGUE:
+        if game is None or game.value in ch.games:
+            table.add_row(ch.name, ch.unit, ch.dtype, ",".join(ch.games), ch.origin,
+                          ch.description)
+    console.print(table)

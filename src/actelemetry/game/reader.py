@@ -1,0 +1,93 @@
+"""Consistent snapshots of the pages, whatever opened them.
+
+The game rewrites pages in place with no lock. A snapshot copies a page twice and keeps
+it only when both copies agree byte for byte, packetId included (the packetId of the
+first copy is read before the second, so an id that changed during the copy is caught);
+otherwise it retries. No sample is ever half of two physics steps.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from actelemetry.errors import PageError
+from actelemetry.game.dtypes import page_size
+from actelemetry.game.mapping import PAGE_NAMES, PageMapping
+
+STATUS_OFF, STATUS_REPLAY, STATUS_LIVE, STATUS_PAUSE = 0, 1, 2, 3
+STATUS_NAMES = {0: "off", 1: "replay", 2: "live", 3: "pause"}
+_MAX_TRIES = 100
+_INT = struct.Struct("<i")
+
+
+def consistent_copy(mapping: PageMapping, n: int) -> tuple[bytes, int]:
+    """(bytes, retries): ``n`` bytes that did not change while they were copied."""
+    for attempt in range(_MAX_TRIES):
+        first = mapping.read(n)
+        if first == mapping.read(n):
+            return first, attempt
+    raise PageError("a page kept changing while it was copied (is something else writing it?)")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The two dynamic pages of one instant, each sized to the game's layout."""
+
+    physics: bytes
+    graphics: bytes
+    retries: int
+
+    @property
+    def packet_id(self) -> int:
+        return _INT.unpack_from(self.physics, 0)[0]
+
+    @property
+    def status(self) -> int:
+        return _INT.unpack_from(self.graphics, 4)[0]
+
+
+class PageReader:
+    """Reads snapshots of open pages in one game's layout."""
+
+    def __init__(self, mappings: dict[str, PageMapping], game: str) -> None:
+        self.mappings = mappings
+        self.game = game
+        self.sizes = {page: page_size(game, page) for page in mappings}
+        for page, mapping in mappings.items():
+            check_size(page, mapping.size, "ac")
+        self._n = {page: min(mapping.size, self.sizes[page]) for page, mapping in mappings.items()}
+        self._pad = {page: bytes(self.sizes[page] - self._n[page]) for page in mappings}
+        self.retries = 0
+
+    def _page(self, page: str) -> bytes:
+        data, retries = consistent_copy(self.mappings[page], self._n[page])
+        self.retries += retries
+        return data + self._pad[page] if self._pad[page] else data
+
+    def snapshot(self) -> Snapshot:
+        """Physics and graphics, each a consistent copy."""
+        physics = self._page("physics")
+        graphics = self._page("graphics")
+        return Snapshot(physics, graphics, self.retries)
+
+    def static(self) -> bytes:
+        return self._page("static")
+
+    def close(self) -> None:
+        for mapping in self.mappings.values():
+            mapping.close()
+
+
+def check_size(page: str, size: int, game: str) -> None:
+    """A page smaller than the smallest layout cannot be either game's."""
+    need = page_size(game, page)
+    if size < need:
+        raise PageError(
+            f"page {PAGE_NAMES[page]} holds {size} bytes, fewer than the {need} of the "
+            f"{game.upper()} layout: not Assetto Corsa's shared memory")
+
+
+def peek(mapping: PageMapping, page: str) -> bytes:
+    """A consistent copy of as much of a page as the larger (ACC) layout needs."""
+    return consistent_copy(mapping, min(mapping.size, page_size("acc", page)))[0]

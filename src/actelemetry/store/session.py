@@ -1,0 +1,190 @@
+"""Session files: turning a spool into Parquet (default), CSV or JSONL, and reading them back.
+
+The schema comes from the channel catalogue; the session's metadata (game, layout, car,
+track, driver, start time, rate, catalogue version, capture quality) travels inside the
+Parquet file under the ``actelemetry`` key, and beside CSV/JSONL files as ``NAME.meta.json``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from actelemetry.channels.catalogue import (
+    BY_NAME,
+    CATALOGUE_VERSION,
+    SEED_COLUMN_NAMES,
+    names_for,
+)
+from actelemetry.channels.decode import as_records, decode_pages, decode_static
+from actelemetry.channels.derive import DEFAULT_SMOOTHING, derive_session
+from actelemetry.errors import SessionFileError, StorageError
+from actelemetry.store.spool import SUFFIX, read_spool
+
+FORMATS = ("parquet", "csv", "jsonl")
+META_KEY = b"actelemetry"
+LAYOUT_VERSIONS = {"ac": "ac-1.7", "acc": "acc-1.8.12"}
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "float64": pa.float64(), "float32": pa.float32(), "int32": pa.int32(), "int8": pa.int8(),
+    "bool": pa.bool_(), "string": pa.string(),
+}
+
+
+def arrow_schema(game: str, raw: bool = False) -> pa.Schema:
+    """The Parquet schema of a ``game`` session, from the catalogue."""
+    fields = [pa.field(n, _ARROW_TYPES[BY_NAME[n].dtype]) for n in names_for(game)]
+    if raw:
+        fields += [pa.field("raw_physics", pa.binary()), pa.field("raw_graphics", pa.binary())]
+    return pa.schema(fields)
+
+
+def column_order(game: str) -> list[str]:
+    """Seed's 38 columns first (the CSV contract), then the rest in catalogue order."""
+    names = names_for(game)
+    return SEED_COLUMN_NAMES + [n for n in names if n not in SEED_COLUMN_NAMES]
+
+
+def decode_records(header: dict[str, Any], records: np.ndarray,
+                   smoothing: int = DEFAULT_SMOOTHING) -> dict[str, np.ndarray]:
+    """Every catalogue channel of the spooled samples."""
+    game = header["game"]
+    physics = as_records(game, "physics", np.ascontiguousarray(records["physics"]))
+    graphics = as_records(game, "graphics", np.ascontiguousarray(records["graphics"]))
+    static = decode_static(game, base64.b64decode(header["static_page"]))
+    raw = decode_pages(game, physics, graphics)
+    return derive_session(game, physics, raw, records["t"], header["start_wall"], static,
+                          records["skipped"], records["gap"], smoothing)
+
+
+def capture_quality(header: dict[str, Any], records: np.ndarray,
+                    duplicates: int) -> dict[str, Any]:
+    """Achieved rate over recorded time, packets skipped, duplicates refused."""
+    n = len(records)
+    span = float(records["t"][-1] - records["t"][0]) if n > 1 else 0.0
+    recorded = max(span - float(records["gap"][1:].sum()) if n > 1 else 0.0, 0.0)
+    return {
+        "samples": n,
+        "target_rate_hz": header.get("rate"),
+        "achieved_rate_hz": round((n - 1) / recorded, 3) if recorded > 0 else 0.0,
+        "packets_skipped": int(records["skipped"][1:].sum()) if n > 1 else 0,
+        "duplicates_refused": int(duplicates),
+        "recorded_seconds": round(recorded, 3),
+        "gaps": int((records["gap"] > 0).sum()),
+    }
+
+
+def _unique(path: Path) -> Path:
+    candidate, k = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}_{k}{path.suffix}")
+        k += 1
+    return candidate
+
+
+def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
+                   recovered: bool = False) -> Path | None:
+    """Write the spool's samples as a session file and remove the spool.
+
+    Returns the session file, or None when the spool held no sample (it is removed).
+    """
+    header, records, duplicates = read_spool(spool)
+    if len(records) == 0:
+        spool.unlink(missing_ok=True)
+        return None
+    fmt = header.get("format", fmt)
+    raw = header.get("raw", raw)
+    columns = decode_records(header, records, header.get("smoothing", DEFAULT_SMOOTHING))
+    static = decode_static(header["game"], base64.b64decode(header["static_page"]))
+    meta = {
+        "game": header["game"],
+        "layout": LAYOUT_VERSIONS[header["game"]],
+        "detection": header.get("detection", ""),
+        "source": header.get("source", ""),
+        "start_time": header["start_wall"],
+        "rate_hz": header.get("rate"),
+        "catalogue_version": CATALOGUE_VERSION,
+        "recovered": recovered,
+        "quality": capture_quality(header, records, duplicates),
+        **static.as_metadata(),
+    }
+    if raw:
+        meta["static_page"] = header["static_page"]
+        columns["raw_physics"] = np.array([r.tobytes() for r in records["physics"]], dtype=object)
+        columns["raw_graphics"] = np.array([r.tobytes() for r in records["graphics"]],
+                                           dtype=object)
+    target = _unique(spool.with_suffix(f".{fmt}"))
+    write_session(columns, header["game"], meta, target, fmt, raw)
+    spool.unlink()
+    return target
+
+
+def write_session(columns: dict[str, np.ndarray], game: str, meta: dict[str, Any],
+                  path: Path, fmt: str = "parquet", raw: bool = False) -> None:
+    """Write channels to ``path`` atomically (temporary file, then rename)."""
+    schema = arrow_schema(game, raw).with_metadata({META_KEY: json.dumps(meta).encode()})
+    order = column_order(game) + (["raw_physics", "raw_graphics"] if raw else [])
+    table = pa.table({n: columns[n] for n in order},
+                     schema=pa.schema([schema.field(n) for n in order], schema.metadata))
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        if fmt == "parquet":
+            pq.write_table(table, tmp, compression="zstd", row_group_size=100_000)
+        elif fmt == "csv":
+            pacsv.write_csv(table, tmp)
+        elif fmt == "jsonl":
+            _write_jsonl(table, tmp)
+        else:
+            raise ValueError(f"unknown format {fmt}")
+        if fmt != "parquet":
+            path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, indent=1))
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"writing {path} failed: {exc.strerror or exc}") from exc
+
+
+def _write_jsonl(table: pa.Table, path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for batch in table.to_batches(10_000):
+            for row in batch.to_pylist():
+                fh.write(json.dumps(row, allow_nan=False, default=_json_default) + "\n")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(type(value))
+
+
+def recover_folder(folder: Path, fmt: str = "parquet") -> list[Path]:
+    """Turn every unfinished spool in ``folder`` into a session file (marked recovered)."""
+    recovered = []
+    for spool in sorted(Path(folder).glob(f"*{SUFFIX}")):
+        try:
+            out = finalize_spool(spool, fmt, recovered=True)
+        except SessionFileError:
+            continue  # not ours or unreadable: leave it for a person to look at
+        if out is not None:
+            recovered.append(out)
+    return recovered
+
+
+def session_metadata(path: Path) -> dict[str, Any]:
+    """The metadata of a session file (Parquet key, or the CSV/JSONL side file)."""
+    if path.suffix == ".parquet":
+        try:
+            md = pq.read_schema(path).metadata or {}
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SessionFileError(f"{path}: not a readable Parquet file ({exc})") from exc
+        return json.loads(md[META_KEY]) if META_KEY in md else {}
+    side = path.with_name(path.name + ".meta.json")
+    return json.loads(side.read_text()) if side.exists() else {}

@@ -1,0 +1,128 @@
+"""The crash-safe spool: raw page bytes appended in small compressed blocks.
+
+A capture writes every sample here first. Each block is one ``os.write`` of a
+self-describing, checksummed chunk, so a capture killed with SIGKILL leaves a file whose
+complete blocks are all readable; only the samples not yet flushed (at most
+``flush_interval`` seconds) are lost. A spool is turned into a session file when the
+session closes, or recovered by the next command that reads the folder.
+
+Layout: ``MAGIC``, u32 header length, header JSON, then blocks of
+``BLOCK_MAGIC, u32 payload length, u32 records, u32 duplicates so far, u32 crc32`` followed by
+the zlib-compressed records (a NumPy structured array, see :func:`record_dtype`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from actelemetry.errors import SessionFileError, StorageError
+from actelemetry.game.dtypes import page_size
+
+MAGIC = b"ACTSPOOL1\n"
+BLOCK_MAGIC = b"BLK1"
+_BLOCK_HEAD = struct.Struct("<4sIIII")
+SUFFIX = ".spool"
+
+
+def record_dtype(game: str) -> np.dtype:
+    """One sample in the spool: clock, capture accounting and the two dynamic pages."""
+    return np.dtype([
+        ("t", "<f8"), ("skipped", "<i4"), ("gap", "<f4"),
+        ("physics", f"V{page_size(game, 'physics')}"),
+        ("graphics", f"V{page_size(game, 'graphics')}"),
+    ])
+
+
+class SpoolWriter:
+    """Appends samples; flushes a compressed block every ``flush_interval`` wall seconds."""
+
+    def __init__(self, path: Path, header: dict[str, Any], flush_interval: float = 0.25) -> None:
+        self.path = path
+        self.header = header
+        self.dtype = record_dtype(header["game"])
+        self.flush_interval = flush_interval
+        self.samples = 0
+        self.duplicates = 0
+        self._pending: list[tuple] = []
+        self._last_flush = time.monotonic()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            self._fd = os.open(path, flags)
+            head = json.dumps(header).encode()
+            self._write(MAGIC + struct.pack("<I", len(head)) + head)
+        except OSError as exc:
+            raise StorageError(f"cannot create {path}: {exc.strerror or exc}") from exc
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+
+    def append(self, t: float, skipped: int, gap: float, physics: bytes, graphics: bytes) -> None:
+        """Queue one sample; write a block when the last one is older than the interval."""
+        self._pending.append((t, skipped, gap, physics, graphics))
+        if time.monotonic() - self._last_flush >= self.flush_interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued samples as one block (one write call)."""
+        self._last_flush = time.monotonic()
+        if not self._pending:
+            return
+        records = np.array(self._pending, dtype=self.dtype)
+        payload = zlib.compress(records.tobytes(), 1)
+        head = _BLOCK_HEAD.pack(BLOCK_MAGIC, len(payload), len(records), self.duplicates,
+                                zlib.crc32(payload))
+        try:
+            self._write(head + payload)
+        except OSError as exc:
+            raise StorageError(
+                f"writing {self.path} failed: {exc.strerror or exc}; the {self.samples} samples "
+                f"flushed before are kept and recovered on the next run") from exc
+        self.samples += len(records)
+        self._pending.clear()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            os.close(self._fd)
+
+
+def read_spool(path: Path) -> tuple[dict[str, Any], np.ndarray, int]:
+    """Header, records and the duplicate count of a spool; a torn last block is dropped."""
+    data = path.read_bytes()
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise SessionFileError(f"{path}: not an actelemetry spool")
+    (hlen,) = struct.unpack_from("<I", data, len(MAGIC))
+    pos = len(MAGIC) + 4
+    try:
+        header = json.loads(data[pos:pos + hlen])
+    except ValueError as exc:
+        raise SessionFileError(f"{path}: spool header is damaged") from exc
+    pos += hlen
+    dtype = record_dtype(header["game"])
+    chunks, duplicates = [], 0
+    while pos + _BLOCK_HEAD.size <= len(data):
+        magic, plen, nrec, dups, crc = _BLOCK_HEAD.unpack_from(data, pos)
+        payload = data[pos + _BLOCK_HEAD.size: pos + _BLOCK_HEAD.size + plen]
+        if magic != BLOCK_MAGIC or len(payload) < plen or zlib.crc32(payload) != crc:
+            break  # torn or missing tail: everything before it is intact
+        raw = zlib.decompress(payload)
+        if len(raw) != nrec * dtype.itemsize:
+            break
+        chunks.append(np.frombuffer(raw, dtype=dtype))
+        duplicates = dups
+        pos += _BLOCK_HEAD.size + plen
+    records = np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
+    return header, records, duplicates

@@ -204,6 +204,9 @@ class CaptureLoop:
         """Block until the game is live (status LIVE, packetId advancing)."""
         announced = False
         while not self.stop.is_set():
+            if self.opts.duration is not None and self._t_first is not None \
+                    and self.clock.now() - self._t_first >= self.opts.duration:
+                return None
             found = (self.reader is not None and (self.reader.game, self._reason)) or None
             if found is None:
                 found = self._connect()
@@ -233,6 +236,7 @@ class CaptureLoop:
         return None
 
     _reason = ""
+    _t_first: float | None = None
 
     # --- the loop ---------------------------------------------------------------------------
     def run(self) -> CaptureResult:
@@ -287,6 +291,7 @@ class CaptureLoop:
         off_since: float | None = None
         next_t = clock.now()
         t_start = next_t if t_start is None else t_start
+        self._t_first = t_start
         while True:
             if self.stop.is_set():
                 return t_start, laps_done, "stopped"

@@ -1,0 +1,45 @@
+"""Shared fixtures: real session files made by the simulator through the real capture.
+
+Sessions are made once per test run and per parameter set (the simulator is
+deterministic), so many tests can share a few laps without paying for them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from actelemetry.capture.loop import CaptureOptions, run_capture
+from actelemetry.capture.sinks import SessionFileSink
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def make_sim_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``make_sim_session(game="ac", laps=2, seed=1, fmt="parquet", raw=False, rate=100)``:
+    the path of a session file captured from the simulator in fast mode."""
+    cache: dict[tuple, Path] = {}
+
+    def make(game: str = "ac", laps: int = 2, seed: int = 1, fmt: str = "parquet",
+             raw: bool = False, rate: float = 100.0, track: str = "monza") -> Path:
+        key = (game, laps, seed, fmt, raw, rate, track)
+        if key not in cache:
+            out = tmp_path_factory.mktemp(f"sim_{game}_{laps}laps_seed{seed}")
+            sink = SessionFileSink(out, fmt, raw)
+            opts = CaptureOptions(source="sim", fast=True, game=game, sim_laps=laps, seed=seed,
+                                  rate=rate, track=track)
+            run_capture(opts, [sink])
+            assert len(sink.paths) == 1, sink.paths
+            cache[key] = sink.paths[0]
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sim_session(make_sim_session: Callable[..., Path]) -> Path:
+    """An AC session of two timed laps (plus the out lap) at Monza, Parquet, 100 Hz."""
+    return make_sim_session()

@@ -37,7 +37,8 @@ class SessionSummary:
         q = self.quality
         return [
             f"Session:          {self.path}",
-            f"Top Speed:        {self.top_speed_kmh:.1f} km/h  ({self.top_speed_kmh / 1.609344:.1f} mph)",
+            f"Top Speed:        {self.top_speed_kmh:.1f} km/h  "
+            f"({self.top_speed_kmh / 1.609344:.1f} mph)",
             f"Average Speed:    {self.avg_speed_kmh:.1f} km/h",
             f"Distance:         {self.distance_km:.2f} km",
             f"Max Throttle:     {self.max_gas * 100:.1f}%",
@@ -68,8 +69,8 @@ def summarize_session(path: Path) -> SessionSummary:
     best = None
     moved = np.flatnonzero(np.diff(laps) > 0) + 1
     for i in moved:
-        lap_rows = laps == laps[i - 1]
-        if c["lap_valid"][i - 1] and not c["out_lap"][i - 1] and not c["partial_lap"][lap_rows].any():
+        whole = not c["out_lap"][i - 1] and not c["partial_lap"][i - 1]
+        if c["lap_valid"][i - 1] and whole:
             t = int(c["game_last_lap_ms"][i])
             best = t if best is None else min(best, t)
     dist = c["distance_m"].astype(float)

@@ -8,6 +8,7 @@ with only what is knowable so far (trailing smoothing, lap validity so far).
 from __future__ import annotations
 
 from collections import deque
+from itertools import pairwise
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def lap_segments(completed_laps: np.ndarray) -> list[tuple[int, int]]:
         return []
     cuts = np.flatnonzero(np.diff(completed_laps)) + 1
     edges = np.concatenate(([0], cuts, [len(completed_laps)]))
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return [(int(a), int(b)) for a, b in pairwise(edges)]
 
 
 def lap_flags(game: str, ch: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:

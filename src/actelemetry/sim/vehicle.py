@@ -41,14 +41,15 @@ class CarParams:
     cg_height: float = 0.38
     track_front: float = 1.66
     track_rear: float = 1.62
-    roll_stiffness_front: float = 0.56  # share of lateral load transfer taken by the front
-    drag_area: float = 1.00  # Cd * A, m^2
+    roll_stiffness_front: float = 0.58  # share of lateral load transfer taken by the front
+    drag_area: float = 0.88  # Cd * A, m^2
     lift_area: float = 3.00  # Cl * A (downforce), m^2
     aero_front: float = 0.42  # share of downforce on the front axle
     air_density: float = 1.20
     rolling_resistance: float = 0.012
     # tyres (simplified magic formula, per wheel)
-    mu: float = 1.62  # peak friction at the nominal load
+    mu: float = 1.70  # peak friction at the nominal load
+    rear_grip: float = 1.07  # wider rear tyres: keeps the car stable (understeer) at the limit
     load_sensitivity: float = 0.12  # friction lost per unit of load above nominal
     nominal_load: float = 4000.0
     lat_b: float = 13.0
@@ -64,7 +65,7 @@ class CarParams:
     # engine and gearbox
     torque_rpm: tuple[float, ...] = (1000, 2000, 3000, 4000, 5000, 6000, 7000, 7500, 8000, 8500,
                                      9000)
-    torque_nm: tuple[float, ...] = (230, 320, 410, 470, 505, 520, 508, 485, 445, 390, 0)
+    torque_nm: tuple[float, ...] = (240, 335, 430, 490, 525, 540, 530, 505, 465, 405, 0)
     idle_rpm: float = 1300.0
     max_rpm: int = 8500
     shift_rpm: float = 8250.0
@@ -77,9 +78,9 @@ class CarParams:
     engine_efficiency: float = 0.30
     # brakes
     brake_torque: float = 11000.0  # total at full pedal, N m
-    brake_bias: float = 0.60  # share to the front
-    abs_slip: float = 0.22  # ABS releases a wheel beyond this slip ratio (0 = off)
-    tc_slip: float = 0.25  # TC cuts torque beyond this rear slip ratio (0 = off)
+    brake_bias: float = 0.64  # share to the front
+    abs_slip: float = 0.18  # ABS releases a wheel beyond this slip ratio (0 = off)
+    tc_slip: float = 0.16  # TC cuts torque beyond this rear slip ratio (0 = off)
     # suspension (for travel, ride height, camber, roll and pitch outputs)
     wheel_rate_front: float = 160000.0
     wheel_rate_rear: float = 150000.0
@@ -258,11 +259,16 @@ class Vehicle:
         if s.clutch > 0.0 and t_engine < 0.0:
             t_engine = 0.0
         s.power = max(t_engine, 0.0) * rpm * math.pi / 30.0
-        t_drive = t_engine * ratio * p.driveline_efficiency * 0.5  # per rear wheel
+        t_axle = t_engine * ratio * p.driveline_efficiency
         tc_on = p.tc_slip > 0.0 and (s.kappa[2] > p.tc_slip or s.kappa[3] > p.tc_slip)
-        s.tc_active = tc_on and t_drive > 0.0
+        s.tc_active = tc_on and t_axle > 0.0
         if s.tc_active:
-            t_drive *= 0.4
+            t_axle *= 0.5
+        # limited-slip differential: drive torque follows the load each rear wheel can use
+        rear_sum = s.load[2] + s.load[3]
+        share_l = s.load[2] / rear_sum if rear_sum > 1.0 else 0.5
+        t_drive_l = t_axle * share_l
+        t_drive_r = t_axle - t_drive_l
 
         # --- brakes (torque opposing rolling), with a simple ABS per wheel
         tb_f = brake * p.brake_torque * p.brake_bias * 0.5
@@ -314,11 +320,13 @@ class Vehicle:
         bx, cx, by, cy = p.long_b, p.long_c, p.lat_b, p.lat_c
         peak = self._peak_slip
         inv_cx = 1.0 / cx
-        wheel_t = (-tb_fl, -tb_fr, t_drive - tb_rl, t_drive - tb_rr)
+        wheel_t = (-tb_fl, -tb_fr, t_drive_l - tb_rl, t_drive_r - tb_rr)
         wheel_u = (u_fl, u_fr, u_rl, u_rr)
         for i in range(4):
             fz = loads[i]
             d = fz * mu * grip[i] * (1.0 - ls * (fz - p.nominal_load))
+            if i >= 2:
+                d *= p.rear_grip
             rw = rf if i < 2 else rr
             uw = wheel_u[i]
             t = wheel_t[i]
@@ -357,8 +365,8 @@ class Vehicle:
             # lateral force inside the friction ellipse left by the longitudinal force
             rem = 1.0 - (fxi / d) ** 2 if d > 1.0 else 0.0
             dl = d * math.sqrt(rem) if rem > 0.0 else 0.0
-            if sld[i]:
-                dl *= 0.6
+            if sld[i] and k < -0.3:
+                dl *= 0.7  # a locked wheel slides where it points: little side force
             fy[i] = -dl * math.sin(cy * math.atan(by * al[i]))
             om[i] = uw * (1.0 + k) / rw
 
@@ -432,7 +440,7 @@ class Vehicle:
         for i in range(4):
             fz = s.load[i]
             roll_heat = 0.012 * fz * speed  # carcass hysteresis, W
-            q_in = 0.22 * s.heat_slip[i] / dt + roll_heat
+            q_in = (0.22 * s.heat_slip[i] / dt if dt > 0.0 else 0.0) + roll_heat
             surf = s.tyre_surface[i]
             core = s.tyre_core[i]
             ambient = 0.5 * (air_temp + road_temp)

@@ -1,0 +1,27 @@
+# The two commands of the quick start: `make demo` and `make test`.
+# Each sets up what it needs (scripts/setup.sh is idempotent and fast when done).
+
+.PHONY: demo test setup lint bench docs clean
+
+demo: setup
+	.venv/bin/actelemetry demo
+
+test: setup
+	WITH_BROWSER=1 ./scripts/setup.sh
+	.venv/bin/ruff check src tests benchmarks examples
+	.venv/bin/python -m pytest -q
+
+setup:
+	./scripts/setup.sh
+
+lint: setup
+	.venv/bin/ruff check src tests benchmarks examples
+
+bench: setup
+	for b in benchmarks/*.py; do .venv/bin/python $$b || exit 1; done
+
+docs: setup
+	.venv/bin/python scripts/gen_channels_doc.py
+
+clean:
+	rm -rf .venv telemetry_logs ml_data ml_results demo_output bench_out .pytest_cache

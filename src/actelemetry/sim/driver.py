@@ -98,7 +98,7 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
             a_max = bl[i] * (G + aero * vi * vi)
             rem = 1.0 - (lat / a_max) ** 2 if a_max > 0 else 0.0
             rem = math.sqrt(rem) if rem > 0.0 else 0.0
-            dec = rem * a_max + drag_k * vi * vi
+            dec = min(rem * a_max, BRAKE_CAP) + drag_k * vi * vi
             cur = math.sqrt(vi * vi + 2.0 * spacing * dec)
     return np.array(v)
 
@@ -117,9 +117,14 @@ def _smooth_noise(rng: np.random.Generator, n: int, spacing: float, corr_m: floa
 #: usable friction the driver plans with, as a share of the tyre's peak ``mu``: the car
 #: loses some to load transfer and load sensitivity (measured: 1.58 g at 90 km/h,
 #: 2.04 g at 216 km/h on a skidpad) and to the brake balance under braking
-PLAN_LATERAL = 0.86
-PLAN_BRAKING = 0.80
+PLAN_LATERAL = 0.89
+PLAN_BRAKING = 0.74
+#: the hardest tyre deceleration a driver asks for (m/s^2): brake pressure, not grip,
+#: limits the first metres of a braking zone at 290 km/h
+BRAKE_CAP = 2.15 * G
 UNDERSTEER = 0.0014
+#: planned distance from the car's centre to a track edge (half the car is ~0.9 m)
+EDGE_MARGIN = 1.0
 
 
 class Driver:
@@ -169,10 +174,14 @@ class Driver:
         # line: smooth offsets, wider for a weaker driver, kept mostly on the tarmac
         sigma_line = 0.15 + 0.6 * (1.0 - sk)
         off = _smooth_noise(rng, n, ds, 60.0, sigma_line)
+        # the published race line runs within half a metre of the edges; keep the car's
+        # centre far enough in that its wheels stay on the tarmac unless the lap's
+        # variation (or a mistake) pushes them out
         base = self._race_offset
-        lo = -self._wl + 0.6 - base
-        hi = self._wr - 0.6 - base
-        off = np.clip(off, np.minimum(lo, 0.0), np.maximum(hi, 0.0))
+        inside = np.clip(base, -self._wl + EDGE_MARGIN, self._wr - EDGE_MARGIN) - base
+        lo = -self._wl + EDGE_MARGIN - 0.1 - base
+        hi = self._wr - EDGE_MARGIN + 0.1 - base
+        off = np.clip(off + inside, np.minimum(lo, 0.0), np.maximum(hi, 0.0))
         # grip the driver dares to use: a lap-wide level plus corner-to-corner variation
         level = 0.93 + 0.07 * sk + rng.normal(0.0, 0.006 + 0.015 * (1.0 - sk))
         corner = level + _smooth_noise(rng, n, ds, 120.0, 0.012 + 0.02 * (1 - sk))
@@ -315,9 +324,10 @@ class Driver:
             brake = 0.0 if brake < 0.0 else (1.0 if brake > 1.0 else brake)
             gas = 0.0
         # catching a slide: ease off the throttle when the rear steps out
-        slide = abs(s.alpha[2]) - 0.10
-        if slide > 0.0 and gas > 0.0:
+        slide = abs(s.alpha[2]) - 0.09
+        if slide > 0.0:
             gas *= max(0.0, 1.0 - slide / 0.05)
+            brake *= max(0.0, 1.0 - slide / 0.04)
         # pedals move fast but not instantly
         dg = gas - self.gas
         self.gas += max(-12.0 * dt, min(8.0 * dt, dg))

@@ -34,7 +34,7 @@ class CarParams:
     """Parameters of the built-in GT3-like car (SI units unless named otherwise)."""
 
     car_id: str = "actelemetry_gt3"
-    mass: float = 1300.0  # with driver, without fuel
+    mass: float = 1270.0  # with driver, without fuel
     yaw_inertia: float = 1950.0
     wheelbase: float = 2.70
     front_weight: float = 0.46  # static share of weight on the front axle
@@ -43,13 +43,13 @@ class CarParams:
     track_rear: float = 1.62
     roll_stiffness_front: float = 0.58  # share of lateral load transfer taken by the front
     drag_area: float = 0.88  # Cd * A, m^2
-    lift_area: float = 3.00  # Cl * A (downforce), m^2
+    lift_area: float = 3.40  # Cl * A (downforce), m^2
     aero_front: float = 0.42  # share of downforce on the front axle
     air_density: float = 1.20
     rolling_resistance: float = 0.012
     # tyres (simplified magic formula, per wheel)
-    mu: float = 1.70  # peak friction at the nominal load
-    rear_grip: float = 1.07  # wider rear tyres: keeps the car stable (understeer) at the limit
+    mu: float = 1.75  # peak friction at the nominal load
+    rear_grip: float = 1.10  # wider rear tyres: keeps the car stable (understeer) at the limit
     load_sensitivity: float = 0.12  # friction lost per unit of load above nominal
     nominal_load: float = 4000.0
     lat_b: float = 13.0
@@ -65,20 +65,20 @@ class CarParams:
     # engine and gearbox
     torque_rpm: tuple[float, ...] = (1000, 2000, 3000, 4000, 5000, 6000, 7000, 7500, 8000, 8500,
                                      9000)
-    torque_nm: tuple[float, ...] = (240, 335, 430, 490, 525, 540, 530, 505, 465, 405, 0)
+    torque_nm: tuple[float, ...] = (250, 345, 445, 505, 545, 560, 550, 525, 485, 420, 0)
     idle_rpm: float = 1300.0
     max_rpm: int = 8500
     shift_rpm: float = 8250.0
     launch_rpm: float = 3800.0
-    engine_brake_nm: float = 70.0
+    engine_brake_nm: float = 45.0
     final_drive: float = 3.0
-    gear_ratios: tuple[float, ...] = (3.533, 2.667, 2.150, 1.783, 1.517, 1.300)
+    gear_ratios: tuple[float, ...] = (3.533, 2.667, 2.150, 1.783, 1.500, 1.262)
     driveline_efficiency: float = 0.92
     shift_time: float = 0.05
     engine_efficiency: float = 0.30
     # brakes
     brake_torque: float = 11000.0  # total at full pedal, N m
-    brake_bias: float = 0.64  # share to the front
+    brake_bias: float = 0.66  # share to the front
     abs_slip: float = 0.18  # ABS releases a wheel beyond this slip ratio (0 = off)
     tc_slip: float = 0.16  # TC cuts torque beyond this rear slip ratio (0 = off)
     # suspension (for travel, ride height, camber, roll and pitch outputs)
@@ -435,12 +435,12 @@ class Vehicle:
         s.engine_energy = 0.0
         s.fuel = max(0.0, s.fuel - fuel_used)
         speed = abs(s.u)
-        cool_t = 14.0 + 6.0 * speed  # W/K, tyre to air and road
+        cool_t = 10.0 + 2.2 * speed  # W/K, tyre to air and road
         cool_b = 4.0 + 2.6 * speed  # W/K, brake disc
         for i in range(4):
             fz = s.load[i]
-            roll_heat = 0.012 * fz * speed  # carcass hysteresis, W
-            q_in = (0.22 * s.heat_slip[i] / dt if dt > 0.0 else 0.0) + roll_heat
+            roll_heat = 0.02 * fz * speed  # carcass hysteresis, W
+            q_in = (0.3 * s.heat_slip[i] / dt if dt > 0.0 else 0.0) + roll_heat
             surf = s.tyre_surface[i]
             core = s.tyre_core[i]
             ambient = 0.5 * (air_temp + road_temp)

@@ -1,0 +1,84 @@
+"""Running the simulator against the wall clock, as the game does.
+
+The schedule is drift-free: step ``k`` is due at ``t0 + k * dt / speed`` on
+``time.perf_counter``, so a late step is caught up rather than pushing every later step
+back. While the session is paused the schedule is re-anchored, so resuming does not
+produce a burst of catch-up steps.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from actelemetry.sim.simulator import Simulator
+
+#: never sleep less than this: the OS would return late anyway
+_MIN_SLEEP = 0.0005
+#: above this backlog (s) the schedule is reset instead of bursting to catch up
+_MAX_BACKLOG = 0.25
+
+
+@dataclass
+class RealtimeStats:
+    """What a real-time run achieved."""
+
+    steps: int = 0
+    wall_s: float = 0.0
+    sim_s: float = 0.0
+    max_late_ms: float = 0.0
+    mean_late_ms: float = 0.0
+    resets: int = 0  # times the schedule was re-anchored after falling far behind
+
+    @property
+    def step_rate(self) -> float:
+        return self.steps / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def run_realtime(sim: Simulator, speed: float = 1.0, stop: threading.Event | None = None,
+                 max_seconds: float | None = None) -> RealtimeStats:
+    """Step ``sim`` at ``speed`` x real time, publishing every step, until it finishes,
+    ``stop`` is set, or ``max_seconds`` of wall time have passed."""
+    if speed <= 0:
+        raise ValueError("speed must be positive")
+    period = sim.dt / speed
+    stats = RealtimeStats()
+    clock = time.perf_counter
+    start = t0 = clock()
+    k = 0  # steps taken since t0
+    late_sum = 0.0
+    while not sim.finished:
+        if stop is not None and stop.is_set():
+            break
+        now = clock()
+        if max_seconds is not None and now - start >= max_seconds:
+            break
+        if sim.paused:
+            time.sleep(min(period, 0.01))
+            t0 = clock()
+            k = 0
+            continue
+        due = t0 + k * period
+        wait = due - now
+        if wait > _MIN_SLEEP:
+            time.sleep(wait - _MIN_SLEEP * 0.5)
+            continue
+        if wait > 0:
+            continue  # spin the last fraction of a millisecond
+        late = -wait
+        if late > _MAX_BACKLOG:
+            stats.resets += 1
+            t0 = now
+            k = 0
+            late = 0.0
+        sim.step(publish=True)
+        k += 1
+        stats.steps += 1
+        late_sum += late
+        if late * 1000.0 > stats.max_late_ms:
+            stats.max_late_ms = late * 1000.0
+    stats.wall_s = clock() - start
+    stats.sim_s = stats.steps * sim.dt
+    stats.mean_late_ms = late_sum / stats.steps * 1000.0 if stats.steps else 0.0
+    return stats

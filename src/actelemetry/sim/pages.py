@@ -9,6 +9,7 @@ game does, so a reader can catch a page mid-write and must handle torn reads.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import mmap
 import os
@@ -96,7 +97,9 @@ def encode_text(text: str, units: int) -> bytes:
 
 
 #: (game, page) -> format, built once at import
-FORMATS: dict[tuple[str, str], PageFormat] = {key: PageFormat.of(lay) for key, lay in LAYOUTS.items()}
+FORMATS: dict[tuple[str, str], PageFormat] = {
+    key: PageFormat.of(lay) for key, lay in LAYOUTS.items()
+}
 
 
 class PagePublisher:
@@ -143,10 +146,8 @@ class PagePublisher:
 
     def close(self) -> None:
         for mm in self._maps.values():
-            try:
+            with contextlib.suppress(BufferError, ValueError):
                 mm.close()
-            except (BufferError, ValueError):
-                pass
         self._maps = {}
 
     def __enter__(self) -> PagePublisher:

@@ -416,12 +416,11 @@ class Simulator:
         cf, crr = p.static_camber_front, p.static_camber_rear
         i = ix["camberRAD"][0]
         v[i:i + 4] = (cf - 0.5 * roll, cf + 0.5 * roll, crr - 0.5 * roll, crr + 0.5 * roll)
-        travel = [
-            min(max(p.travel_preload + loads[0] / p.wheel_rate_front, 0.0), p.suspension_max_travel),
-            min(max(p.travel_preload + loads[1] / p.wheel_rate_front, 0.0), p.suspension_max_travel),
-            min(max(p.travel_preload + loads[2] / p.wheel_rate_rear, 0.0), p.suspension_max_travel),
-            min(max(p.travel_preload + loads[3] / p.wheel_rate_rear, 0.0), p.suspension_max_travel),
-        ]
+        top = p.suspension_max_travel
+        pre = p.travel_preload
+        kf, kr = p.wheel_rate_front, p.wheel_rate_rear
+        travel = [min(max(pre + loads[0] / kf, 0.0), top), min(max(pre + loads[1] / kf, 0.0), top),
+                  min(max(pre + loads[2] / kr, 0.0), top), min(max(pre + loads[3] / kr, 0.0), top)]
         i = ix["suspensionTravel"][0]
         v[i:i + 4] = travel
         v[ix["heading"][0]] = h

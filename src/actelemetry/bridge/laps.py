@@ -1,0 +1,77 @@
+"""Lap events, the live delta to the best lap, and the track outline, from live samples.
+
+A lap is completed when ``completed_laps`` goes up: its time is ``game_last_lap_ms`` of
+the first sample after the increment (the game publishes it then), its validity the
+``lap_valid`` of the last sample before (live validity is "so far", so the last sample
+of a lap knows the whole lap). The delta compares the current lap's timer with the best
+valid full lap's at the same position along the lap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: a lap counts as full (usable as the delta's reference) when it was seen from below
+#: this lap fraction to above its complement
+FULL_LAP_EDGE = 0.02
+OUTLINE_POINTS = 600
+
+
+class LapTracker:
+    """Feed it every sample's channels; it returns the events the sample caused."""
+
+    def __init__(self) -> None:
+        self.prev: dict[str, Any] | None = None
+        self.best_ms: int | None = None
+        self._ref: tuple[np.ndarray, np.ndarray] | None = None
+        self._frac: list[float] = []
+        self._ms: list[float] = []
+        self._xz: list[tuple[float, float]] = []
+        self.outline: list[list[float]] | None = None
+
+    def update(self, c: dict[str, Any]) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        prev = self.prev
+        if prev is not None and c["completed_laps"] > prev["completed_laps"]:
+            events += self._lap_done(c, prev)
+        self._trace(c)
+        self.prev = c
+        return events
+
+    def delta_best_s(self, c: dict[str, Any]) -> float | None:
+        """Seconds behind (+) or ahead (-) of the best lap at this point of the lap."""
+        if self._ref is None or not self._frac:
+            return None
+        frac, ms = self._ref
+        return (c["game_lap_ms"] - float(np.interp(c["lap_fraction"], frac, ms))) / 1000.0
+
+    def _trace(self, c: dict[str, Any]) -> None:
+        f = float(c["lap_fraction"])
+        if (not self._frac and f < 0.5) or (self._frac and f >= self._frac[-1]):
+            self._frac.append(f)
+            self._ms.append(float(c["game_lap_ms"]))
+            self._xz.append((float(c["pos_x"]), float(c["pos_z"])))
+
+    def _lap_done(self, c: dict[str, Any], prev: dict[str, Any]) -> list[dict[str, Any]]:
+        time_ms = int(c["game_last_lap_ms"])
+        valid = bool(prev["lap_valid"])
+        full = bool(self._frac) and self._frac[0] < FULL_LAP_EDGE \
+            and self._frac[-1] > 1 - FULL_LAP_EDGE
+        events: list[dict[str, Any]] = []
+        if full and self.outline is None:
+            step = max(1, len(self._xz) // OUTLINE_POINTS)
+            self.outline = [[round(x, 1), round(z, 1)] for x, z in self._xz[::step]]
+            events.append({"event": "track_outline", "points": self.outline})
+        new_best = valid and full and time_ms > 0 and (self.best_ms is None
+                                                      or time_ms < self.best_ms)
+        if new_best:
+            self.best_ms = time_ms
+            frac = np.array([*self._frac, 1.0])
+            self._ref = (frac, np.array([*self._ms, float(time_ms)]))
+        events.insert(0, {"event": "lap_completed", "lap": int(c["completed_laps"]),
+                          "time_ms": time_ms, "valid": valid, "full": full,
+                          "best": new_best, "best_ms": self.best_ms})
+        self._frac, self._ms, self._xz = [], [], []
+        return events

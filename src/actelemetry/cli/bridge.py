@@ -1,0 +1,132 @@
+"""`actelemetry read` (console view + JSONL) and `actelemetry stream` (WebSocket + page)."""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from actelemetry.capture.loop import CaptureOptions
+from actelemetry.cli.app import app, console
+from actelemetry.cli.capture import Game, run_with_spinner, stop_on_sigterm
+from actelemetry.errors import UsageError
+
+
+class LiveSource(str, Enum):
+    shm = "shm"
+    sim = "sim"
+    replay = "replay"
+
+
+def capture_options(source: LiveSource, session: Path | None, **kwargs: object) -> CaptureOptions:
+    """CaptureOptions for a live command; ``replay`` passes the session file through."""
+    if source is LiveSource.replay:
+        if session is None:
+            raise UsageError("--source replay needs the session file to replay (SESSION)")
+        if "replay_path" not in {f.name for f in dataclasses.fields(CaptureOptions)}:
+            raise UsageError("replay is not available in this version")
+        kwargs["replay_path"] = session
+    elif session is not None:
+        raise UsageError("SESSION is only for --source replay")
+    return CaptureOptions(source=source.value, **kwargs)  # type: ignore[arg-type]
+
+
+SourceOpt = typer.Option(LiveSource.shm, help="shm: the game; sim: the built-in simulator; "
+                         "replay: a recorded session (give SESSION)")
+SessionArg = typer.Argument(None, help="Session file for --source replay")
+GameOpt = typer.Option(None, help="Force the layout instead of detecting it")
+ShmOpt = typer.Option(None, help="Read pages from this folder")
+DurationOpt = typer.Option(None, help="Stop after this many seconds")
+WaitOpt = typer.Option(True, help="Wait for the game (--no-wait exits 2 at once)")
+TrackOpt = typer.Option("monza", help="sim: track name or centre-line CSV")
+SimLapsOpt = typer.Option(3, help="sim: laps the simulated driver drives")
+SeedOpt = typer.Option(0, help="sim: random seed")
+SpeedOpt = typer.Option(1.0, help="sim: simulated seconds per second")
+
+
+@app.command()
+def read(
+    session: Path | None = SessionArg,
+    rate: float = typer.Option(10.0, help="Samples per second (1-60, up to the physics rate)"),
+    json_output: Path | None = typer.Option(None, "--json-output", "-j",
+                                            help="Also write one JSON object per sample here"),
+    append: bool = typer.Option(False, help="Append to --json-output instead of replacing"),
+    source: LiveSource = SourceOpt,
+    game: Game | None = GameOpt,
+    shm_dir: Path | None = ShmOpt,
+    duration: float | None = DurationOpt,
+    wait: bool = WaitOpt,
+    track: str = TrackOpt,
+    sim_laps: int = SimLapsOpt,
+    seed: int = SeedOpt,
+    speed: float = SpeedOpt,
+) -> None:
+    """Show live telemetry in the console, optionally exporting it as JSONL."""
+    from actelemetry.bridge.console import ConsoleView
+    from actelemetry.bridge.jsonl import JsonlSink
+
+    if not 1 <= rate <= 333:
+        raise UsageError(f"--rate must be between 1 and 333 Hz, not {rate}")
+    opts = capture_options(source, session, shm_dir=shm_dir, game=game.value if game else None,
+                           rate=rate, duration=duration, wait=wait, track=track,
+                           sim_laps=sim_laps, seed=seed, speed=speed)
+    sinks: list = [ConsoleView(console)]
+    jsonl = JsonlSink(json_output, append) if json_output else None
+    if jsonl is not None:
+        sinks.append(jsonl)
+    stop = stop_on_sigterm()
+    try:
+        run_with_spinner(opts, sinks, stop)
+    except KeyboardInterrupt:
+        console.print("Stopped.")
+    finally:
+        if jsonl is not None:
+            jsonl.finish()
+            console.print(f"Wrote {jsonl.lines} samples to {jsonl.path}")
+
+
+@app.command()
+def stream(
+    session: Path | None = SessionArg,
+    rate: float = typer.Option(10.0, help="Frames per second (1-60, up to the physics rate)"),
+    host: str = typer.Option("127.0.0.1", help="Address to bind; other than loopback needs "
+                                               "--token"),
+    port: int = typer.Option(8765, help="TCP port (0: any free port)"),
+    token: str | None = typer.Option(None, envvar="ACTELEMETRY_TOKEN",
+                                     help="Clients must present this (?token= or "
+                                          "Authorization: Bearer)"),
+    max_clients: int = typer.Option(200, help="Connections past this are refused politely"),
+    queue: int = typer.Option(32, help="Frames a slow client may fall behind before the "
+                                       "oldest are dropped"),
+    source: LiveSource = SourceOpt,
+    game: Game | None = GameOpt,
+    shm_dir: Path | None = ShmOpt,
+    duration: float | None = DurationOpt,
+    wait: bool = WaitOpt,
+    track: str = TrackOpt,
+    sim_laps: int = SimLapsOpt,
+    seed: int = SeedOpt,
+    speed: float = SpeedOpt,
+) -> None:
+    """Broadcast live telemetry over WebSocket and serve the live web page."""
+    from actelemetry.bridge.server import BridgeConfig, BridgeServer
+    from actelemetry.bridge.sink import BridgeSink
+
+    if not 1 <= rate <= 333:
+        raise UsageError(f"--rate must be between 1 and 333 Hz, not {rate}")
+    config = BridgeConfig(host=host, port=port, token=token, rate=rate,
+                          max_clients=max_clients, queue_size=queue)
+    opts = capture_options(source, session, shm_dir=shm_dir, game=game.value if game else None,
+                           rate=rate, duration=duration, wait=wait, track=track,
+                           sim_laps=sim_laps, seed=seed, speed=speed)
+    stop = stop_on_sigterm()
+    with BridgeServer(config) as server:
+        ws_url = server.url.replace("http", "ws", 1)
+        console.print(f"Streaming at {rate:g} Hz on {ws_url}  (live page: {server.url})",
+                      highlight=False)
+        try:
+            run_with_spinner(opts, [BridgeSink(server)], stop)
+        except KeyboardInterrupt:
+            console.print("Stopped.")

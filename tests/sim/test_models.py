@@ -1,0 +1,119 @@
+"""Track loading and the car model's limit behaviour (lock-ups, wheelspin, grip)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from actelemetry.errors import UsageError
+from actelemetry.sim import CarParams, Simulator, load_track
+from actelemetry.sim.vehicle import Vehicle
+
+SHARED_TRACKS = Path(__file__).resolve().parents[3] / "shared" / "data" / "tracks"
+
+
+@pytest.mark.parametrize("name,length", [("monza", 5790), ("spa", 7000),
+                                         ("silverstone", 5887)])
+def test_builtin_tracks(name: str, length: float) -> None:
+    tr = load_track(name)
+    assert tr.length == pytest.approx(length, rel=0.01)
+    # a closed loop turning once, clockwise = +2 pi with h growing to the right
+    total_turn = sum(tr.centre.curvature) * tr.centre.spacing
+    assert abs(total_turn) == pytest.approx(2 * math.pi, rel=0.02)
+    # the race line stays inside the widths
+    off = np.asarray(tr.race_offset)
+    assert off.max() < max(tr.width_right) and -off.min() < max(tr.width_left)
+
+
+def test_builtin_tracks_ship_licence_and_attribution() -> None:
+    folder = resources.files("actelemetry.sim") / "tracks"
+    assert "LESSER GENERAL PUBLIC LICENSE" in (folder / "LICENSE").read_text()
+    assert "TUMFTM" in (folder / "README.md").read_text()
+
+
+def test_tumftm_csv_without_race_line_gets_one(tmp_path: Path) -> None:
+    src = resources.files("actelemetry.sim") / "tracks" / "monza.csv"
+    dst = tmp_path / "MyMonza.csv"
+    with resources.as_file(src) as p:
+        shutil.copy(p, dst)
+    tr = load_track(dst)
+    assert tr.name == "mymonza" and tr.length == pytest.approx(5790, rel=0.01)
+    off = np.asarray(tr.race_offset)
+    assert np.abs(off).max() > 2.0  # it uses the width, it is not the centre line
+    sim = Simulator(track=dst, laps=1)
+    for _ in range(2000):
+        sim.step(publish=False)
+    assert sim.car.s.u > 40
+
+
+@pytest.mark.skipif(not SHARED_TRACKS.is_dir(), reason="shared test tracks not present")
+def test_ac_gym_layout() -> None:
+    tr = load_track(SHARED_TRACKS / "assetto_corsa_gym_ac_tracks" / "monza.csv")
+    assert tr.length == pytest.approx(5760, rel=0.02)
+    total_turn = sum(tr.centre.curvature) * tr.centre.spacing
+    assert total_turn == pytest.approx(2 * math.pi, rel=0.02)  # clockwise, as the real one
+
+
+def test_foreign_csv_is_a_usage_error(tmp_path: Path) -> None:
+    f = tmp_path / "t.csv"
+    f.write_text("a,b,c\n" + "\n".join(f"{i},{i},{i}" for i in range(50)))
+    with pytest.raises(UsageError):
+        load_track(f)
+    g = tmp_path / "u.csv"
+    g.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(UsageError):
+        load_track(g)
+
+
+def _car(speed: float, gear: int, params: CarParams) -> Vehicle:
+    car = Vehicle(params)
+    car.reset(0.0, 0.0, 0.0)
+    car.s.u = speed
+    car.s.gear = gear
+    car.s.omega = [speed / params.tyre_radius_front] * 2 + [speed / params.tyre_radius_rear] * 2
+    return car
+
+
+def test_full_brakes_without_abs_lock_the_wheels() -> None:
+    p = CarParams(abs_slip=0.0)
+    car = _car(40.0, 4, p)
+    for _ in range(150):
+        car.step(1 / 333, 0.0, 0.0, 1.0)
+    assert min(car.s.kappa) < -0.9
+    assert min(car.s.omega) < 3.0  # a locked wheel barely turns
+    # with ABS the slip stays near the peak
+    q = CarParams()
+    car = _car(40.0, 4, q)
+    for _ in range(150):
+        car.step(1 / 333, 0.0, 0.0, 1.0)
+    assert min(car.s.kappa) > -0.4
+
+
+def test_full_gas_in_first_without_tc_spins_the_rears() -> None:
+    p = CarParams(tc_slip=0.0)
+    car = _car(8.0, 1, p)
+    top = 0.0
+    for _ in range(200):
+        car.step(1 / 333, 0.0, 1.0, 0.0)
+        top = max(top, car.s.kappa[2], car.s.kappa[3])
+    assert top > 0.2
+    assert car.s.kappa[0] == pytest.approx(0.0, abs=1e-6)  # undriven fronts roll
+
+
+def test_cornering_grip_is_gt3_like() -> None:
+    p = CarParams()
+    best = 0.0
+    for steer in np.linspace(0.01, 0.12, 12):
+        car = _car(40.0, 3, p)
+        gas = 0.4
+        for _ in range(900):
+            gas = min(1.0, max(0.0, gas + 0.02 * (40.0 - car.s.u)))
+            car.step(1 / 333, float(steer), gas, 0.0)
+        if abs(car.s.u - 40.0) < 1.0:
+            best = max(best, car.s.ay / 9.81)
+    assert 1.5 < best < 2.2

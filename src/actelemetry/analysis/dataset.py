@@ -1,0 +1,184 @@
+"""One DuckDB connection with the views ``telemetry``, ``laps`` and ``sessions`` over files.
+
+DuckDB reads the files where they lie (relations made by ``read_parquet``/``read_csv``/
+``read_json`` with the path passed as an argument, never pasted into SQL), so a summary
+of a 10 h session is a scan of the columns it needs, not a load into Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from actelemetry.analysis import sql
+from actelemetry.analysis.sources import SessionSource, open_sources
+from actelemetry.channels.catalogue import BY_NAME, CATALOGUE
+from actelemetry.errors import SessionFileError
+
+DUCK_TYPES = {"float64": "DOUBLE", "float32": "FLOAT", "int32": "INTEGER", "int8": "TINYINT",
+              "bool": "BOOLEAN", "string": "VARCHAR"}
+_CATALOGUE_ORDER = {c.name: i for i, c in enumerate(CATALOGUE)}
+
+
+def _quote(identifier: str) -> str:
+    """A column name from the catalogue (or a file's own header) as a SQL identifier."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+@dataclass
+class Table:
+    """A query's result: column names and one NumPy array per column."""
+
+    columns: list[str]
+    data: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.data.values()))) if self.data else 0
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{c: _py(self.data[c][i]) for c in self.columns} for i in range(len(self))]
+
+    def column(self, name: str) -> np.ndarray:
+        return self.data[name]
+
+
+def _py(value: Any) -> Any:
+    if value is np.ma.masked:
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+class Dataset:
+    """Sessions opened for analysis; close it (or use ``with``) to free the connection."""
+
+    def __init__(self, sources: Sequence[SessionSource], threads: int | None = None) -> None:
+        self.sources = list(sources)
+        self.con = duckdb.connect()
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self._by_session = {s.session: s for s in self.sources}
+        self.con.execute(sql.SESSION_FILES_TABLE)
+        for src in self.sources:
+            self._register(src)
+        self.columns = self._telemetry_columns()
+        self._guard(lambda: self._create_views())
+
+    # --- set-up --------------------------------------------------------------------------
+    def _register(self, src: SessionSource) -> None:
+        view = f"src_{src.session}"
+        types = {c: DUCK_TYPES[BY_NAME[c].dtype] if c in BY_NAME else "VARCHAR"
+                 for c in src.columns}
+        try:
+            if src.fmt == "parquet":
+                rel = self.con.read_parquet(str(src.path))
+            elif src.fmt == "csv":
+                rel = self.con.read_csv(str(src.path), header=True, columns=types,
+                                        delimiter=",", quotechar='"')
+            else:
+                rel = self.con.read_json(str(src.path), format="newline_delimited",
+                                         columns=types)
+            rel.create_view(view)
+        except duckdb.Error as exc:
+            raise SessionFileError(f"{src.path}: {_duck_message(exc)}") from exc
+        meta = src.meta
+        quality = meta.get("quality") or {}
+        self.con.execute(sql.INSERT_SESSION_FILE, [
+            src.session, src.name, str(src.path), src.fmt, meta.get("game"), meta.get("car"),
+            meta.get("track"), meta.get("driver"), meta.get("start_time"), meta.get("rate_hz"),
+            meta.get("track_length_m"), quality.get("achieved_rate_hz"),
+            quality.get("duplicates_refused"), bool(meta)])
+
+    def _telemetry_columns(self) -> list[str]:
+        """Catalogue channels present in any file or filled by a fallback, catalogue order."""
+        names = {c for s in self.sources for c in s.columns if c in BY_NAME}
+        names |= set(sql.FALLBACKS)
+        return sorted(names, key=_CATALOGUE_ORDER.__getitem__)
+
+    def _source_select(self, src: SessionSource) -> str:
+        view = f"src_{src.session}"
+        parts = [f"CAST({src.session} AS INTEGER) AS session"]
+        for c in self.columns:
+            if c in src.columns:
+                parts.append(_quote(c))
+            elif c in sql.FALLBACKS:
+                parts.append(f"{sql.FALLBACKS[c].format(src=view)} AS {_quote(c)}")
+        return f"SELECT {', '.join(parts)} FROM {view}"
+
+    def _create_views(self) -> None:
+        body = "\nUNION ALL BY NAME\n".join(self._source_select(s) for s in self.sources)
+        self.con.execute(f"CREATE VIEW telemetry AS {body}")
+        self.con.execute(sql.LAPS_VIEW)
+        self.con.execute(sql.SESSIONS_VIEW)
+
+    # --- queries -------------------------------------------------------------------------
+    def _guard(self, fn: Any) -> Any:
+        try:
+            return fn()
+        except duckdb.Error as exc:
+            raise SessionFileError(self._blame(exc)) from exc
+
+    def _blame(self, exc: duckdb.Error) -> str:
+        """One line naming the file DuckDB complained about (or every file if it did not)."""
+        text = str(exc)
+        for src in self.sources:
+            if str(src.path) in text or src.path.name in text:
+                return f"{src.path}: {_duck_message(exc, src.path)}"
+        names = ", ".join(str(s.path) for s in self.sources)
+        return f"{names}: {_duck_message(exc)}"
+
+    def table(self, query: str, params: Sequence[Any] | None = None) -> Table:
+        """Run a statement of :mod:`sql` (or a user's query) and return NumPy columns."""
+        def run() -> Table:
+            cur = self.con.execute(query, list(params or []))
+            names = [d[0] for d in cur.description]
+            data = cur.fetchnumpy()
+            return Table(names, {n: data[n] for n in names})
+        return self._guard(run)
+
+    def rows(self, query: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        return self.table(query, params).rows()
+
+    def source(self, session: int) -> SessionSource:
+        return self._by_session[session]
+
+    def session_of(self, path: Path) -> int | None:
+        target = Path(path).resolve()
+        for s in self.sources:
+            if s.path.resolve() == target:
+                return s.session
+        return None
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Dataset:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _duck_message(exc: BaseException, path: Path | None = None) -> str:
+    """DuckDB's multi-line message reduced to its first informative line."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    line = lines[0] if lines else type(exc).__name__
+    line = re.sub(r"^[A-Za-z ]*Error: ", "", line)
+    if path is not None:
+        line = line.replace(f'"{path}"', "the file").replace(str(path), "the file")
+    # a CSV error names the line it stopped at on a later line: keep it
+    for extra in lines[1:4]:
+        if extra.lower().startswith(("line", "original line")) or "line:" in extra.lower():
+            line += f" ({extra[:120]})"
+            break
+    return line[:300]
+
+
+def open_dataset(inputs: Iterable[str | Path], threads: int | None = None) -> Dataset:
+    """Files, folders or globs as one data set (``session`` column = 1-based file order)."""
+    return Dataset(open_sources(inputs), threads)

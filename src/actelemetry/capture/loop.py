@@ -1,52 +1,62 @@
 """The capture loop: sample the pages on a drift-free schedule, only while the game drives.
 
-Every sample is gated on the physics packetId: a repeated id is refused (counted, never
-logged), a jump counts the skipped physics steps. Recording happens only while status is
-LIVE and the packetId advances; pauses leave a marked gap; a restart, a new session or a
-new car/track closes the session file and opens another; the game quitting closes it.
+Every sample is gated on the physics packetId, read in place (a 4-byte look, cheap enough
+to poll at kilohertz): a repeated id is never logged, and a slot that finds one waits for
+the next physics step instead of giving up its sample, so the achieved rate is the target
+rate whenever the game steps faster. At rates of the physics rate and above the loop polls
+at four times the physics rate and keeps every new step. A jump in packetId counts the
+steps skipped. Only a new id pays for a consistent copy of the pages.
+
+Recording happens only while status is LIVE and the packetId advances; pauses, replays
+and menus leave a marked gap. A packetId restart, fewer completed laps, a new session
+type, the lap timer jumping back outside a lap crossing, or another car/track on the
+static page closes the session file and opens another. The game quitting (status OFF for
+a second, its pages or its process gone) closes the session and keeps it.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from actelemetry.capture.clock import Clock, RealClock, SimClock
 from actelemetry.capture.sinks import Sample, Session, Sink
+from actelemetry.capture.sources import Source, open_source
 from actelemetry.channels.decode import decode_static
 from actelemetry.channels.derive import DEFAULT_SMOOTHING
 from actelemetry.errors import GameNotRunning, UsageError
 from actelemetry.game.detect import detect_game
-from actelemetry.game.mapping import GAME_NOT_FOUND, open_pages
-from actelemetry.game.reader import STATUS_LIVE, STATUS_OFF, PageReader, Snapshot, peek
+from actelemetry.game.layouts import LAYOUTS
+from actelemetry.game.mapping import GAME_NOT_FOUND
+from actelemetry.game.reader import STATUS_LIVE, STATUS_NAMES, STATUS_OFF, PageReader, peek
 
 #: AC's physics rate; asking for it (or more) means "every physics step"
 PHYSICS_HZ = 333.0
 #: packetId frozen this long while LIVE counts as a pause (AC does not always set PAUSE)
 PAUSE_AFTER_S = 0.05
-#: status OFF or a frozen packetId this long means the game has gone
+#: status OFF this long, or a frozen packetId with the game's pages/process gone: it quit
 GONE_AFTER_S = 1.0
-_GRAPHICS_COMPLETED_LAPS = 132
-_GRAPHICS_SESSION = 8
+#: a loop this far behind its schedule gives up the missed slots instead of catching up
+MAX_BACKLOG_S = 0.25
+#: how often the static page is compared with the session's (car, track, driver)
+STATIC_CHECK_S = 1.0
+#: poll interval while paused or waiting
+IDLE_POLL_S = 0.01
+#: the lap timer going back this far (ms), to near zero, without a lap: a restart
+_TIMER_RESTART_MS = 3000
+_FINISHED = {"sim": "simulator finished", "replay": "replay finished"}
 
 
 @dataclass
 class CaptureOptions:
     """What to capture and how; mirrors ``actelemetry capture``'s options."""
 
-    source: str = "shm"  # shm | sim
+    source: str = "shm"  # shm | sim | replay
     shm_dir: Path | None = None
     game: str | None = None
     rate: float = 100.0
@@ -60,32 +70,54 @@ class CaptureOptions:
     seed: int = 0
     speed: float = 1.0
     fast: bool = False
+    # a raw recording played back as live pages (source "replay"; speed and fast apply)
+    replay_path: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.rate <= 1000:
             raise UsageError(f"--rate must be between 0 and 1000 Hz, not {self.rate}")
-        if self.source not in ("shm", "sim"):
-            raise UsageError(f"unknown source {self.source!r} (shm or sim)")
+        if self.source not in ("shm", "sim", "replay"):
+            raise UsageError(f"unknown source {self.source!r} (shm, sim or replay)")
         if self.game not in (None, "ac", "acc"):
             raise UsageError(f"unknown game {self.game!r} (ac or acc)")
+        if self.source == "replay" and self.replay_path is None:
+            raise UsageError("--source replay needs the session file to replay")
+        if self.speed <= 0:
+            raise UsageError(f"--speed must be positive, not {self.speed}")
+        if self.duration is not None and self.duration <= 0:
+            raise UsageError(f"--duration must be positive, not {self.duration}")
+        if self.laps is not None and self.laps < 1:
+            raise UsageError(f"--laps must be at least 1, not {self.laps}")
 
 
 @dataclass
 class CaptureStats:
-    """Capture quality across the whole run."""
+    """Capture quality across the whole run.
+
+    ``duplicates``: scheduled reads that found the packetId already logged (refused; the
+    slot then waits for the next step). ``skipped``: physics steps never seen. ``lateness``:
+    how late each scheduled read woke (s). ``snapshot_s``: time spent in consistent copies.
+    """
 
     samples: int = 0
     duplicates: int = 0
     skipped: int = 0
     retries: int = 0
     gaps: int = 0
+    slots_lost: int = 0
+    polls: int = 0
     recorded_s: float = 0.0
+    snapshot_s: float = 0.0
     lateness: deque = field(default_factory=lambda: deque(maxlen=200_000))
     ended: str = ""
 
     @property
     def achieved_rate(self) -> float:
         return (self.samples - 1) / self.recorded_s if self.recorded_s > 0 else 0.0
+
+    @property
+    def snapshot_us(self) -> float:
+        return self.snapshot_s / self.samples * 1e6 if self.samples else 0.0
 
     def jitter_ms(self, q: float) -> float:
         return float(np.quantile(np.asarray(self.lateness), q) * 1e3) if self.lateness else 0.0
@@ -97,69 +129,44 @@ class CaptureResult:
     stats: CaptureStats
 
 
-@contextmanager
-def simulator_source(opts: CaptureOptions) -> Iterator[tuple[Path, Clock, object | None]]:
-    """Start the built-in simulator for the session: (page folder, clock, in-process sim).
+@dataclass(frozen=True)
+class _Offsets:
+    """Where the session bookkeeping fields sit in a game's graphics page."""
 
-    Fast mode runs the simulator in this process in lockstep with the capture; real time
-    runs it as another process writing pages, exactly as the game would.
-    """
-    from actelemetry.sim import PagePublisher, Simulator
+    completed_laps: int
+    session: int
+    current_time: int
+    position: int
 
-    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-    folder = Path(tempfile.mkdtemp(prefix="actelemetry-sim-", dir=base))
-    proc = None
-    try:
-        if opts.fast:
-            pub = PagePublisher(folder, opts.game or "ac")
-            sim = Simulator(game=opts.game or "ac", track=opts.track, laps=opts.sim_laps,
-                            seed=opts.seed, publisher=pub)
-            sim.publish()
-            yield folder, SimClock(sim), sim
-            pub.close()
-        else:
-            cmd = [sys.executable, "-m", "actelemetry", "sim", "--game", opts.game or "ac",
-                   "--track", str(opts.track), "--laps", str(opts.sim_laps), "--seed",
-                   str(opts.seed), "--speed", str(opts.speed), "--shm-dir", str(folder),
-                   "--quiet"]
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            deadline = time.monotonic() + 30
-            while not (folder / "acpmf_static").exists():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                    raise UsageError(f"the simulator did not start: {err.strip()[-300:]}")
-                time.sleep(0.02)
-            yield folder, RealClock(), None
-    finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(folder, ignore_errors=True)
+    @classmethod
+    def of(cls, game: str) -> _Offsets:
+        g = LAYOUTS[(game, "graphics")]
+        return cls(g.completedLaps.offset, g.session.offset, g.iCurrentTime.offset,
+                   g.normalizedCarPosition.offset)
+
+
+def _int(buf: bytes, offset: int) -> int:
+    return int.from_bytes(buf[offset:offset + 4], "little", signed=True)
 
 
 class CaptureLoop:
     """The state machine between the pages and the sinks."""
 
-    def __init__(self, opts: CaptureOptions, reader_factory: Callable[[], dict],
-                 clock: Clock, sinks: list[Sink], source_name: str,
+    def __init__(self, opts: CaptureOptions, source: Source, sinks: list[Sink],
                  stop: threading.Event | None = None,
-                 on_wait: Callable[[str], None] | None = None,
-                 sim: object | None = None) -> None:
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.opts = opts
-        self.open_mappings = reader_factory
-        self.clock = clock
+        self.source = source
+        self.clock = source.clock
         self.sinks = sinks
-        self.source_name = source_name
         self.stop = stop or threading.Event()
         self.on_wait = on_wait or (lambda msg: None)
-        self.sim = sim
         self.stats = CaptureStats()
         self.sessions: list[Session] = []
         self.session: Session | None = None
         self.reader: PageReader | None = None
+        self._reason = ""
+        self._t_first: float | None = None
 
     # --- sessions ---------------------------------------------------------------------------
     def _open_session(self, game: str, detection: str) -> None:
@@ -168,7 +175,7 @@ class CaptureLoop:
         self.session = Session(
             game=game, detection=detection, static_page=static_page,
             static=decode_static(game, static_page), start_wall=time.time(),
-            source=self.source_name, rate=self.opts.rate, smoothing=self.opts.smoothing)
+            source=self.source.name, rate=self.opts.rate, smoothing=self.opts.smoothing)
         for sink in self.sinks:
             sink.open(self.session)
 
@@ -187,173 +194,249 @@ class CaptureLoop:
             raise errors[0]
 
     # --- pages ------------------------------------------------------------------------------
-    def _connect(self) -> tuple[str, str] | None:
-        """Open the pages and decide the game, or None while no live game is there."""
+    def _drop_reader(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+
+    def _open_reader(self) -> bool:
+        """Open the pages (AC layout until the game is live and detected)."""
         try:
-            mappings = self.open_mappings()
+            mappings = self.source.open_pages()
         except GameNotRunning:
-            return None
+            return False
+        try:
+            self.reader = PageReader(mappings, self.opts.game or "ac")
+        except BaseException:
+            for mapping in mappings.values():
+                mapping.close()
+            raise
+        return True
+
+    def _detect(self) -> tuple[str, str]:
+        """Decide the layout from the pages as they are now (each time the game goes live)."""
+        assert self.reader is not None
+        mappings = self.reader.mappings
         graphics = peek(mappings["graphics"], "graphics")
         static = peek(mappings["static"], "static")
-        game, reason = detect_game(static, graphics, self.opts.game,
-                                   check_process=self.source_name == "shm")
-        self.reader = PageReader(mappings, game)
+        game, reason = detect_game(
+            static, graphics, self.opts.game,
+            check_process=self.source.name == "shm" and self.opts.shm_dir is None)
+        if game != self.reader.game:
+            self.reader = PageReader(mappings, game)
         return game, reason
 
+    def _advancing(self) -> bool:
+        """The physics packetId moves within a pause's length (live, not just LIVE)."""
+        assert self.reader is not None
+        if not self.clock.realtime:
+            return True  # a lockstep source steps when the capture sleeps
+        first = self.reader.packet_id()
+        deadline = time.perf_counter() + 2 * PAUSE_AFTER_S
+        while time.perf_counter() < deadline:
+            time.sleep(0.001)
+            if self.reader.packet_id() != first and self.reader.status() == STATUS_LIVE:
+                return True
+        return False
+
     def _wait_for_live(self) -> tuple[str, str] | None:
-        """Block until the game is live (status LIVE, packetId advancing)."""
+        """Block until the game is live (status LIVE, packetId advancing); None to stop."""
+        opts = self.opts
+        no_wait = not opts.wait and self.source.name == "shm"
         announced = False
         while not self.stop.is_set():
-            if self.opts.duration is not None and self._t_first is not None \
-                    and self.clock.now() - self._t_first >= self.opts.duration:
+            if opts.duration is not None and self._t_first is not None \
+                    and self.clock.now() - self._t_first >= opts.duration:
                 return None
-            found = (self.reader is not None and (self.reader.game, self._reason)) or None
-            if found is None:
-                found = self._connect()
-                if found:
-                    self._reason = found[1]
-            if found is not None:
+            if self.reader is not None and not self.reader.pages_exist():
+                self._drop_reader()  # the pages were removed (and may come back): reopen
+            if self.reader is not None or self._open_reader():
                 assert self.reader is not None
-                first = self.reader.snapshot()
-                if first.status == STATUS_LIVE:
-                    self.clock.sleep_until(self.clock.now() + 2 * PAUSE_AFTER_S)
-                    second = self.reader.snapshot()
-                    if second.status == STATUS_LIVE and second.packet_id != first.packet_id:
-                        return found
-                if self.sim is not None and getattr(self.sim, "finished", False):
-                    return None
-            if not self.opts.wait:
-                if found is None:
-                    raise GameNotRunning(GAME_NOT_FOUND)
-                raise GameNotRunning("Assetto Corsa is running but not in a live session")
+                status = self.reader.status()
+                if status == STATUS_LIVE and self._advancing():
+                    return self._detect()
+                if no_wait:
+                    what = STATUS_NAMES.get(status, f"status {status}")
+                    raise GameNotRunning(
+                        f"Assetto Corsa shared memory holds no live session (status {what}, "
+                        f"packetId {self.reader.packet_id()}): start driving, or leave out "
+                        "--no-wait to wait")
+            elif no_wait:
+                raise GameNotRunning(GAME_NOT_FOUND)
+            if self.source.alive() is False:
+                return None  # the simulator or replay has finished
             if not announced:
                 self.on_wait("Waiting for Assetto Corsa...")
                 announced = True
-            if self.sim is not None:
-                self.clock.sleep_until(self.clock.now() + 0.1)
-            else:
+            if self.clock.realtime:
                 time.sleep(0.1)
+            else:
+                self.clock.sleep_until(self.clock.now() + 0.1)
         return None
 
-    _reason = ""
-    _t_first: float | None = None
+    def _writer_gone(self) -> bool:
+        """The pages' writer is gone: its process ended or its pages were removed."""
+        assert self.reader is not None
+        return self.source.alive() is False or not self.reader.pages_exist()
+
+    def _static_changed(self) -> bool:
+        """Another car, track or driver on the static page than at the session's start."""
+        assert self.reader is not None and self.session is not None
+        now = decode_static(self.session.game, self.reader.static()).as_metadata()
+        return now != self.session.static.as_metadata()
 
     # --- the loop ---------------------------------------------------------------------------
     def run(self) -> CaptureResult:
         opts = self.opts
-        every_packet = self.clock is not None and getattr(self.clock, "realtime", False) \
-            and opts.rate >= PHYSICS_HZ * 0.99
-        period = 1.0 / (opts.rate * 4 if every_packet else opts.rate)
         laps_done = 0
-        t_start: float | None = None
         try:
             while not self.stop.is_set():
                 found = self._wait_for_live()
                 if found is None:
-                    self.stats.ended = self.stats.ended or "stopped"
                     break
                 game, reason = found
                 self._open_session(game, reason)
-                outcome = self._record(period, every_packet, t_start, laps_done)
-                t_start, laps_done, reason_end = outcome
+                t_start, laps_done, reason_end = self._record(self._t_first, laps_done)
+                self._t_first = t_start
                 self._close_session()
                 if reason_end in ("duration", "laps", "stopped"):
                     self.stats.ended = reason_end
                     break
                 if reason_end == "gone":
-                    self.reader = None
-                    if self.source_name == "sim":
-                        self.stats.ended = "simulator finished"
+                    self._drop_reader()
+                    if self.source.name != "shm":
+                        self.stats.ended = _FINISHED[self.source.name]
                         break
                     if not opts.wait:
                         self.stats.ended = "game quit"
                         break
-                # "new session": loop straight into the next one
+                # "new": a new session; straight into the next one
+            self.stats.ended = self.stats.ended or (
+                "stopped" if self.stop.is_set() or self.source.name == "shm" else
+                _FINISHED[self.source.name])
         finally:
             try:
                 self._close_session()
             finally:
-                if self.reader is not None:
-                    self.reader.close()
+                self._drop_reader()
         return CaptureResult(self.sessions, self.stats)
 
-    def _record(self, period: float, every_packet: bool, t_start: float | None,
-                laps_done: int) -> tuple[float | None, int, str]:
+    def _record(self, t_start: float | None, laps_done: int) -> tuple[float, int, str]:
         """Record one session; returns why it ended: duration, laps, stopped, gone, new."""
         assert self.reader is not None and self.session is not None
-        opts, clock, stats, reader = self.opts, self.clock, self.stats, self.reader
+        opts, clock, stats, reader, session = (self.opts, self.clock, self.stats, self.reader,
+                                               self.session)
+        sinks, stop = self.sinks, self.stop
+        realtime = clock.realtime
+        every_packet = realtime and opts.rate >= PHYSICS_HZ * 0.99
+        period = 1.0 / (4 * PHYSICS_HZ) if every_packet else 1.0 / opts.rate
+        poll = period if every_packet else min(period / 4, 0.001)
+        idle = min(IDLE_POLL_S, period)
+        off = _Offsets.of(session.game)
+        lateness = stats.lateness.append
+        perf = time.perf_counter
+
+        now = clock.now()
+        t_start = now if t_start is None else t_start
+        due = now
         last_pid: int | None = None
-        last_laps: int | None = None
-        last_session_type: int | None = None
-        last_new_t = clock.now()
+        last_laps = last_type = last_timer = 0
+        last_pos = 0.0
+        last_new_t = now
         last_rec_t: float | None = None
-        paused_since: float | None = None
+        paused = pending = False
         off_since: float | None = None
-        next_t = clock.now()
-        t_start = next_t if t_start is None else t_start
-        self._t_first = t_start
+        next_static = now + STATIC_CHECK_S
         while True:
-            if self.stop.is_set():
+            if stop.is_set():
                 return t_start, laps_done, "stopped"
-            next_t += period
-            clock.sleep_until(next_t)
+            if paused:
+                clock.sleep_until(clock.now() + idle)
+            elif pending:
+                clock.sleep_until(clock.now() + poll)
+            else:
+                clock.sleep_until(due)
             now = clock.now()
-            if now - next_t > 0.25:  # fell far behind (suspended machine): re-anchor
-                next_t = now
-            if getattr(clock, "realtime", False):
-                stats.lateness.append(max(now - next_t, 0.0))
+            if not pending and not paused:
+                late = now - due
+                if realtime:
+                    lateness(late if late > 0 else 0.0)
+                if late > MAX_BACKLOG_S:  # suspended or starved: give the slots up
+                    stats.slots_lost += int(late / period)
+                    due = now
             if opts.duration is not None and now - t_start >= opts.duration:
                 return t_start, laps_done, "duration"
-            try:
-                snap: Snapshot = reader.snapshot()
-            except (GameNotRunning, OSError, ValueError):
-                return t_start, laps_done, "gone"
-            stats.retries = snap.retries
-            pid, status = snap.packet_id, snap.status
+            stats.polls += 1
+            pid = reader.packet_id()
+            status = reader.status()
             if status != STATUS_LIVE:
+                paused, pending = True, False
                 if status == STATUS_OFF:
                     off_since = now if off_since is None else off_since
-                    if now - off_since >= GONE_AFTER_S or self._sim_finished():
+                    if now - off_since >= GONE_AFTER_S or self.source.alive() is False:
                         return t_start, laps_done, "gone"
-                paused_since = now if paused_since is None else paused_since
-                continue
-            off_since = None
-            if pid == last_pid:
-                stats.duplicates += 1
-                self._count_duplicate()
-                if now - last_new_t > PAUSE_AFTER_S and paused_since is None:
-                    paused_since = last_new_t
-                if now - last_new_t > GONE_AFTER_S and self._game_gone():
+                if now - last_new_t > GONE_AFTER_S and self._writer_gone():
                     return t_start, laps_done, "gone"
                 continue
-            completed = int.from_bytes(snap.graphics[_GRAPHICS_COMPLETED_LAPS:
-                                                     _GRAPHICS_COMPLETED_LAPS + 4], "little",
-                                       signed=True)
-            session_type = int.from_bytes(snap.graphics[_GRAPHICS_SESSION:_GRAPHICS_SESSION + 4],
-                                          "little", signed=True)
-            if last_pid is not None and (pid < last_pid or completed < (last_laps or 0)
-                                         or session_type != last_session_type):
+            if off_since is not None:  # back from the menus: maybe another car or track
+                off_since, next_static = None, now
+            if pid == last_pid:
+                if not pending and not paused and not every_packet:
+                    stats.duplicates += 1
+                    self._count_duplicate()
+                pending = True
+                if not paused and now - last_new_t > PAUSE_AFTER_S:
+                    paused = True
+                if paused and now - last_new_t > GONE_AFTER_S and self._writer_gone():
+                    return t_start, laps_done, "gone"
+                continue
+            # a new physics step: take a consistent copy of both pages
+            t0 = perf()
+            snap = reader.snapshot()
+            stats.snapshot_s += perf() - t0
+            stats.retries = reader.retries
+            pid = snap.packet_id
+            if snap.status != STATUS_LIVE:
+                continue  # changed between the look and the copy: the next poll decides
+            g = snap.graphics
+            completed, session_type = _int(g, off.completed_laps), _int(g, off.session)
+            timer = _int(g, off.current_time)
+            pos = float(np.frombuffer(g, "<f4", 1, off.position)[0])
+            if now >= next_static:
+                next_static = now + STATIC_CHECK_S
+                if self._static_changed():
+                    return t_start, laps_done, "new"
+            if last_pid is not None and (
+                    pid < last_pid or completed < last_laps or session_type != last_type
+                    or (completed == last_laps and timer < _TIMER_RESTART_MS
+                        and last_timer - timer > _TIMER_RESTART_MS
+                        and not (last_pos > 0.9 and pos < 0.1))):
                 return t_start, laps_done, "new"  # restart / new session: a new file
-            skipped = max(pid - last_pid - 1, 0) if last_pid is not None else 0
+            skipped = pid - last_pid - 1 if last_pid is not None and pid > last_pid + 1 else 0
             gap = 0.0
-            if paused_since is not None and last_rec_t is not None:
-                gap = now - last_rec_t
-                stats.gaps += 1
-            elif last_rec_t is not None:
-                stats.recorded_s += now - last_rec_t
-            paused_since = None
-            if last_laps is not None and completed > last_laps:
+            if last_rec_t is not None:
+                if paused:
+                    gap = now - last_rec_t
+                    stats.gaps += 1
+                else:
+                    stats.recorded_s += now - last_rec_t
+            if paused:
+                paused, due = False, now  # the schedule starts again from here
+            pending = False
+            if last_pid is not None and completed > last_laps:
                 laps_done += completed - last_laps
-            last_pid, last_laps, last_session_type = pid, completed, session_type
+            last_pid, last_laps, last_type, last_timer, last_pos = (
+                pid, completed, session_type, timer, pos)
             last_new_t = last_rec_t = now
             stats.samples += 1
             stats.skipped += skipped
-            self.session.samples += 1
-            sample = Sample(now, skipped, gap, snap, self.session)
-            for sink in self.sinks:
+            session.samples += 1
+            sample = Sample(now, skipped, gap, snap, session)
+            for sink in sinks:
                 sink.write(sample)
             if opts.laps is not None and laps_done >= opts.laps:
                 return t_start, laps_done, "laps"
+            due += period
 
     def _count_duplicate(self) -> None:
         for sink in self.sinks:
@@ -361,27 +444,11 @@ class CaptureLoop:
             if count is not None:
                 count()
 
-    def _sim_finished(self) -> bool:
-        return self.sim is not None and bool(getattr(self.sim, "finished", False))
-
-    def _game_gone(self) -> bool:
-        """A frozen packetId means the game is gone when its process is gone too."""
-        if self.source_name != "shm" or self.opts.shm_dir is not None:
-            return False
-        from actelemetry.game.detect import running_game
-
-        return running_game() is None
-
 
 def run_capture(opts: CaptureOptions, sinks: list[Sink],
                 stop: threading.Event | None = None,
                 on_wait: Callable[[str], None] | None = None) -> CaptureResult:
-    """Capture from the game (or the simulator) into ``sinks`` until a stop condition."""
-    if opts.source == "sim":
-        with simulator_source(opts) as (folder, clock, sim):
-            loop = CaptureLoop(opts, lambda: open_pages(folder), clock, sinks, "sim", stop,
-                               on_wait, sim)
-            return loop.run()
-    loop = CaptureLoop(opts, lambda: open_pages(opts.shm_dir), RealClock(), sinks, "shm", stop,
-                       on_wait)
-    return loop.run()
+    """Capture from the game, the simulator or a replay into ``sinks`` until a stop
+    condition (``stop`` set, --duration, --laps, the source ending, the game quitting)."""
+    with open_source(opts) as source:
+        return CaptureLoop(opts, source, sinks, stop, on_wait).run()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import struct
 import sys
 from pathlib import Path
 from typing import Protocol
@@ -30,6 +31,7 @@ BRIDGE_FILE_SIZE = 2048
 LINUX_BRIDGE_DIR = Path("/dev/shm")
 
 GAME_NOT_FOUND = "Assetto Corsa shared memory not found"
+_INT = struct.Struct("<i")
 
 
 class PageMapping(Protocol):
@@ -39,6 +41,14 @@ class PageMapping(Protocol):
 
     def read(self, n: int) -> bytes:
         """Copy the first ``n`` bytes (``n <= size``) out of the page."""
+        ...
+
+    def read_int(self, offset: int) -> int:
+        """One little-endian int32 read in place (a cheap look at packetId or status)."""
+        ...
+
+    def exists(self) -> bool:
+        """False once the page the mapping was opened on has gone (file removed)."""
         ...
 
     def close(self) -> None: ...
@@ -53,10 +63,20 @@ class FilePageMapping:
             self.size = os.fstat(fh.fileno()).st_size
             if self.size == 0:
                 raise PageError(f"{path}: page file is empty")
+            self._ino = os.fstat(fh.fileno()).st_ino
             self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
     def read(self, n: int) -> bytes:
         return self._mm[:n]
+
+    def read_int(self, offset: int) -> int:
+        return _INT.unpack_from(self._mm, offset)[0]
+
+    def exists(self) -> bool:
+        try:
+            return os.stat(self.path).st_ino == self._ino
+        except OSError:
+            return False
 
     def close(self) -> None:
         self._mm.close()
@@ -102,6 +122,12 @@ class WindowsPageMapping:  # pragma: no cover - needs Windows and the game
 
     def read(self, n: int) -> bytes:
         return self._string_at(self._view, n)
+
+    def read_int(self, offset: int) -> int:
+        return _INT.unpack(self._string_at(self._view + offset, 4))[0]
+
+    def exists(self) -> bool:
+        return True  # the section lives while we hold it; liveness comes from contents
 
     def close(self) -> None:
         self._k32.UnmapViewOfFile(self._view)

@@ -59,11 +59,25 @@ class PageReader:
         self._n = {page: min(mapping.size, self.sizes[page]) for page, mapping in mappings.items()}
         self._pad = {page: bytes(self.sizes[page] - self._n[page]) for page in mappings}
         self.retries = 0
+        self._physics = mappings["physics"]
+        self._graphics = mappings["graphics"]
 
     def _page(self, page: str) -> bytes:
         data, retries = consistent_copy(self.mappings[page], self._n[page])
         self.retries += retries
         return data + self._pad[page] if self._pad[page] else data
+
+    def packet_id(self) -> int:
+        """The physics packetId read in place: cheap enough to poll at kilohertz rates."""
+        return self._physics.read_int(0)
+
+    def status(self) -> int:
+        """The graphics page's status read in place."""
+        return self._graphics.read_int(4)
+
+    def pages_exist(self) -> bool:
+        """False once any page has vanished (the file behind it was removed)."""
+        return all(m.exists() for m in self.mappings.values())
 
     def snapshot(self) -> Snapshot:
         """Physics and graphics, each a consistent copy."""

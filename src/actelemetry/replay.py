@@ -1,0 +1,177 @@
+"""Replay: a raw recording (``capture --raw``) published again as live pages.
+
+The pages are written back byte for byte, in the game's pattern (in place, one page at a
+time) and with the recording's own timing (``session_time``), so anything that reads the
+game (the capture, the bridge, other tools through ``/dev/shm``) reads the replay as if the
+game were driving. Pauses come back as pauses: the pages stand still for the gap.
+
+Two ways to play: :func:`play` in real time (``actelemetry replay``), or a
+:class:`ReplayPlayer` stepped by :class:`~actelemetry.capture.clock.ReplayClock`, where a
+capture in lockstep sees every recorded frame exactly once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mmap
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from actelemetry.errors import SessionFileError
+from actelemetry.game.mapping import BRIDGE_FILE_SIZE, PAGE_NAMES
+from actelemetry.store.session import META_KEY
+
+#: offset of ``status`` in the graphics page (both games)
+_STATUS_OFFSET = 4
+
+
+@dataclass
+class Recording:
+    """The frames of a raw session: times (s from the first sample) and page bytes."""
+
+    path: Path
+    game: str
+    static_page: bytes
+    t: np.ndarray
+    physics: list[bytes]
+    graphics: list[bytes]
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def load_recording(path: Path) -> Recording:
+    """Read a Parquet session recorded with ``--raw``; a one-line error otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise SessionFileError(f"{path}: no such session file")
+    try:
+        pf = pq.ParquetFile(path)
+        meta = json.loads((pf.schema_arrow.metadata or {}).get(META_KEY, b"{}"))
+        names = set(pf.schema_arrow.names)
+    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+        raise SessionFileError(f"{path}: not a readable Parquet session file ({exc})") from exc
+    need = {"session_time", "raw_physics", "raw_graphics"}
+    if not need <= names or "static_page" not in meta:
+        raise SessionFileError(
+            f"{path}: holds no raw pages; record it with `actelemetry capture --raw` to replay it")
+    table = pf.read(columns=sorted(need))
+    rec = Recording(
+        path=path, game=meta.get("game", "ac"),
+        static_page=base64.b64decode(meta["static_page"]),
+        t=np.asarray(table["session_time"].to_numpy(), dtype="f8"),
+        physics=table["raw_physics"].to_pylist(), graphics=table["raw_graphics"].to_pylist())
+    if len(rec) == 0:
+        raise SessionFileError(f"{path}: the session holds no samples")
+    return rec
+
+
+class PageWriter:
+    """The three page files under a folder, mapped read-write and rewritten in place.
+
+    Files are created at the Linux bridges' size (or reused when they exist), so
+    ``/dev/shm`` publishes under the bridge's names.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._maps: dict[str, mmap.mmap] = {}
+        for page, name in PAGE_NAMES.items():
+            fd = os.open(self.folder / name, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                if os.fstat(fd).st_size < BRIDGE_FILE_SIZE:
+                    os.ftruncate(fd, BRIDGE_FILE_SIZE)
+                self._maps[page] = mmap.mmap(fd, BRIDGE_FILE_SIZE)
+            finally:
+                os.close(fd)
+
+    def write(self, page: str, data: bytes) -> None:
+        self._maps[page][: len(data)] = data
+
+    def set_status(self, status: int) -> None:
+        self._maps["graphics"][_STATUS_OFFSET:_STATUS_OFFSET + 4] = status.to_bytes(4, "little")
+
+    def clear(self) -> None:
+        for mm in self._maps.values():
+            mm[:] = bytes(len(mm))
+
+    def close(self) -> None:
+        for mm in self._maps.values():
+            mm.close()
+        self._maps = {}
+
+
+class ReplayPlayer:
+    """Publishes a recording frame by frame; the game "goes back to its menus" (status OFF)
+    once the last frame has been read."""
+
+    def __init__(self, recording: Recording, writer: PageWriter) -> None:
+        self.recording = recording
+        self.writer = writer
+        self.index = 0
+        self.ended = False
+        self.start_time = float(recording.t[0])
+        self.writer.clear()
+        self.writer.write("static", recording.static_page)
+
+    @property
+    def finished(self) -> bool:
+        return self.ended
+
+    def next_time(self) -> float | None:
+        """Recording time of the next frame, or None after the last (the end is published)."""
+        if self.index < len(self.recording):
+            return float(self.recording.t[self.index])
+        if not self.ended:
+            self.end()
+        return None
+
+    def publish_next(self) -> None:
+        """Write the next frame's physics then graphics page, as the game does."""
+        i = self.index
+        self.writer.write("physics", self.recording.physics[i])
+        self.writer.write("graphics", self.recording.graphics[i])
+        self.index += 1
+
+    def end(self) -> None:
+        self.writer.set_status(0)
+        self.ended = True
+
+
+def play(path: Path, shm_dir: Path, speed: float = 1.0, stop: threading.Event | None = None,
+         on_frame: Callable[[int, int], None] | None = None) -> int:
+    """Publish ``path`` in real time (``speed`` x) under ``shm_dir``; returns frames played.
+
+    Each frame is written when its ``session_time`` (scaled by ``speed``) comes due on a
+    drift-free schedule; at the end the graphics page says OFF, like the game quitting.
+    """
+    if speed <= 0:
+        raise SessionFileError(f"--speed must be positive, not {speed}")
+    rec = load_recording(path)
+    writer = PageWriter(shm_dir)
+    player = ReplayPlayer(rec, writer)
+    stop = stop or threading.Event()
+    t0 = time.perf_counter()
+    try:
+        while (due := player.next_time()) is not None and not stop.is_set():
+            delay = t0 + (due - player.start_time) / speed - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            player.publish_next()
+            if on_frame is not None:
+                on_frame(player.index, len(rec))
+        if not player.ended:
+            player.end()
+        return player.index
+    finally:
+        writer.close()

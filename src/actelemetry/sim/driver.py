@@ -194,7 +194,8 @@ class Driver:
         mistake_s = -1.0
         if lap > 0 and self.prng.random() < 0.12 + 0.55 * (1.0 - sk):
             mistake = self.prng.choice(self.MISTAKES)
-            corner = self._pick_corner()
+            # wheelspin needs a slow corner (low gear); the others any braking corner
+            corner = self._pick_corner(0.03 if mistake == "wheelspin" else 0.012)
             mistake_s = corner * ds
             span = slice(max(corner - int(160 / ds), 0), corner)
             if mistake == "late_brake":
@@ -202,7 +203,7 @@ class Driver:
             elif mistake == "lock_up":
                 pedal[span] = 0.45
             elif mistake == "wheelspin":
-                early[corner:corner + int(60 / ds)] = 1.0
+                early[max(corner - int(10 / ds), 0):corner + int(80 / ds)] = 1.0
             elif mistake == "run_wide":
                 k_sign = 1.0 if self._race_k[corner] > 0 else -1.0
                 bump = np.zeros(n)
@@ -231,11 +232,11 @@ class Driver:
         )
         return self.plan
 
-    def _pick_corner(self) -> int:
-        """A braking corner: a local peak of curvature after a fast section."""
+    def _pick_corner(self, min_curvature: float) -> int:
+        """A corner: a local peak of curvature above ``min_curvature`` (1/m)."""
         k = np.abs(self._race_k)
         peaks = [i for i in range(2, self._n - 2)
-                 if k[i] > 0.012 and k[i] == k[max(i - 20, 0):i + 20].max()]
+                 if k[i] > min_curvature and k[i] == k[max(i - 20, 0):i + 20].max()]
         if not peaks:
             return int(np.argmax(k))
         return self.prng.choice(peaks)
@@ -323,9 +324,10 @@ class Driver:
             brake = need * p.tyre_radius_front / p.brake_torque + plan.pedal_boost[i]
             brake = 0.0 if brake < 0.0 else (1.0 if brake > 1.0 else brake)
             gas = 0.0
-        # catching a slide: ease off the throttle when the rear steps out
+        # catching a slide: ease off the throttle when the rear steps out (unless this is
+        # the lap's wheelspin mistake: then the driver stays on it and TC has to save it)
         slide = abs(s.alpha[2]) - 0.09
-        if slide > 0.0:
+        if slide > 0.0 and early == 0.0:
             gas *= max(0.0, 1.0 - slide / 0.05)
             brake *= max(0.0, 1.0 - slide / 0.04)
         # pedals move fast but not instantly

@@ -80,7 +80,7 @@ class CarParams:
     brake_torque: float = 11000.0  # total at full pedal, N m
     brake_bias: float = 0.66  # share to the front
     abs_slip: float = 0.18  # ABS releases a wheel beyond this slip ratio (0 = off)
-    tc_slip: float = 0.16  # TC cuts torque beyond this rear slip ratio (0 = off)
+    tc_slip: float = 0.22  # TC cuts torque beyond this rear slip ratio (0 = off)
     # suspension (for travel, ride height, camber, roll and pitch outputs)
     wheel_rate_front: float = 160000.0
     wheel_rate_rear: float = 150000.0

@@ -1,0 +1,38 @@
+"""The live page in a real headless Chromium: it loads offline and shows values that change."""
+
+from __future__ import annotations
+
+import time
+
+from browser import open_page
+
+
+def wait_for(page, expression: str, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {expression}")
+
+
+def test_page_shows_live_values_that_change(make_server, feed) -> None:
+    server = make_server(rate=30)
+    feeder = feed(server, rate=30, count=30 * 60)  # a minute of frames; stopped with the server
+    with open_page(server.url) as page:
+        assert page.evaluate("typeof Plotly") == "object"  # served from the plotly package
+        wait_for(page, "window.actelemetry.frames > 5")
+        first = page.evaluate("document.getElementById('speed').textContent")
+        time.sleep(0.5)
+        second = page.evaluate("document.getElementById('speed').textContent")
+        assert first != second and float(first) >= 0 and float(second) >= 0
+        assert page.evaluate("document.getElementById('gear').textContent") != "–"
+        assert page.evaluate("document.getElementById('gas-bar').style.width").endswith("%")
+        assert "TEST_CAR" in page.evaluate(
+            "document.getElementById('session').textContent.toUpperCase()")
+        wait_for(page, "document.getElementById('gg').data[2].x.length === 1")
+        wait_for(page, "document.getElementById('map').data[1].x.length > 1")
+        assert page.evaluate("window.actelemetry.connected") is True
+        assert page.console_errors == []
+    assert feeder.thread.is_alive() or feeder.done.is_set()

@@ -37,7 +37,12 @@ class PageFormat:
     n_values: int
 
     @classmethod
-    def of(cls, layout: type[ctypes.Structure]) -> PageFormat:
+    def of(cls, layout: type[ctypes.Structure],
+           truncate: dict[str, int] | None = None) -> PageFormat:
+        """The format of ``layout``; ``truncate`` packs only the first N values of an array
+        field and writes zeros for the rest (ACC's 60 car slots when one car is on track:
+        half the values to pack, same bytes)."""
+        truncate = truncate or {}
         fmt = ["<"]
         pos = 0
         n = 0
@@ -59,9 +64,12 @@ class PageFormat:
                 strings[name] = count
                 n += 1
             else:
-                fmt.append(f"{count}{code}")
-                index[name] = (n, count)
-                n += count
+                keep = min(truncate.get(name, count), count)
+                fmt.append(f"{keep}{code}")
+                if keep < count:
+                    fmt.append(f"{(count - keep) * ctypes.sizeof(base)}x")
+                index[name] = (n, keep)
+                n += keep
             pos = offset + ctypes.sizeof(ctype)
         size = ctypes.sizeof(layout)
         if size > pos:
@@ -82,10 +90,10 @@ class PageFormat:
         i, count = self.index[name]
         if name in self.strings:
             vals[i] = encode_text(str(value), self.strings[name])
-        elif count == 1:
+        elif not isinstance(value, list | tuple):
             vals[i] = value
         else:
-            seq = list(value)  # type: ignore[call-overload]
+            seq = list(value)
             if len(seq) != count:
                 raise ValueError(f"{name}: expected {count} values, got {len(seq)}")
             vals[i:i + count] = seq
@@ -97,8 +105,12 @@ def encode_text(text: str, units: int) -> bytes:
 
 
 #: (game, page) -> format, built once at import
+#: array fields of which the simulator only ever fills the first values (one car)
+_TRUNCATE: dict[tuple[str, str], dict[str, int]] = {
+    ("acc", "graphics"): {"carCoordinates": 3, "carID": 1},
+}
 FORMATS: dict[tuple[str, str], PageFormat] = {
-    key: PageFormat.of(lay) for key, lay in LAYOUTS.items()
+    key: PageFormat.of(lay, _TRUNCATE.get(key)) for key, lay in LAYOUTS.items()
 }
 
 

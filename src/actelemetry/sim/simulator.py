@@ -333,9 +333,7 @@ class Simulator:
         if self.game == "acc":
             gf.set(g, "activeCars", 1)
             gf.set(g, "playerCarID", PLAYER_CAR_ID)
-            ids = [0] * 60
-            ids[0] = PLAYER_CAR_ID
-            gf.set(g, "carID", ids)
+            gf.set(g, "carID", [PLAYER_CAR_ID])  # slot 0; the other 59 stay zero
             gf.set(g, "TC", 0)
             gf.set(g, "ABS", 0)
             gf.set(g, "EngineMap", 1)

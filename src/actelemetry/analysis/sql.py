@@ -259,15 +259,6 @@ WHERE session = ? AND current_lap BETWEEN ? AND ?
 ORDER BY session_time
 """
 
-#: a thinned time series for plots: every n-th sample
-TIME_SERIES = """
-SELECT session, session_time, current_lap, speed_kmh, gas, brake, steer,
-       accel_longitudinal, accel_lateral
-FROM telemetry
-WHERE session = ?
-ORDER BY session_time
-"""
-
 #: G-G points quantised to a 0.02 g grid: every distinct cell is kept (extremes included)
 GG_CELLS = """
 SELECT round(accel_lateral / 0.02) * 0.02      AS lat_g,
@@ -280,3 +271,29 @@ GROUP BY ALL
 """
 
 LAP_EXISTS = "SELECT count(*) FROM telemetry WHERE session = ? AND current_lap = ?"
+
+#: min and max of each plotted channel per time bucket (shape-preserving thinning done by
+#: DuckDB): parameters are the bucket width (s) and the session
+TIME_BUCKETS = """
+WITH b AS (
+    SELECT session_time, speed_kmh, gas, brake, steer,
+           floor(session_time / ?) AS bucket
+    FROM telemetry
+    WHERE session = ?
+)
+SELECT
+    bucket,
+    arg_min(session_time, speed_kmh) AS speed_kmh_t_lo, min(speed_kmh) AS speed_kmh_lo,
+    arg_max(session_time, speed_kmh) AS speed_kmh_t_hi, max(speed_kmh) AS speed_kmh_hi,
+    arg_min(session_time, gas)       AS gas_t_lo,       min(gas)       AS gas_lo,
+    arg_max(session_time, gas)       AS gas_t_hi,       max(gas)       AS gas_hi,
+    arg_min(session_time, brake)     AS brake_t_lo,     min(brake)     AS brake_lo,
+    arg_max(session_time, brake)     AS brake_t_hi,     max(brake)     AS brake_hi,
+    arg_min(session_time, steer)     AS steer_t_lo,     min(steer)     AS steer_lo,
+    arg_max(session_time, steer)     AS steer_t_hi,     max(steer)     AS steer_hi
+FROM b
+GROUP BY bucket
+ORDER BY bucket
+"""
+
+SESSION_SPAN = "SELECT max(session_time) AS span FROM telemetry WHERE session = ?"

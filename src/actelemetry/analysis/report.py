@@ -1,0 +1,135 @@
+"""``analyze``: the tables, the comparison of the best lap with another, and the HTML files.
+
+:func:`analyze` computes and writes; :func:`print_analysis` prints what it computed to a
+Rich console. The demo and the CLI both call them, so the figures a user sees in the
+terminal are the ones in the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from actelemetry.analysis import sql
+from actelemetry.analysis.compare import Comparison, best_lap, compare_laps, timed_laps
+from actelemetry.analysis.dataset import Dataset, open_dataset
+from actelemetry.analysis.laps import LapRef, LapTrace, load_lap
+from actelemetry.errors import ActelemetryError, UsageError
+from actelemetry.plots.thin import SCREEN_BUCKETS
+
+#: the seed's three files, then ours
+SEED_FILES = ("speed_trace.html", "control_inputs.html", "acceleration.html")
+REPORT_FILE = "report.html"
+TRACK_MAP_FILE = "track_map.html"
+COMPARISON_FILE = "lap_comparison.html"
+PLOTTED = ("speed_kmh", "gas", "brake", "steer")
+
+
+@dataclass
+class AnalysisResult:
+    """Everything ``analyze`` computed, and the files it wrote (name -> path)."""
+
+    sessions: list[dict[str, Any]]
+    laps: list[dict[str, Any]]
+    inputs: dict[str, Any]
+    input_distribution: list[dict[str, Any]]
+    wheels: list[dict[str, Any]]
+    series: list[dict[str, Any]]  # thinned per-session series (plots, ASCII graphs)
+    gg: dict[str, np.ndarray]
+    comparison: Comparison | None = None
+    comparison_note: str = ""
+    best: LapTrace | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+    ml_dir: Path | None = None
+
+
+def thinned_series(ds: Dataset, session: int, laps: Sequence[dict[str, Any]],
+                   buckets: int = SCREEN_BUCKETS) -> dict[str, Any]:
+    """Per-bucket min and max of the plotted channels, computed by DuckDB."""
+    span = ds.rows(sql.SESSION_SPAN, [session])[0]["span"] or 0.0
+    width = max(float(span) / max(buckets, 1), 1e-3)
+    tab = ds.table(sql.TIME_BUCKETS, [width, session]).data
+    out: dict[str, Any] = {"name": ds.source(session).name, "session": session}
+    for name in PLOTTED:
+        t = np.concatenate((tab[f"{name}_t_lo"], tab[f"{name}_t_hi"])).astype("f8")
+        v = np.concatenate((tab[f"{name}_lo"], tab[f"{name}_hi"])).astype("f8")
+        order = np.argsort(t, kind="stable")
+        t, v = t[order], v[order]
+        first = np.concatenate(([True], np.diff(t) > 0))  # lo and hi at the same sample
+        out[f"{name}_t"], out[name] = t[first], v[first]
+    out["session_time"] = out["speed_kmh_t"]
+    out["lap_starts"] = np.array([r["t_first"] for r in laps if r["session"] == session][1:],
+                                 dtype="f8")
+    return out
+
+
+def _pick_comparison(ds: Dataset) -> tuple[LapRef, LapRef] | str:
+    """Best valid lap against the next best timed lap, or why there is no comparison."""
+    rows = timed_laps(ds)
+    if len(rows) < 2:
+        return "a lap comparison needs two laps driven from line to line"
+    ref = best_lap(ds)
+    other = next(r for r in rows if (r["session"], r["lap"]) != (ref.session, ref.lap))
+    return ref, LapRef(int(other["session"]), int(other["lap"]))
+
+
+def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: bool = True,
+            downsample: int = 1, ml: bool = False) -> AnalysisResult:
+    """Analyse sessions (files, folders, globs) and write the HTML plots to ``out_dir``.
+
+    ``downsample`` N draws N times fewer points per trace (the plots are already thinned to
+    the screen; this makes the files smaller still). Returns the tables and written files.
+    """
+    if downsample < 1:
+        raise UsageError(f"--downsample must be at least 1 (got {downsample})")
+    with open_dataset(paths) as ds:
+        sessions = ds.rows(sql.SESSION_SUMMARY)
+        laps = ds.rows(sql.LAP_TABLE)
+        inputs = ds.rows(sql.INPUT_SUMMARY)[0]
+        dist = ds.rows(sql.INPUT_DISTRIBUTION)
+        wheels = ds.rows(sql.WHEEL_TABLE)
+        buckets = max(50, SCREEN_BUCKETS // downsample)
+        series = [thinned_series(ds, s.session, laps, buckets) for s in ds.sources]
+        gg = _gg_all(ds)
+        result = AnalysisResult(sessions, laps, inputs, dist, wheels, series, gg)
+        picked = _pick_comparison(ds)
+        if isinstance(picked, str):
+            result.comparison_note = picked
+            rows = timed_laps(ds)
+            if rows:
+                result.best = load_lap(ds, LapRef(int(rows[0]["session"]), int(rows[0]["lap"])))
+        else:
+            try:
+                result.comparison = compare_laps(ds, *picked)
+                result.best = result.comparison.reference
+            except ActelemetryError as exc:  # e.g. a lap with samples on one side only
+                result.comparison_note = str(exc)
+    if plots:
+        if out_dir is None:
+            raise UsageError("--plots needs an output folder")
+        from actelemetry.plots.report import write_plots
+
+        result.files = write_plots(result, Path(out_dir))
+    if ml:
+        result.ml_dir = prepare_ml(paths, Path(out_dir or ".") / "ml_data")
+    return result
+
+
+def _gg_all(ds: Dataset) -> dict[str, np.ndarray]:
+    parts = [ds.table(sql.GG_CELLS, [s.session]).data for s in ds.sources]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def prepare_ml(paths: Sequence[str | Path], out_dir: Path) -> Path:
+    """Hand over to the ML issue's dataset preparation (the seed's ``--ml``)."""
+    try:
+        from actelemetry.ml.dataset import prepare_dataset
+    except ImportError as exc:
+        raise UsageError("ML dataset preparation is not available") from exc
+    from actelemetry.analysis.sources import resolve_inputs
+
+    return prepare_dataset(resolve_inputs(paths), out_dir)

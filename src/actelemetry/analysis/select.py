@@ -1,0 +1,66 @@
+"""Which two laps ``compare`` compares.
+
+Rules: ``--ref`` wins; two explicit laps make the faster one the reference (the delta then
+shows where the slower lost); otherwise the reference is the best valid lap of the given
+sessions, and a session given without a lap contributes its best lap other than that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from actelemetry.analysis.compare import best_lap, timed_laps
+from actelemetry.analysis.dataset import Dataset
+from actelemetry.analysis.laps import LapRef, lap_info
+from actelemetry.errors import UsageError
+
+Spec = tuple[str, int | None]
+
+
+def _session(ds: Dataset, path: str) -> int:
+    s = ds.session_of(Path(path))
+    if s is None:  # a glob or folder: take its first file
+        return ds.sources[0].session
+    return s
+
+
+def _lap_time(ds: Dataset, ref: LapRef) -> float:
+    info = lap_info(ds, ref)
+    t = info.get("game_time_s") or info.get("sample_time_s")
+    return float(t) if t is not None else float("inf")
+
+
+def _other_best(ds: Dataset, session: int, not_this: LapRef) -> LapRef:
+    for r in timed_laps(ds, session):
+        ref = LapRef(int(r["session"]), int(r["lap"]))
+        if ref != not_this:
+            return ref
+    raise UsageError(f"{ds.source(session).path}: no other lap driven from line to line "
+                     f"to compare with lap {not_this.lap}")
+
+
+def choose_laps(ds: Dataset, specs: Sequence[Spec], ref_spec: Spec | None
+                ) -> tuple[LapRef, LapRef]:
+    """(reference, compared) from the command line's SESSION[:LAP] specs."""
+    given = [(_session(ds, p), lap) for p, lap in specs]
+    for s, lap in given:
+        if lap is not None:
+            lap_info(ds, LapRef(s, lap))  # a lap that does not exist: one-line error
+    if ref_spec is not None:
+        s, lap = _session(ds, ref_spec[0]), ref_spec[1]
+        reference = LapRef(s, lap) if lap is not None else best_lap(ds, s)
+        lap_info(ds, reference)
+    elif len(given) == 2 and all(lap is not None for _, lap in given):
+        a, b = (LapRef(s, lap) for s, lap in given)  # type: ignore[arg-type]
+        return (a, b) if _lap_time(ds, a) <= _lap_time(ds, b) else (b, a)
+    else:
+        reference = best_lap(ds)
+    for s, lap in reversed(given):
+        cand = LapRef(s, lap) if lap is not None else None
+        if cand is not None and cand != reference:
+            return reference, cand
+    for s, lap in reversed(given):
+        if lap is None:
+            return reference, _other_best(ds, s, reference)
+    raise UsageError("nothing to compare: give a second lap (SESSION:LAP)")

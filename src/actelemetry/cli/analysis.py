@@ -1,0 +1,118 @@
+"""`actelemetry analyze | compare | sql | export`: thin shells over actelemetry.analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from actelemetry.cli.app import app, console
+from actelemetry.errors import UsageError
+
+
+def parse_lap_spec(spec: str) -> tuple[str, int | None]:
+    """``SESSION[:LAP]`` -> (session path, lap or None); a drive letter is not a lap."""
+    head, sep, tail = spec.rpartition(":")
+    if sep and tail.isdigit() and head:
+        return head, int(tail)
+    return spec, None
+
+
+@app.command("analyze")
+def analyze_command(
+    sessions: list[str] = typer.Argument(..., help="Session files, folders or globs"),
+    plots: bool = typer.Option(False, "--plots", help="Write the HTML report and plots"),
+    ml: bool = typer.Option(False, "--ml", help="Prepare ML datasets from the sessions"),
+    out: Path = typer.Option(Path("analysis"), "--out", "-o", help="Folder for the files"),
+    downsample: int = typer.Option(1, "--downsample", help="Draw N times fewer points"),
+    graphs: bool = typer.Option(True, "--graphs/--no-graphs", help="ASCII graphs"),
+) -> None:
+    """Session summary, lap table, inputs, wheels, graphs; --plots writes HTML."""
+    from actelemetry.analysis.printing import print_analysis
+    from actelemetry.analysis.report import analyze
+
+    result = analyze(sessions, out, plots=plots, downsample=downsample, ml=ml)
+    print_analysis(result, console, graphs=graphs)
+
+
+@app.command("compare")
+def compare_command(
+    laps: list[str] = typer.Argument(..., help="SESSION[:LAP], one or two"),
+    ref: str = typer.Option(None, "--ref", help="Reference SESSION:LAP (default: the best "
+                            "valid lap of the given sessions, or the faster of two laps)"),
+    out: Path = typer.Option(None, "--out", "-o", help="Folder for lap_comparison.html"),
+) -> None:
+    """Compare two laps by track position: delta time, corners, where time is lost."""
+    from actelemetry.analysis.compare import compare_laps
+    from actelemetry.analysis.dataset import open_dataset
+    from actelemetry.analysis.printing import print_comparison
+    from actelemetry.analysis.select import choose_laps
+
+    specs = [parse_lap_spec(s) for s in laps]
+    if len(specs) > 2:
+        raise UsageError("compare takes one or two SESSION[:LAP]")
+    ref_spec = parse_lap_spec(ref) if ref else None
+    paths = [p for p, _ in specs] + ([ref_spec[0]] if ref_spec else [])
+    with open_dataset(paths) as ds:
+        reference, compared = choose_laps(ds, specs, ref_spec)
+        result = compare_laps(ds, reference, compared)
+    print_comparison(result, console)
+    if out is not None:
+        from actelemetry.plots.report import write_comparison
+
+        for name, path in write_comparison(result, out).items():
+            console.print(f"wrote {name}: {path}")
+
+
+@app.command("sql")
+def sql_command(
+    query: str = typer.Argument(..., help="SQL over the views telemetry, laps, sessions"),
+    sessions: list[str] = typer.Argument(..., help="Session files, folders or globs"),
+    param: list[str] = typer.Option([], "--param", "-p", help="Value for a ? placeholder"),
+    out: Path = typer.Option(None, "--out", "-o", help="Write .csv or .parquet instead"),
+    limit: int = typer.Option(50, "--limit", help="Rows to print"),
+) -> None:
+    """Run DuckDB SQL against the sessions and print the result (or write it)."""
+    from actelemetry.analysis.printing import fmt
+    from actelemetry.analysis.query import run_query
+
+    result = run_query(query, sessions, [_param(p) for p in param], out)
+    if isinstance(result, Path):
+        console.print(f"wrote {result}")
+        return
+    table = Table(header_style="bold")
+    for c in result.columns:
+        table.add_column(c, justify="right")
+    rows = result.rows()
+    for r in rows[:limit]:
+        table.add_row(*(fmt(r[c], ".6g") for c in result.columns))
+    console.print(table)
+    if len(rows) > limit:
+        console.print(f"{len(rows) - limit} more rows (use --limit or -o)")
+
+
+def _param(text: str) -> object:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+@app.command("export")
+def export_command(
+    session: str = typer.Argument(..., help="A session file"),
+    out: Path = typer.Option(..., "--out", "-o", help="Output .csv or .parquet"),
+    columns: str = typer.Option(None, "--columns", help="Comma-separated channels"),
+    rows: str = typer.Option(None, "--rows", help="START:STOP file rows (0-based)"),
+    laps: str = typer.Option(None, "--laps", help="Comma-separated lap numbers"),
+    where: str = typer.Option(None, "--where", help="A condition on channels"),
+) -> None:
+    """Stream a subset of a session to CSV (spreadsheets) or Parquet."""
+    from actelemetry.analysis.export import export_session
+
+    cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else []
+    result = export_session(session, out, cols, rows, laps, where)
+    console.print(f"wrote {result.rows} rows x {len(result.columns)} columns to {result.path}")

@@ -1,0 +1,84 @@
+"""Writing an analysis as HTML: the seed's three files, the track map, the lap comparison
+and one self-contained report page holding all of them with the tables."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from actelemetry.plots import html as figs
+
+LAP_COLUMNS = (
+    ("session", "session", "d"), ("lap", "lap", "d"), ("game_time_s", "game time (s)", ".3f"),
+    ("sample_time_s", "from samples (s)", ".3f"), ("valid", "valid", ""),
+    ("top_speed_kmh", "top speed", ".1f"), ("min_speed_kmh", "min speed", ".1f"),
+    ("max_lat_g", "max lat g", ".2f"), ("max_brake_g", "max brake g", ".2f"),
+    ("full_throttle_pct", "full throttle %", ".1f"), ("braking_pct", "braking %", ".1f"),
+    ("coasting_pct", "coasting %", ".1f"), ("tyres_out_samples", "tyres-out samples", "d"),
+)
+SESSION_COLUMNS = (
+    ("name", "session", ""), ("car", "car", ""), ("track", "track", ""),
+    ("duration_s", "duration (s)", ".1f"), ("distance_m", "distance (m)", ".0f"),
+    ("laps_completed", "laps", "d"), ("max_speed_kmh", "max speed", ".1f"),
+    ("avg_speed_kmh", "avg speed", ".1f"), ("max_accel_g", "max accel g", ".2f"),
+    ("max_brake_g", "max brake g", ".2f"), ("max_lat_g", "max lat g", ".2f"),
+    ("best_valid_lap_s", "best valid lap (s)", ".3f"),
+    ("achieved_rate_hz", "rate (Hz)", ".1f"), ("packets_skipped", "packets skipped", ".0f"),
+)
+WHEEL_COLUMNS = (
+    ("wheel", "wheel", ""), ("slip_mean", "slip mean", ".3f"), ("slip_p95", "slip p95", ".3f"),
+    ("slip_max", "slip max", ".3f"), ("load_mean", "load mean (N)", ".0f"),
+    ("load_min", "load min", ".0f"), ("load_max", "load max", ".0f"),
+    ("lockups", "lock-ups", "d"), ("locked_samples", "locked samples", "d"),
+)
+
+
+def write_plots(result: Any, out_dir: Path) -> dict[str, Path]:
+    """Every HTML file of an analysis; returns name -> path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    speed = figs.speed_trace(result.series)
+    inputs = figs.control_inputs(result.series)
+    gg = figs.acceleration(result.gg)
+    files["speed_trace"] = figs.write_figure(speed, out_dir / "speed_trace.html")
+    files["control_inputs"] = figs.write_figure(inputs, out_dir / "control_inputs.html")
+    files["acceleration"] = figs.write_figure(gg, out_dir / "acceleration.html")
+    blocks: list[Any] = ["<h1>Session analysis</h1>",
+                         figs.table_html(result.sessions, SESSION_COLUMNS),
+                         "<h2>Laps</h2>", figs.table_html(result.laps, LAP_COLUMNS),
+                         "<h2>Wheels</h2>", figs.table_html(result.wheels, WHEEL_COLUMNS),
+                         speed, inputs, gg]
+    cmp = result.comparison
+    best = cmp.corners if cmp else []
+    if result.best is not None:
+        lap = result.best
+        corners = [r.corner for r in best if r.corner is not None]
+        tmap = figs.track_map(lap.ch["x"], lap.ch["z"], lap.ch["speed_kmh"],
+                              f"Track map, {lap.label}, coloured by speed", corners, lap.d)
+        files["track_map"] = figs.write_figure(tmap, out_dir / "track_map.html")
+        blocks.append(tmap)
+    if cmp is not None:
+        fig = figs.lap_comparison(cmp)
+        files["lap_comparison"] = figs.write_figure(fig, out_dir / "lap_comparison.html")
+        blocks += ["<h2>Lap comparison</h2>",
+                   "<pre>" + html.escape("\n".join(cmp.summary)) + "</pre>",
+                   figs.corner_table_html(cmp), fig]
+    elif result.comparison_note:
+        blocks.append(f"<p>No lap comparison: {html.escape(result.comparison_note)}.</p>")
+    files["report"] = figs.write_report(out_dir / "report.html", "actelemetry analysis", blocks)
+    return files
+
+
+def write_comparison(cmp: Any, out_dir: Path) -> dict[str, Path]:
+    """The comparison page of ``actelemetry compare``: summary, corner table, traces, map."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig = figs.lap_comparison(cmp)
+    lap = cmp.reference
+    corners = [r.corner for r in cmp.corners if r.corner is not None]
+    tmap = figs.track_map(lap.ch["x"], lap.ch["z"], lap.ch["speed_kmh"],
+                          f"Track map, {lap.label}", corners, lap.d)
+    path = figs.write_report(out_dir / "lap_comparison.html", "actelemetry lap comparison", [
+        "<h1>Lap comparison</h1>", "<pre>" + html.escape("\n".join(cmp.summary)) + "</pre>",
+        figs.corner_table_html(cmp), fig, tmap])
+    return {"lap_comparison": path}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import mmap
+import time
 from pathlib import Path
 
 from actelemetry.game.layouts import LAYOUTS
@@ -72,3 +73,59 @@ class ScriptedGame:
     def close(self) -> None:
         for m in self._maps.values():
             m.close()
+
+
+STEP_S = 0.003
+
+
+def scripted_values(pid: int) -> dict[str, float]:
+    """What :func:`play_script` publishes at packet ``pid`` (a test's ground truth)."""
+    return {"speedKmh": float(pid % 300), "gas": (pid % 100) / 100.0,
+            "brake": (pid % 7) / 7.0, "rpms": 1000 + pid % 7000, "gear": 2 + pid % 5}
+
+
+def play_script(folder: str, script: list[tuple], game: str = "ac") -> None:
+    """Play a scenario in real time, as the game would (run it in another process).
+
+    Each segment is ``(action, seconds, options)``:
+
+    * ``live``: a physics step every 3 ms (packetId +1, the values of
+      :func:`scripted_values`); options ``pid`` restarts the counter, ``laps`` sets
+      completedLaps, ``session`` the session type.
+    * ``pause`` / ``frozen`` / ``off`` / ``replay``: status PAUSE / LIVE / OFF / REPLAY with
+      the packetId standing still.
+    * ``car``: another car on the static page (instant).
+    * ``remove``: the page files are deleted (the game and its bridge have gone).
+    """
+    game_pages = ScriptedGame(Path(folder), game)
+    pid, laps, session = 1000, 0, 2
+    status_of = {"pause": 3, "frozen": 2, "off": 0, "replay": 1}
+    try:
+        for action, seconds, options in script:
+            if action == "car":
+                put_text(game_pages.static.carModel, options["name"])
+                game_pages.write_page("static")
+                continue
+            if action == "remove":
+                for name in PAGE_NAMES.values():
+                    (Path(folder) / name).unlink(missing_ok=True)
+                continue
+            pid = options.get("pid", pid)
+            laps = options.get("laps", laps)
+            session = options.get("session", session)
+            game_pages.graphics.completedLaps = laps
+            game_pages.graphics.session = session
+            t0 = time.perf_counter()
+            if action != "live":
+                game_pages.step(pid, status=status_of[action], **scripted_values(pid))
+                time.sleep(seconds)
+                continue
+            k = 0
+            while (now := time.perf_counter() - t0) < seconds:
+                game_pages.graphics.normalizedCarPosition = (pid % 400) / 400.0
+                game_pages.graphics.iCurrentTime = (pid % 400) * 3
+                game_pages.step(pid, **scripted_values(pid))
+                pid, k = pid + 1, k + 1
+                time.sleep(max(0.0, k * STEP_S - now))
+    finally:
+        game_pages.close()

@@ -242,7 +242,8 @@ class CaptureLoop:
     def _wait_for_live(self) -> tuple[str, str] | None:
         """Block until the game is live (status LIVE, packetId advancing); None to stop."""
         opts = self.opts
-        no_wait = not opts.wait and self.source.name == "shm"
+        # --no-wait: the game must be live now; later waits (between sessions) are short
+        no_wait = not opts.wait and self.source.name == "shm" and not self.sessions
         announced = False
         while not self.stop.is_set():
             if opts.duration is not None and self._t_first is not None \

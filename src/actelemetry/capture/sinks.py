@@ -17,6 +17,7 @@ import numpy as np
 
 from actelemetry.channels.decode import StaticInfo, as_records, decode_pages
 from actelemetry.channels.derive import LiveDeriver
+from actelemetry.errors import StorageError
 from actelemetry.game.reader import Snapshot
 from actelemetry.store.session import finalize_spool
 from actelemetry.store.spool import SUFFIX, SpoolWriter
@@ -83,7 +84,12 @@ def session_stem(game: str, start_wall: float) -> str:
 
 
 class SessionFileSink:
-    """Spools raw pages crash-safely, then writes the session file when the session closes."""
+    """Spools raw pages crash-safely, then writes the session file when the session closes.
+
+    When writing fails (disk full, file too large), the samples flushed before stay in the
+    spool; closing then tries to turn them into a session file, and otherwise leaves the
+    spool for the next run to recover. ``failure`` says, in one line, where they are.
+    """
 
     def __init__(self, out_dir: Path, fmt: str = "parquet", raw: bool = False,
                  flush_interval: float = 0.25) -> None:
@@ -93,6 +99,8 @@ class SessionFileSink:
         self.flush_interval = flush_interval
         self.writer: SpoolWriter | None = None
         self.paths: list[Path] = []
+        self.failure: str | None = None
+        self._failed = False
 
     def open(self, session: Session) -> None:
         stem = session_stem(session.game, session.start_wall)
@@ -102,12 +110,19 @@ class SessionFileSink:
         header = {**session.metadata(), "format": self.fmt, "raw": self.raw,
                   "smoothing": session.smoothing,
                   "static_page": base64.b64encode(session.static_page).decode()}
+        self._failed = False
         self.writer = SpoolWriter(path, header, self.flush_interval)
 
     def write(self, sample: Sample) -> None:
         assert self.writer is not None
         snap = sample.snapshot
-        self.writer.append(sample.t, sample.skipped, sample.gap, snap.physics, snap.graphics)
+        try:
+            self.writer.append(sample.t, sample.skipped, sample.gap, snap.physics,
+                               snap.graphics)
+        except StorageError as exc:
+            self._failed = True
+            self.failure = str(exc)
+            raise
 
     def count_duplicate(self) -> None:
         if self.writer is not None:
@@ -117,10 +132,28 @@ class SessionFileSink:
         if self.writer is None:
             return
         writer, self.writer = self.writer, None
-        writer.close()
-        session.path = finalize_spool(writer.path, self.fmt, self.raw)
+        if self._failed:
+            writer.abandon()
+        else:
+            try:
+                writer.close()
+            except StorageError as exc:
+                self.failure = str(exc)
+                self._failed = True
+        try:
+            session.path = finalize_spool(writer.path, self.fmt, self.raw)
+        except StorageError as exc:
+            if not self._failed:
+                raise StorageError(f"{exc}; the samples stay in {writer.path} and are "
+                                   "recovered by the next run") from exc
+            self.failure = (f"{self.failure}; the {writer.samples} samples written before "
+                            f"stay in {writer.path} and are recovered by the next run")
+            return
         if session.path is not None:
             self.paths.append(session.path)
+            if self._failed:
+                self.failure = (f"{self.failure}; the {writer.samples} samples written before "
+                                f"are saved in {session.path}")
 
 
 class LiveView:

@@ -15,13 +15,14 @@ from actelemetry.capture.sinks import LiveView, SessionFileSink
 from actelemetry.capture.summary import summarize_session
 from actelemetry.channels.catalogue import CATALOGUE
 from actelemetry.cli.app import app, console
-from actelemetry.errors import GameNotRunning
+from actelemetry.errors import GameNotRunning, StorageError, UsageError
 from actelemetry.store.session import recover_folder
 
 
 class Source(str, Enum):
     shm = "shm"
     sim = "sim"
+    replay = "replay"
 
 
 class Game(str, Enum):
@@ -36,10 +37,16 @@ class Format(str, Enum):
 
 
 def stop_on_sigterm() -> threading.Event:
-    """An event set by SIGTERM (Ctrl+C arrives as KeyboardInterrupt and is handled too)."""
+    """An event set by SIGTERM (Ctrl+C arrives as KeyboardInterrupt and is handled too).
+
+    SIGXFSZ is ignored too, so a file-size limit is a write error with a message, not a
+    silent death.
+    """
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        if hasattr(signal, "SIGXFSZ"):
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     return stop
 
 
@@ -77,7 +84,10 @@ def run_with_spinner(opts: CaptureOptions, sinks: list, stop: threading.Event) -
 
 @app.command()
 def capture(
-    source: Source = typer.Option(Source.shm, help="shm: the game; sim: the built-in simulator"),
+    session: Path | None = typer.Argument(
+        None, help="--source replay: the raw session file (capture --raw) to play back"),
+    source: Source = typer.Option(
+        Source.shm, help="shm: the game; sim: the built-in simulator; replay: a raw session"),
     game: Game | None = typer.Option(None, help="Force the layout instead of detecting it"),
     rate: float = typer.Option(100.0, help="Samples per second, up to the physics rate (333)"),
     out: Path = typer.Option(Path("telemetry_logs"), "--out", "-o", help="Session folder"),
@@ -91,26 +101,32 @@ def capture(
     track: str = typer.Option("monza", help="sim: track name or centre-line CSV"),
     sim_laps: int = typer.Option(3, help="sim: laps the simulated driver drives"),
     seed: int = typer.Option(0, help="sim: random seed"),
-    speed: float = typer.Option(1.0, help="sim: simulated seconds per second"),
-    fast: bool = typer.Option(False, help="sim: run as fast as possible (lockstep)"),
+    speed: float = typer.Option(1.0, help="sim/replay: simulated seconds per second"),
+    fast: bool = typer.Option(False, help="sim/replay: as fast as possible (lockstep)"),
 ) -> None:
     """Record telemetry at the game's physics rate into crash-safe session files."""
+    if (session is not None) != (source is Source.replay):
+        raise UsageError("a session file goes with --source replay (and only with it)")
     opts = CaptureOptions(
         source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
         duration=duration, laps=laps, wait=wait, smoothing=smoothing, track=track,
-        sim_laps=sim_laps, seed=seed, speed=speed, fast=fast)
+        sim_laps=sim_laps, seed=seed, speed=speed, fast=fast, replay_path=session)
+    stop = stop_on_sigterm()
     for path in recover_folder(out, fmt.value):
         console.print(f"[yellow]Recovered an unfinished session:[/] {path}")
     file_sink = SessionFileSink(out, fmt.value, raw)
-    stop = stop_on_sigterm()
     try:
         result = run_with_spinner(opts, [file_sink, LiveView(console.print)], stop)
     except KeyboardInterrupt:
         console.print("Stopped.")
         result = None
+    except StorageError as exc:
+        print_summaries(file_sink.paths)
+        raise StorageError(file_sink.failure or str(exc)) from None
     print_summaries(file_sink.paths)
     if result is not None and result.stats.ended == "game quit":
-        raise GameNotRunning("Assetto Corsa quit; the session was saved")
+        saved = f": {file_sink.paths[-1]}" if file_sink.paths else ""
+        raise GameNotRunning(f"Assetto Corsa quit; the session was saved{saved}")
     if not file_sink.paths and result is not None and result.stats.samples == 0:
         console.print("No live driving was recorded.")
 

@@ -13,6 +13,7 @@ the zlib-compressed records (a NumPy structured array, see :func:`record_dtype`)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -52,6 +53,8 @@ class SpoolWriter:
         self.samples = 0
         self.duplicates = 0
         self._pending: list[tuple] = []
+        self._fd = -1
+        self._good_size = 0
         self._last_flush = time.monotonic()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +62,11 @@ class SpoolWriter:
             self._fd = os.open(path, flags)
             head = json.dumps(header).encode()
             self._write(MAGIC + struct.pack("<I", len(head)) + head)
+            self._good_size = len(MAGIC) + 4 + len(head)
         except OSError as exc:
+            if self._fd >= 0:
+                self.abandon()
+                path.unlink(missing_ok=True)
             raise StorageError(f"cannot create {path}: {exc.strerror or exc}") from exc
 
     def _write(self, data: bytes) -> None:
@@ -86,17 +93,28 @@ class SpoolWriter:
         try:
             self._write(head + payload)
         except OSError as exc:
-            raise StorageError(
-                f"writing {self.path} failed: {exc.strerror or exc}; the {self.samples} samples "
-                f"flushed before are kept and recovered on the next run") from exc
+            self._truncate_to(self._good_size)
+            raise StorageError(f"writing {self.path} failed: {exc.strerror or exc}") from exc
+        self._good_size += len(head) + len(payload)
         self.samples += len(records)
         self._pending.clear()
+
+    def _truncate_to(self, size: int) -> None:
+        """Cut a partly written block off, so the file ends on a whole block."""
+        with contextlib.suppress(OSError):  # a torn last block is dropped on reading anyway
+            os.ftruncate(self._fd, size)
 
     def close(self) -> None:
         try:
             self.flush()
         finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Close without writing what is queued (after a write error)."""
+        if self._fd >= 0:
             os.close(self._fd)
+            self._fd = -1
 
 
 def read_spool(path: Path) -> tuple[dict[str, Any], np.ndarray, int]:

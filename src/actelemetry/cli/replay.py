@@ -1,0 +1,49 @@
+"""`actelemetry replay`: a raw recording published again as the game's live pages."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+
+import typer
+
+from actelemetry.cli.app import app, console
+from actelemetry.errors import UsageError
+
+
+@app.command("replay")
+def replay_command(
+    session: Path = typer.Argument(..., help="A session recorded with `capture --raw`"),
+    shm_dir: Path = typer.Option(..., "--shm-dir",
+                                 help="Folder for acpmf_* (/dev/shm = the Linux bridge names)"),
+    speed: float = typer.Option(1.0, "--speed", help="Times the original speed"),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress line"),
+) -> None:
+    """Publish a raw session's pages byte for byte, with the original timing."""
+    from actelemetry.replay import play
+
+    if speed <= 0:
+        raise UsageError(f"--speed must be positive, not {speed}")
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    t0 = time.perf_counter()
+    shown = {"next": 0.0}
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if not quiet and now >= shown["next"]:
+            shown["next"] = now + 1.0
+            console.print(f"replay {done}/{total} frames", end="\r")
+
+    try:
+        frames = play(session, shm_dir, speed, stop, progress)
+    except KeyboardInterrupt:
+        return
+    except OSError as exc:
+        raise UsageError(f"cannot publish pages in {shm_dir}: {exc.strerror or exc}") from None
+    if not quiet:
+        console.print(f"replayed {frames} frames of {session} in "
+                      f"{time.perf_counter() - t0:.1f} s")

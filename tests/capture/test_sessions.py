@@ -1,0 +1,107 @@
+"""Session bookkeeping against a scripted game in another process, in real time:
+pauses leave marked gaps, restarts and another car open new files, quitting keeps them,
+and the three file formats (and --raw) hold what the game wrote."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from actelemetry.capture.loop import CaptureOptions, run_capture
+from actelemetry.capture.sinks import SessionFileSink
+from actelemetry.channels.catalogue import SEED_COLUMN_NAMES
+from actelemetry.game.mapping import open_pages
+from actelemetry.game.reader import STATUS_LIVE, PageReader
+from actelemetry.store.session import session_metadata
+from scripted_game import ScriptedGame, play_script, scripted_values
+
+
+def start_game(folder: Path, script: list[tuple]) -> mp.Process:
+    """The scripted game in another process; returns once its pages are live."""
+    ScriptedGame(folder).close()
+    proc = mp.get_context("spawn").Process(target=play_script, args=(str(folder), script))
+    proc.start()
+    reader = PageReader(open_pages(folder), "ac")
+    deadline = time.monotonic() + 20
+    while reader.status() != STATUS_LIVE or reader.packet_id() == 0:
+        assert time.monotonic() < deadline and proc.is_alive(), "the scripted game did not start"
+        time.sleep(0.005)
+    reader.close()
+    return proc
+
+
+SCRIPT = [
+    ("live", 0.8, {}),
+    ("pause", 0.3, {}),  # status PAUSE
+    ("live", 0.5, {}),
+    ("frozen", 0.3, {}),  # LIVE but the packetId stands still: AC's silent pause
+    ("live", 0.5, {"laps": 1}),
+    ("live", 0.5, {"pid": 10}),  # packetId restarts lower: a restart
+    ("off", 0.3, {}),
+    ("car", 0, {"name": "other_car"}),  # back from the menus in another car
+    ("live", 0.6, {}),
+    ("live", 0.5, {"laps": 0}),  # completedLaps goes back: a new session
+    ("off", 1.6, {}),  # the game quits
+]
+
+
+def test_pauses_restarts_new_car_and_quitting(tmp_path: Path) -> None:
+    game = start_game(tmp_path / "shm", SCRIPT)
+    sink = SessionFileSink(tmp_path / "logs")
+    opts = CaptureOptions(shm_dir=tmp_path / "shm", rate=100, wait=False, duration=15)
+    result = run_capture(opts, [sink])
+    game.join(10)
+    assert result.stats.ended == "game quit"
+    assert len(sink.paths) == 4, sink.paths
+    tables = [pq.read_table(p).to_pydict() for p in sink.paths]
+    first = tables[0]
+    pids = np.array(first["packet_id"])
+    assert np.all(np.diff(pids) > 0)
+    gaps = np.array(first["gap_before_s"])
+    assert np.count_nonzero(gaps) == 2, gaps[gaps > 0]
+    assert np.all((gaps[gaps > 0] > 0.25) & (gaps[gaps > 0] < 0.5))
+    t = np.array(first["session_time"])
+    assert np.diff(t).max() < 0.5 and np.diff(t)[gaps[1:] == 0].max() < 0.1
+    quality = session_metadata(sink.paths[0])["quality"]
+    assert quality["gaps"] == 2 and abs(quality["achieved_rate_hz"] - 100) < 2
+    assert max(first["completed_laps"]) == 1
+    assert tables[1]["packet_id"][0] < 200  # the restart
+    metas = [session_metadata(p) for p in sink.paths]
+    assert [m["car"] for m in metas] == ["test_car", "test_car", "other_car", "other_car"]
+    assert set(tables[3]["completed_laps"]) == {0}
+    for table in tables:
+        speeds = np.array([scripted_values(int(p))["speedKmh"] for p in table["packet_id"]])
+        np.testing.assert_allclose(table["speed_kmh"], speeds)
+
+
+def test_csv_jsonl_and_raw_hold_what_the_game_wrote(tmp_path: Path) -> None:
+    game = start_game(tmp_path / "shm", [("live", 1.5, {}), ("off", 1.2, {})])
+    sinks = [SessionFileSink(tmp_path / "csv", "csv"), SessionFileSink(tmp_path / "jsonl", "jsonl"),
+             SessionFileSink(tmp_path / "raw", "parquet", raw=True)]
+    run_capture(CaptureOptions(shm_dir=tmp_path / "shm", rate=100, wait=False), sinks)
+    game.join(10)
+    paths = [s.paths[0] for s in sinks]
+    with open(paths[0], newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][:38] == SEED_COLUMN_NAMES and len(SEED_COLUMN_NAMES) == 38
+    lines = [json.loads(line) for line in paths[1].read_text().splitlines()]
+    raw = pq.read_table(paths[2]).to_pydict()
+    assert len(rows) - 1 == len(lines) == len(raw["packet_id"]) > 50
+    assert [r["packet_id"] for r in lines] == raw["packet_id"]
+    assert [float(r[rows[0].index("speed_kmh")]) for r in rows[1:]] == raw["speed_kmh"]
+    for pid, page in zip(raw["packet_id"], raw["raw_physics"], strict=True):
+        assert int.from_bytes(page[:4], "little") == pid
+        values = scripted_values(pid)
+        assert np.frombuffer(page, "<f4", 1, 28)[0] == pytest.approx(values["speedKmh"])
+    meta = session_metadata(paths[2])
+    static = base64.b64decode(meta["static_page"])
+    assert static[:6] == "1.7".encode("utf-16-le")
+    assert (paths[0].with_name(paths[0].name + ".meta.json")).exists()

@@ -1,0 +1,133 @@
+"""`actelemetry ml prepare | train | predict`: thin shells over :mod:`actelemetry.ml`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from actelemetry.cli.app import console, ml_app
+
+
+class SplitBy(str, Enum):
+    lap = "lap"
+    session = "session"
+
+
+class AbsSteer(str, Enum):
+    both = "both"
+    with_ = "with"
+    without = "without"
+
+
+class PredictSource(str, Enum):
+    shm = "shm"
+    sim = "sim"
+
+
+@ml_app.command()
+def prepare(
+    sessions: list[Path] = typer.Argument(..., help="Session files or folders of them"),
+    out: Path = typer.Option(Path("ml_data"), "--out", "-o", help="Dataset folder"),
+    features: str = typer.Option("seed", help="seed | rich | rich_prev | a,comma,list"),
+    split: SplitBy = typer.Option(SplitBy.lap, help="Hold out whole laps or whole sessions"),
+    test_fraction: float = typer.Option(0.25, help="Share of laps (sessions) held out"),
+    seed: int = typer.Option(0, help="Seed of the split"),
+    seq_len: int = typer.Option(50, help="Rows per sequence window"),
+    seq_stride: int = typer.Option(25, help="Rows between window starts in X_sequences.npy"),
+    every: int = typer.Option(1, help="Keep every Nth sample of each lap (5: 100 -> 20 Hz)"),
+    prev_lag: float = typer.Option(0.2, help="Seconds back for the prev_* features"),
+    keep_invalid: bool = typer.Option(False, help="Keep invalid laps"),
+    keep_out_laps: bool = typer.Option(False, help="Keep out laps"),
+    keep_partial: bool = typer.Option(False, help="Keep partial laps"),
+    keep_pit: bool = typer.Option(False, help="Keep laps that visit the pit lane"),
+) -> None:
+    """State-to-action dataset (the seed's files plus a card), split by lap, never by frame."""
+    from actelemetry.ml.dataset import prepare_dataset
+
+    with console.status("Preparing...") as status:
+        path = prepare_dataset(
+            sessions, out, features=features, split=split.value, test_fraction=test_fraction,
+            seed=seed, seq_len=seq_len, seq_stride=seq_stride, every=every,
+            prev_lag_s=prev_lag, keep_invalid=keep_invalid, keep_out_laps=keep_out_laps,
+            keep_partial=keep_partial, keep_pit=keep_pit,
+            on_session=lambda p: status.update(f"Reading {p.name}..."))
+    import json
+
+    card = json.loads((path / "dataset_card.json").read_text())
+    s = card["split"]
+    console.print(f"Dataset: {path}  {card['rows']} rows, {len(card['features'])} features, "
+                  f"{card['laps_kept']} laps kept of {card['laps_total']} "
+                  f"({len(s['train_laps'])} train, {len(s['test_laps'])} held out by {s['by']}); "
+                  f"{card['sequences']['windows']} sequence windows", highlight=False)
+    console.print(f"Card: {path / 'dataset_card.md'} (abs_steer leaks the steer target: "
+                  "ml train reports with and without it)", highlight=False)
+
+
+@ml_app.command()
+def train(
+    data_dir: Path = typer.Option(Path("ml_data"), help="Folder from `ml prepare`"),
+    output_dir: Path = typer.Option(Path("ml_results"), help="Models, report and plots"),
+    models: str | None = typer.Option(None, help="Comma list; default all: linear, mlp_32, "
+                                      "mlp_64_32, mlp_128_64_32, hgb, lstm, gru"),
+    features: str | None = typer.Option(None, help="Feature sets, comma list (default: the "
+                                        "dataset's and rich)"),
+    abs_steer: AbsSteer = typer.Option(AbsSteer.both, help="Train with, without or both"),
+    seed: int = typer.Option(0, help="Random seed (runs are deterministic)"),
+    quick: bool = typer.Option(False, help="Small fast models (linear, mlp_32, hgb)"),
+    epochs: int | None = typer.Option(None, help="Epochs for the MLPs and sequence models"),
+) -> None:
+    """Train models, score them on held-out laps, save them and write the report."""
+    from actelemetry.ml.evaluate import comparison_rows
+    from actelemetry.ml.train import train_models
+
+    names = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    sets = _feature_sets(features)
+    result = train_models(data_dir, output_dir, names, seed, quick, feature_sets=sets,
+                          abs_steer=abs_steer.value, console=console, epochs=epochs)
+    rows = comparison_rows([*result.baselines.values(), *result.results])
+    table = Table(*rows[0], title="Held-out-lap scores")
+    for r in rows[1:]:
+        table.add_row(*r)
+    console.print(table)
+    for s in result.skipped:
+        console.print(f"[yellow]skipped[/] {s}", highlight=False)
+    console.print(f"Report: {result.report_md}  plots: {len(result.plots)}  models: "
+                  f"{output_dir}/<model>-<features>", highlight=False)
+
+
+def _feature_sets(text: str | None) -> list[str] | None:
+    """Named sets (``seed,rich``), or one custom set when the list names single features."""
+    from actelemetry.ml.features import FEATURE_SETS
+
+    if not text:
+        return None
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    return parts if all(p in FEATURE_SETS for p in parts) else [",".join(parts)]
+
+
+@ml_app.command()
+def predict(
+    model: Path = typer.Option(..., help="A saved model folder, e.g. ml_results/hgb-seed"),
+    source: PredictSource = typer.Option(PredictSource.shm, help="shm: the game; sim: the "
+                                         "built-in simulator"),
+    window: float = typer.Option(5.0, help="Seconds in the rolling error"),
+    laps: int | None = typer.Option(None, help="Stop after this many completed laps"),
+    duration: float | None = typer.Option(None, help="Stop after this many seconds"),
+    track: str = typer.Option("monza", help="sim: track"),
+    sim_laps: int = typer.Option(2, help="sim: laps the simulated driver drives"),
+    seed: int = typer.Option(0, help="sim: random seed"),
+    fast: bool = typer.Option(False, help="sim: as fast as possible"),
+    shm_dir: Path | None = typer.Option(None, help="Read pages from this folder"),
+) -> None:
+    """Predicted vs actual gas, brake and steer live, with the rolling error."""
+    from actelemetry.capture.loop import CaptureOptions
+    from actelemetry.ml.predict import run_live_prediction
+
+    opts = CaptureOptions(source=source.value, shm_dir=shm_dir, duration=duration, laps=laps,
+                          track=track, sim_laps=sim_laps, seed=seed, fast=fast)
+    summary = run_live_prediction(model, opts, console, window_s=window)
+    for line in summary.lines():
+        console.print(line, highlight=False)

@@ -1,0 +1,421 @@
+"""Models that map a car's state to the driver's actions, behind one small base class.
+
+A model owns its feature list and its normaliser (fitted on the training rows it is
+given), clips predictions to each action's range, and saves itself to a folder that
+:func:`load_model` reads back. A new model is a short subclass: ``_fit`` and ``_predict``
+on normalised inputs, and ``_state``/``_restore`` when it is not plain picklable.
+
+Frame models see one row at a time. Sequence models (LSTM, GRU; PyTorch, optional) see
+the window of ``seq_len`` rows ending at each row, cut at the row's lap (the lap's first
+row repeats before it), so they predict for exactly the same rows as frame models.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from actelemetry.errors import UsageError
+from actelemetry.ml.features import ACTION_RANGES, ACTIONS, Normaliser
+
+#: called with the fraction of training done (0..1)
+Progress = Callable[[float], None]
+FORMAT_VERSION = 1
+
+
+def torch_available() -> bool:
+    """Whether the optional PyTorch extra is installed."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+NO_TORCH = ("the sequence models (lstm, gru) need PyTorch, the optional extra: "
+            "pip install 'actelemetry[torch]'")
+
+
+class Model:
+    """Base class: state features in, (gas, brake, steer) out."""
+
+    kind: ClassVar[str] = "frame"  # frame | sequence
+    label: ClassVar[str] = "model"
+
+    def __init__(self, features: list[str], seed: int = 0, quick: bool = False,
+                 **params: Any) -> None:
+        self.features = list(features)
+        self.seed = seed
+        self.quick = quick
+        self.params: dict[str, Any] = params
+        self.normaliser: Normaliser | None = None
+        self.info: dict[str, Any] = {}  # what the trainer wants saved alongside
+        self.train_seconds = 0.0
+
+    # --- what a subclass writes ---------------------------------------------------------
+    def _fit(self, x: np.ndarray, y: np.ndarray, groups: np.ndarray,
+             progress: Progress) -> None:
+        raise NotImplementedError
+
+    def _predict(self, x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _state(self) -> bytes:
+        return pickle.dumps(self.__dict__.get("estimator"))
+
+    def _restore(self, blob: bytes) -> None:
+        self.estimator = pickle.loads(blob)  # our own file, written by _state
+
+    # --- the shared part ---------------------------------------------------------------------
+    def fit(self, x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None,
+            progress: Progress | None = None) -> Model:
+        """Fit on training rows only (the normaliser too). ``groups`` labels laps."""
+        groups = np.zeros(len(x), np.int64) if groups is None else np.asarray(groups)
+        t0 = time.perf_counter()
+        self.normaliser = Normaliser.fit(np.asarray(x, dtype=np.float64))
+        self._fit(self.normaliser.transform(x), np.asarray(y, dtype=np.float32), groups,
+                  progress or (lambda f: None))
+        self.train_seconds = time.perf_counter() - t0
+        return self
+
+    def predict(self, x: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+        """One (gas, brake, steer) row per input row, clipped to each action's range."""
+        if self.normaliser is None:
+            raise UsageError(f"{self.label}: the model is not trained")
+        x = np.asarray(x)
+        groups = np.zeros(len(x), np.int64) if groups is None else np.asarray(groups)
+        if len(x) == 0:
+            return np.zeros((0, len(ACTIONS)), np.float32)
+        return _clip(self._predict(self.normaliser.transform(x), groups))
+
+    def predict_latest(self, rows: np.ndarray) -> np.ndarray:
+        """The actions for the last of ``rows`` (raw features, oldest first, at the model's
+        sample rate, all from one lap): what live prediction calls on every sample."""
+        return self.predict(np.asarray(rows)[-1:])[0]
+
+    @property
+    def history(self) -> int:
+        """Rows of history a prediction needs (1 for frame models)."""
+        return 1
+
+    def save(self, folder: Path) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        assert self.normaliser is not None
+        meta = {"format_version": FORMAT_VERSION, "class": type(self).__name__,
+                "label": self.label, "kind": self.kind, "features": self.features,
+                "actions": list(ACTIONS), "seed": self.seed, "quick": self.quick,
+                "params": self.params, "normaliser": self.normaliser.to_dict(),
+                "train_seconds": self.train_seconds, **self.info}
+        (folder / "model.json").write_text(json.dumps(meta, indent=1, default=_jsonable))
+        (folder / "model.bin").write_bytes(self._state())
+        return folder
+
+
+def _clip(out: np.ndarray) -> np.ndarray:
+    lo = np.array([ACTION_RANGES[a][0] for a in ACTIONS])
+    hi = np.array([ACTION_RANGES[a][1] for a in ACTIONS])
+    return np.clip(np.asarray(out, np.float64), lo, hi).astype(np.float32)
+
+
+def _jsonable(v: object) -> object:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, tuple):
+        return list(v)
+    raise TypeError(type(v))
+
+
+# --- frame models --------------------------------------------------------------------------
+class ConstantModel(Model):
+    """The training mean of each action: the floor every real model must beat."""
+
+    label = "constant"
+
+    def _fit(self, x, y, groups, progress):
+        self.estimator = y.mean(axis=0)
+        progress(1.0)
+
+    def _predict(self, x, groups):
+        return np.tile(self.estimator, (len(x), 1))
+
+
+class LinearModel(Model):
+    """Ordinary least squares on the normalised state."""
+
+    label = "linear"
+
+    def _fit(self, x, y, groups, progress):
+        from sklearn.linear_model import LinearRegression
+
+        self.estimator = LinearRegression().fit(x, y)
+        progress(1.0)
+
+    def _predict(self, x, groups):
+        return self.estimator.predict(x)
+
+
+class MLPModel(Model):
+    """A multi-layer perceptron (sklearn), trained epoch by epoch for a progress bar."""
+
+    label = "mlp"
+
+    def __init__(self, features, seed=0, quick=False, hidden=(128, 64, 32), epochs=None,
+                 **params):
+        epochs = epochs or (6 if quick else 20)
+        super().__init__(features, seed, quick, hidden=list(hidden), epochs=epochs, **params)
+
+    def _fit(self, x, y, groups, progress):
+        from sklearn.neural_network import MLPRegressor
+
+        est = MLPRegressor(hidden_layer_sizes=tuple(self.params["hidden"]), batch_size=256,
+                           learning_rate_init=1e-3, alpha=1e-4, random_state=self.seed,
+                           shuffle=True)
+        epochs = self.params["epochs"]
+        for e in range(epochs):
+            est.partial_fit(x, y)
+            progress((e + 1) / epochs)
+        self.estimator = est
+
+    def _predict(self, x, groups):
+        return self.estimator.predict(x)
+
+
+class BoostingModel(Model):
+    """Gradient-boosted trees (sklearn HistGradientBoostingRegressor), one per action.
+
+    Early stopping is off: its validation set would be random frames.
+    """
+
+    label = "hgb"
+
+    def __init__(self, features, seed=0, quick=False, max_iter=None, **params):
+        max_iter = max_iter or (60 if quick else 300)
+        super().__init__(features, seed, quick, max_iter=max_iter, **params)
+
+    def _fit(self, x, y, groups, progress):
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        total, step = self.params["max_iter"], 25
+        ests = []
+        for j in range(y.shape[1]):
+            est = HistGradientBoostingRegressor(max_iter=step, learning_rate=0.1,
+                                                max_leaf_nodes=31, early_stopping=False,
+                                                warm_start=True, random_state=self.seed)
+            done = 0
+            while done < total:
+                done = min(done + step, total)
+                est.set_params(max_iter=done)
+                est.fit(x, y[:, j])
+                progress((j + done / total) / y.shape[1])
+            ests.append(est)
+        self.estimator = ests
+
+    def _predict(self, x, groups):
+        return np.column_stack([e.predict(x) for e in self.estimator])
+
+
+# --- sequence models (PyTorch, optional) ---------------------------------------------------
+class SequenceModel(Model):
+    """A recurrent network over the window of rows ending at each row (never across a lap)."""
+
+    kind = "sequence"
+    label = "rnn"
+    cell = "gru"
+
+    def __init__(self, features, seed=0, quick=False, seq_len=50, stride=5, hidden_size=64,
+                 layers=1, epochs=None, batch_size=256, lr=3e-3, **params):
+        if not torch_available():
+            raise UsageError(NO_TORCH)
+        epochs = epochs or (2 if quick else 8)
+        super().__init__(features, seed, quick, seq_len=seq_len, stride=stride,
+                         hidden_size=hidden_size, layers=layers, epochs=epochs,
+                         batch_size=batch_size, lr=lr, **params)
+        self.net: Any = None
+
+    @property
+    def history(self) -> int:
+        return int(self.params["seq_len"])
+
+    def _build(self, n_features: int) -> Any:
+        import torch
+        from torch import nn
+
+        cell = nn.LSTM if self.cell == "lstm" else nn.GRU
+        p = self.params
+
+        class Net(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.rnn = cell(n_features, p["hidden_size"], num_layers=p["layers"],
+                                batch_first=True)
+                self.head = nn.Linear(p["hidden_size"], len(ACTIONS))
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                out, _ = self.rnn(x)
+                return self.head(out[:, -1])
+
+        return Net()
+
+    @staticmethod
+    def device() -> str:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    def _fit(self, x, y, groups, progress):
+        import torch
+
+        from actelemetry.ml.dataset import window_indices
+
+        torch.manual_seed(self.seed)
+        p = self.params
+        dev = self.device()
+        self.info["device"] = dev
+        ends = np.arange(0, len(x), p["stride"])
+        windows = window_indices(groups, ends, p["seq_len"])
+        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(dev)
+        yt = torch.from_numpy(np.ascontiguousarray(y[ends], dtype=np.float32)).to(dev)
+        wt = torch.from_numpy(windows).to(dev)
+        self.net = self._build(x.shape[1]).to(dev)
+        opt = torch.optim.Adam(self.net.parameters(), lr=p["lr"])
+        gen = torch.Generator().manual_seed(self.seed)
+        n, bs = len(ends), p["batch_size"]
+        steps = max((n + bs - 1) // bs, 1) * p["epochs"]
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=p["lr"], total_steps=steps)
+        done = 0
+        self.net.train()
+        for _ in range(p["epochs"]):
+            order = torch.randperm(n, generator=gen).to(dev)
+            for lo in range(0, n, bs):
+                b = order[lo:lo + bs]
+                pred = self.net(xt[wt[b]])
+                loss = torch.nn.functional.mse_loss(pred, yt[b])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+                done += 1
+                if done % 20 == 0 or done == steps:
+                    progress(done / steps)
+        self.net.eval()
+        self.net.to("cpu")
+
+    def _predict(self, x, groups):
+        import torch
+
+        from actelemetry.ml.dataset import window_indices
+
+        windows = window_indices(groups, np.arange(len(x)), self.params["seq_len"])
+        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        out = []
+        with torch.no_grad():
+            for lo in range(0, len(windows), 4096):
+                out.append(self.net(xt[torch.from_numpy(windows[lo:lo + 4096])]).numpy())
+        return np.concatenate(out)
+
+    def predict_latest(self, rows: np.ndarray) -> np.ndarray:
+        import torch
+
+        assert self.normaliser is not None
+        n = self.params["seq_len"]
+        rows = np.asarray(rows)[-n:]
+        if len(rows) < n:  # a lap's first rows: repeat the first, as in training
+            rows = np.concatenate([np.repeat(rows[:1], n - len(rows), axis=0), rows])
+        xn = self.normaliser.transform(rows)[None]
+        with torch.no_grad():
+            return _clip(self.net(torch.from_numpy(xn)).numpy())[0]
+
+    def _state(self) -> bytes:
+        import io
+
+        import torch
+
+        buf = io.BytesIO()
+        torch.save(self.net.state_dict(), buf)
+        return buf.getvalue()
+
+    def _restore(self, blob: bytes) -> None:
+        import io
+
+        import torch
+
+        self.net = self._build(len(self.features))
+        self.net.load_state_dict(torch.load(io.BytesIO(blob), weights_only=True))
+        self.net.eval()
+
+
+class LSTMModel(SequenceModel):
+    """Long short-term memory network over a window of states."""
+
+    label = "lstm"
+    cell = "lstm"
+
+
+class GRUModel(SequenceModel):
+    """Gated recurrent unit network over a window of states."""
+
+    label = "gru"
+    cell = "gru"
+
+
+MODEL_CLASSES: dict[str, type[Model]] = {
+    c.__name__: c for c in (ConstantModel, LinearModel, MLPModel, BoostingModel, LSTMModel,
+                            GRUModel)}
+
+#: the models ``ml train`` knows by name: (class, extra parameters)
+MODELS: dict[str, tuple[type[Model], dict[str, Any]]] = {
+    "linear": (LinearModel, {}),
+    "mlp_32": (MLPModel, {"hidden": (32,)}),
+    "mlp_64_32": (MLPModel, {"hidden": (64, 32)}),
+    "mlp_128_64_32": (MLPModel, {"hidden": (128, 64, 32)}),
+    "hgb": (BoostingModel, {}),
+    "lstm": (LSTMModel, {}),
+    "gru": (GRUModel, {}),
+}
+DEFAULT_MODELS = list(MODELS)
+QUICK_MODELS = ["linear", "mlp_32", "hgb"]
+
+
+def make_model(name: str, features: list[str], seed: int = 0, quick: bool = False,
+               **overrides: Any) -> Model:
+    """A fresh model by its registry name."""
+    if name not in MODELS:
+        raise UsageError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
+    cls, params = MODELS[name]
+    model = cls(features, seed, quick, **{**params, **overrides})
+    model.info["name"] = name
+    return model
+
+
+def load_model(folder: Path) -> Model:
+    """A saved model, ready to predict: features, normaliser and weights as trained."""
+    folder = Path(folder)
+    meta_path = folder / "model.json"
+    if not meta_path.exists():
+        raise UsageError(f"{folder}: no saved model here (model.json missing)")
+    meta = json.loads(meta_path.read_text())
+    cls = MODEL_CLASSES.get(meta.get("class", ""))
+    if cls is None:
+        raise UsageError(f"{folder}: unknown model class {meta.get('class')!r}")
+    if issubclass(cls, SequenceModel) and not torch_available():
+        raise UsageError(NO_TORCH)
+    model = cls.__new__(cls)
+    Model.__init__(model, meta["features"], meta["seed"], meta["quick"], **meta["params"])
+    if isinstance(model, SequenceModel):
+        model.net = None
+    model.normaliser = Normaliser.from_dict(meta["normaliser"])
+    model.train_seconds = meta.get("train_seconds", 0.0)
+    known = {"format_version", "class", "label", "kind", "features", "actions", "seed",
+             "quick", "params", "normaliser", "train_seconds"}
+    model.info = {k: v for k, v in meta.items() if k not in known}
+    model._restore((folder / "model.bin").read_bytes())
+    return model

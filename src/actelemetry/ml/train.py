@@ -1,0 +1,242 @@
+"""Training: every requested model on every feature variant, scored on held-out laps.
+
+Each feature set is trained twice, with and without ``abs_steer`` (the steer target's own
+magnitude), so the leak is always visible in the comparison. Models train on the
+dataset's training laps only and are scored on its held-out laps; each is saved with its
+feature list, normaliser and (for curvature features) the track's reference line.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from actelemetry.errors import UsageError
+from actelemetry.ml.dataset import Dataset, load_dataset
+from actelemetry.ml.evaluate import ModelResult, action_metrics
+from actelemetry.ml.features import (
+    FEATURE_SETS,
+    LEAKY_FEATURE,
+    resolve_features,
+    without_leak,
+)
+from actelemetry.ml.models import (
+    DEFAULT_MODELS,
+    MODELS,
+    NO_TORCH,
+    QUICK_MODELS,
+    ConstantModel,
+    Model,
+    SequenceModel,
+    make_model,
+    torch_available,
+)
+
+ABS_STEER_CHOICES = ("both", "with", "without")
+
+
+@dataclass
+class TrainingResult:
+    """What ``train_models`` made: scores, where the models and the report are."""
+
+    output_dir: Path
+    results: list[ModelResult]
+    baselines: dict[str, ModelResult]  # variant -> constant predictor's scores
+    report_md: Path | None = None
+    report_txt: Path | None = None
+    plots: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # models not trained, and why
+    dataset: dict[str, Any] = field(default_factory=dict)
+
+    def best(self, with_abs_steer: bool = False) -> ModelResult | None:
+        """The model with the highest mean R² (by default among those without abs_steer)."""
+        pool = [r for r in self.results if r.with_abs_steer == with_abs_steer]
+        return max(pool, key=lambda r: r.mean_r2, default=None)
+
+    def result(self, key: str) -> ModelResult:
+        for r in self.results:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+
+def feature_variants(dataset: Dataset, feature_sets: list[str] | None,
+                     abs_steer: str, quick: bool) -> dict[str, list[str]]:
+    """Variant name -> feature list, each set with and/or without abs_steer."""
+    if abs_steer not in ABS_STEER_CHOICES:
+        raise UsageError(f"--abs-steer must be one of {', '.join(ABS_STEER_CHOICES)}")
+    card = dataset.card
+    if not feature_sets:
+        feature_sets = [card["feature_spec"]]
+        if not quick and card["feature_spec"] != "rich" and all(
+                f in dataset.table for f in FEATURE_SETS["rich"]):
+            feature_sets.append("rich")
+    variants: dict[str, list[str]] = {}
+    for spec in feature_sets:
+        feats = list(resolve_features(spec))
+        missing = [f for f in feats if f not in dataset.table]
+        if missing:
+            raise UsageError(f"{dataset.path}: the dataset lacks feature(s) "
+                             f"{', '.join(missing)} of set {spec!r}")
+        name = spec if spec in FEATURE_SETS else "custom"
+        if abs_steer in ("both", "with") and LEAKY_FEATURE in feats:
+            variants[name] = feats
+        if abs_steer in ("both", "without") or LEAKY_FEATURE not in feats:
+            variants[f"{name}-no_abs_steer"] = list(without_leak(feats))
+    return variants
+
+
+def train_models(data_dir: Path, output_dir: Path, models: list[str] | None = None,
+                 seed: int = 0, quick: bool = False, *, feature_sets: list[str] | None = None,
+                 abs_steer: str = "both", console: Console | None = None,
+                 epochs: int | None = None, report: bool = True) -> TrainingResult:
+    """Train ``models`` (names from :data:`MODELS`; default all, ``quick``: small fast ones)
+    on the prepared dataset in ``data_dir``; save each under ``output_dir/MODEL-VARIANT``
+    and write the comparison report and overlay plots. Deterministic for a given ``seed``.
+
+    Sequence models are skipped with a note when PyTorch is absent (unless asked by name,
+    which is an error).
+    """
+    dataset = load_dataset(data_dir)
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    names, skipped = _pick_models(models, quick)
+    variants = feature_variants(dataset, feature_sets, abs_steer, quick)
+    train, test = dataset.train, dataset.test
+    if not train.any() or not test.any():
+        raise UsageError(f"{data_dir}: the dataset needs both training and held-out laps")
+    y = dataset.y
+    groups = dataset.groups
+    seq = dataset.card.get("sequences", {})
+
+    results: list[ModelResult] = []
+    baselines: dict[str, ModelResult] = {}
+    predictions: dict[str, np.ndarray] = {}
+    jobs = [(v, n) for v in variants for n in names]
+    with _progress(console) as progress:
+        overall = progress.add_task("models", total=len(jobs)) if progress else None
+        for variant, feats in variants.items():
+            x = dataset.x(feats)
+            const = ConstantModel(feats, seed).fit(x[train], y[train])
+            baselines[variant] = ModelResult("constant", variant, feats, action_metrics(
+                y[test], const.predict(x[test])), const.train_seconds)
+            for name in names:
+                overrides: dict[str, Any] = {}
+                if issubclass(MODELS[name][0], SequenceModel):
+                    overrides["seq_len"] = int(seq.get("length", 50))
+                    overrides["stride"] = max(1, int(seq.get("stride", 25)) // 5)
+                if epochs is not None and name != "linear" and name != "hgb":
+                    overrides["epochs"] = epochs
+                model = make_model(name, feats, seed, quick, **overrides)
+                task = progress.add_task(f"{name} · {variant}", total=1.0) if progress else None
+
+                def tick(frac: float, task: Any = task) -> None:
+                    if progress is not None:
+                        progress.update(task, completed=frac)
+
+                model.fit(x[train], y[train], groups[train], tick)
+                pred = model.predict(x[test], groups[test])
+                res = ModelResult(name, variant, feats, action_metrics(y[test], pred),
+                                  model.train_seconds, device=model.info.get("device", "cpu"))
+                folder = output_dir / res.key
+                _attach_info(model, dataset, res, variant)
+                model.save(folder)
+                res.path = str(folder)
+                results.append(res)
+                predictions[res.key] = pred
+                if progress is not None:
+                    progress.update(task, completed=1.0, visible=False)
+                    progress.advance(overall)
+    result = TrainingResult(output_dir, results, baselines, skipped=skipped,
+                            dataset=_dataset_summary(dataset))
+    (output_dir / "results.json").write_text(json.dumps({
+        "results": [r.to_dict() for r in results],
+        "baselines": {k: v.to_dict() for k, v in baselines.items()},
+        "skipped": skipped, "dataset": result.dataset, "seed": seed, "quick": quick,
+        "machine": machine_summary()}, indent=1))
+    if report:
+        from actelemetry.ml.report import write_report
+
+        write_report(result, dataset, predictions)
+    return result
+
+
+def _pick_models(models: list[str] | None, quick: bool) -> tuple[list[str], list[str]]:
+    names = list(models) if models else list(QUICK_MODELS if quick else DEFAULT_MODELS)
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        raise UsageError(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
+    skipped = []
+    if not torch_available():
+        seq = [n for n in names if issubclass(MODELS[n][0], SequenceModel)]
+        if seq and models:
+            raise UsageError(NO_TORCH)
+        skipped = [f"{n}: {NO_TORCH}" for n in seq]
+        names = [n for n in names if n not in seq]
+    if not names:
+        raise UsageError("no model to train")
+    return names, skipped
+
+
+def _attach_info(model: Model, dataset: Dataset, res: ModelResult, variant: str) -> None:
+    """What inference needs besides weights: rates, lag, the track's reference line."""
+    card = dataset.card
+    model.info.update({
+        "name": res.name, "variant": variant, "metrics": res.metrics,
+        "sample_rate_hz": card.get("sample_rate_hz", 100.0), "every": card.get("every", 1),
+        "prev_lag_s": card.get("prev_lag_s", 0.2), "dataset": str(dataset.path),
+        "test_laps": card["split"]["test_laps"],
+    })
+    if any(f.startswith("curvature_") for f in model.features):
+        model.info["track_maps"] = {k: m.to_dict() for k, m in dataset.track_maps.items()}
+
+
+def _dataset_summary(dataset: Dataset) -> dict[str, Any]:
+    c = dataset.card
+    return {"path": str(dataset.path), "rows": c["rows"], "rows_train": c["rows_train"],
+            "rows_test": c["rows_test"], "laps_kept": c["laps_kept"],
+            "sessions": len(c["sessions"]), "split": c["split"]["by"],
+            "train_laps": len(c["split"]["train_laps"]),
+            "test_laps": len(c["split"]["test_laps"]),
+            "sample_rate_hz": c.get("sample_rate_hz"), "exclusions": c["exclusions"]}
+
+
+def machine_summary() -> str:
+    """CPU / GPU the models trained on, for the report."""
+    import os
+
+    gpu = "no GPU"
+    if torch_available():
+        import torch
+
+        if torch.cuda.is_available():
+            gpu = f"GPU {torch.cuda.get_device_name(0)}"
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores, {gpu}"
+
+
+class _progress:
+    """A Rich progress display on ``console``, or nothing (yields None)."""
+
+    def __init__(self, console: Console | None) -> None:
+        self.console = console
+        self.progress: Progress | None = None
+
+    def __enter__(self) -> Progress | None:
+        if self.console is None:
+            return None
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                                 console=self.console, transient=False)
+        self.progress.start()
+        return self.progress
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()

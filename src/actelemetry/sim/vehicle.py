@@ -310,7 +310,11 @@ class Vehicle:
 
         rf = p.tyre_radius_front
         mu = p.mu
-        ls = p.load_sensitivity / p.nominal_load
+        fz0 = p.nominal_load
+        ls = p.load_sensitivity / fz0
+        rear_grip = p.rear_grip
+        inertia_f = p.wheel_inertia_front
+        inertia_r = p.wheel_inertia_rear
         grip = s.grip
         kap = s.kappa
         sld = s.sliding
@@ -324,9 +328,9 @@ class Vehicle:
         wheel_u = (u_fl, u_fr, u_rl, u_rr)
         for i in range(4):
             fz = loads[i]
-            d = fz * mu * grip[i] * (1.0 - ls * (fz - p.nominal_load))
+            d = fz * mu * grip[i] * (1.0 - ls * (fz - fz0))
             if i >= 2:
-                d *= p.rear_grip
+                d *= rear_grip
             rw = rf if i < 2 else rr
             uw = wheel_u[i]
             t = wheel_t[i]
@@ -352,7 +356,7 @@ class Vehicle:
                 fxi = d * math.sin(cx * math.atan(bx * ak))
                 if k < 0.0:
                     fxi = -fxi
-                inertia = p.wheel_inertia_front if i < 2 else p.wheel_inertia_rear
+                inertia = inertia_f if i < 2 else inertia_r
                 k += dt * rw * (t - fxi * rw) / (inertia * (uw if uw > 3.0 else 3.0))
                 if k < -1.0:
                     k = -1.0

@@ -1,0 +1,70 @@
+"""Bad input through the real CLI: one line on stderr, a non-zero exit where the run
+cannot go on, and everything captured so far kept."""
+
+from __future__ import annotations
+
+import resource
+import signal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from actelemetry.store.session import recover_folder, session_metadata
+from cli_helpers import one_line_error, run_cli
+from scripted_game import ScriptedGame
+from test_sessions import start_game
+
+
+def test_no_pages(tmp_path: Path) -> None:
+    proc = run_cli("capture", "--shm-dir", str(tmp_path), "--no-wait", "-o", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert "Assetto Corsa shared memory not found" in one_line_error(proc)
+
+
+def test_pages_too_small(tmp_path: Path) -> None:
+    for name in ("acpmf_physics", "acpmf_graphics", "acpmf_static"):
+        (tmp_path / name).write_bytes(bytes(100))
+    proc = run_cli("capture", "--shm-dir", str(tmp_path), "-o", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert "holds 100 bytes" in one_line_error(proc)
+
+
+def test_zeroed_pages(tmp_path: Path) -> None:
+    ScriptedGame(tmp_path).close()  # what a bridge shows before the game starts
+    proc = run_cli("capture", "--shm-dir", str(tmp_path), "--no-wait", "-o", str(tmp_path / "o"))
+    assert proc.returncode == 2
+    assert "no live session" in one_line_error(proc)
+
+
+@pytest.mark.parametrize("how", ["off", "remove"])
+def test_game_quitting_keeps_the_session(tmp_path: Path, how: str) -> None:
+    end = [("off", 3.0, {})] if how == "off" else [("remove", 0, {})]
+    game = start_game(tmp_path / "shm", [("live", 1.5, {}), *end])
+    proc = run_cli("capture", "--shm-dir", str(tmp_path / "shm"), "--no-wait",
+                   "-o", str(tmp_path / "o"))
+    game.join(10)
+    assert proc.returncode == 2
+    assert "quit; the session was saved" in one_line_error(proc)
+    (path,) = (tmp_path / "o").glob("*.parquet")
+    assert pq.read_metadata(path).num_rows > 80
+    assert "Capture quality" in proc.stdout
+
+
+def _limit_file_size() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (12_000, 12_000))
+
+
+def test_write_error_keeps_what_was_written(tmp_path: Path) -> None:
+    game = start_game(tmp_path / "shm", [("live", 6.0, {}), ("off", 1.0, {})])
+    proc = run_cli("capture", "--shm-dir", str(tmp_path / "shm"), "--no-wait", "--duration",
+                   "5", "-o", str(tmp_path / "o"), preexec=_limit_file_size)
+    game.terminate()
+    assert proc.returncode == 2
+    assert "File too large" in one_line_error(proc)
+    recover_folder(tmp_path / "o")  # what the next run (or any reading command) does
+    (path,) = (tmp_path / "o").glob("*.parquet")
+    rows = pq.read_metadata(path).num_rows
+    assert rows > 20
+    assert session_metadata(path)["quality"]["samples"] == rows

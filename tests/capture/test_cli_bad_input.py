@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from cli_helpers import one_line_error, run_cli
+from test_sessions import start_game
 
 from actelemetry.store.session import recover_folder, session_metadata
-from cli_helpers import one_line_error, run_cli
 from scripted_game import ScriptedGame
-from test_sessions import start_game
 
 
 def test_no_pages(tmp_path: Path) -> None:

@@ -80,10 +80,15 @@ class PageReader:
         return all(m.exists() for m in self.mappings.values())
 
     def snapshot(self) -> Snapshot:
-        """Physics and graphics, each a consistent copy."""
-        physics = self._page("physics")
-        graphics = self._page("graphics")
-        return Snapshot(physics, graphics, self.retries)
+        """Physics and graphics, each a consistent copy, taken within one physics step
+        (the physics packetId did not move while graphics was copied)."""
+        for _ in range(_MAX_TRIES):
+            physics = self._page("physics")
+            graphics = self._page("graphics")
+            if self._physics.read_int(0) == _INT.unpack_from(physics, 0)[0]:
+                return Snapshot(physics, graphics, self.retries)
+            self.retries += 1
+        raise PageError("the pages kept changing while they were copied")
 
     def static(self) -> bytes:
         return self._page("static")

@@ -1,0 +1,208 @@
+"""Broadcast latency, CPU and drops of the live bridge with 1, 10 and 100 clients.
+
+The server runs in this process, fed by a thread that publishes full AC frames (every
+catalogue channel, as the capture loop's sink does) at 60 or 100 Hz. Clients run in
+another process, so the server's CPU figure is the server's own. Latency is from the
+moment a frame is published (the sample's time) to its receipt by a client, both read
+from the same wall clock. "stalled" adds one client that connects and never reads (its
+socket's receive buffer is tiny); the table's figures are for the healthy clients.
+
+Only loopback addresses are used.
+
+    .venv/bin/python benchmarks/stream.py            # the full table (~1.5 minutes)
+    .venv/bin/python benchmarks/stream.py --quick    # 1 and 10 clients, 60 Hz
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import re
+import socket
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import psutil
+
+from actelemetry.bridge.server import BridgeConfig, BridgeServer
+
+WARMUP_FRAMES = 30  # per client, left out of the latency figures
+CLIENTS_PER_PROCESS = 50
+
+
+def full_frame(i: int) -> dict:
+    from actelemetry.channels.catalogue import BY_NAME, names_for
+
+    data: dict = {}
+    for k, name in enumerate(names_for("ac")):
+        dtype = BY_NAME[name].dtype
+        if dtype == "bool":
+            data[name] = (i + k) % 3 == 0
+        elif dtype == "string":
+            data[name] = f"1:{i % 60:02d}:{i % 1000:03d}"
+        elif dtype.startswith("int"):
+            data[name] = (i * 7 + k) % 1000
+        else:
+            data[name] = float(np.float32(np.sin(i / 50 + k) * 123.456))
+    return data
+
+
+# --- the client processes ----------------------------------------------------------------
+FRAME_HEAD = re.compile(r'"seq":(\d+),"wall":([0-9.eE+-]+)')
+
+
+def client_process(port: int, n: int, stalled: bool, ready: mp.Event, go: mp.Event,
+                   last_seq: mp.Value, out: mp.Queue) -> None:
+    asyncio.run(_clients(port, n, stalled, ready, go, last_seq, out))
+
+
+async def _clients(port, n, stalled, ready, go, last_seq, out) -> None:
+    from websockets.asyncio.client import connect
+
+    url = f"ws://127.0.0.1:{port}/"
+    conns = [await connect(url, max_size=2**22, compression=None) for _ in range(n)]
+    stall = None
+    if stalled:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        stall = await connect(url, sock=sock, max_queue=1, compression=None)
+    for c in conns:
+        await c.recv()  # hello
+    ready.set()
+
+    async def run(ws) -> tuple[list[float], int, int, int]:
+        # the receipt time is taken first; only the envelope is parsed, so the figures are
+        # the server's delivery, not this process's JSON decoding of 140 channels
+        lat: list[float] = []
+        frames = dropped = gaps = prev = 0
+        while True:
+            try:
+                data = await asyncio.wait_for(ws.recv(), 5)
+            except Exception:
+                break
+            rx = time.time()
+            if data.startswith('{"type":"frame"'):
+                m = FRAME_HEAD.search(data, 0, 120)
+                seq, wall = int(m.group(1)), float(m.group(2))
+                frames += 1
+                if prev and seq != prev + 1:
+                    gaps += seq - prev - 1
+                prev = seq
+                lat.append(rx - wall)
+                if last_seq.value and seq >= last_seq.value:
+                    break
+            elif data.startswith('{"type":"dropped"'):
+                dropped += json.loads(data)["count"]
+        return lat, frames, dropped, gaps
+
+    while not go.is_set():
+        await asyncio.sleep(0.01)
+    results = await asyncio.gather(*(run(c) for c in conns))
+    lat = [x for r in results for x in r[0][WARMUP_FRAMES:]]
+    out.put({"lat": lat, "frames": [r[1] for r in results],
+             "dropped": sum(r[2] for r in results), "gaps": sum(r[3] for r in results)})
+    for c in conns:
+        await c.close()
+    if stall is not None:
+        stall.transport.abort()
+
+
+# --- one measurement ---------------------------------------------------------------------
+@dataclass
+class Row:
+    clients: int
+    rate: float
+    stalled: bool
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    cpu: float
+    frames_sent: int
+    received_min: int
+    dropped: int
+    stalled_missed: int
+
+
+def measure(n: int, rate: float, stalled: bool, seconds: float) -> Row:
+    server = BridgeServer(BridgeConfig(port=0, rate=rate, max_clients=n + 10)).start()
+    server.session_start({"game": "ac", "car": "bench", "track": "bench"}, "ac")
+    ctx = mp.get_context("spawn")
+    go, out = ctx.Event(), ctx.Queue()
+    last_seq = ctx.Value("i", 0)
+    procs, readies = [], []
+    for k in range(0, n, CLIENTS_PER_PROCESS):
+        ready = ctx.Event()
+        m = min(CLIENTS_PER_PROCESS, n - k)
+        proc = ctx.Process(target=client_process, args=(server.port, m, stalled and k == 0,
+                                                        ready, go, last_seq, out))
+        proc.start()
+        procs.append(proc)
+        readies.append(ready)
+    if not all(r.wait(60) for r in readies):
+        raise RuntimeError("clients did not connect")
+    frames = [full_frame(i) for i in range(200)]
+    count = int(seconds * rate)
+    me = psutil.Process()
+    go.set()
+    time.sleep(0.2)
+    me.cpu_percent(None)
+    t0 = time.perf_counter()
+    for i in range(1, count + 1):
+        time.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
+        if i == count:
+            last_seq.value = count
+        server.publish(time.perf_counter(), time.time(), frames[i % len(frames)])
+    cpu = me.cpu_percent(None)
+    # read now: the client processes hang up as soon as they have the last frame
+    missed = max((c.missed_total for c in list(server.clients)), default=0)
+    results = [out.get(timeout=60) for _ in procs]
+    for proc in procs:
+        proc.join(30)
+    server.stop()
+    lat = np.array([x for r in results for x in r["lat"]]) * 1e3
+    received = [f for r in results for f in r["frames"]]
+    drops = sum(r["dropped"] + r["gaps"] for r in results)
+    return Row(n, rate, stalled, float(np.percentile(lat, 50)), float(np.percentile(lat, 99)),
+               float(lat.max()), cpu, count, min(received), drops, missed)
+
+
+def print_table(rows: list[Row]) -> None:
+    head = (f"{'clients':>7} {'Hz':>4} {'stalled':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+            f"{'CPU %':>6} {'sent':>5} {'min recv':>8} {'drops':>5} {'stalled missed':>14}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r.clients:>7} {r.rate:>4.0f} {'yes' if r.stalled else 'no':>7} {r.p50_ms:>7.2f} "
+              f"{r.p99_ms:>7.2f} {r.max_ms:>7.1f} {r.cpu:>6.0f} {r.frames_sent:>5} "
+              f"{r.received_min:>8} {r.dropped:>5} "
+              f"{(r.stalled_missed if r.stalled else '-'):>14}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=4.0, help="publishing time per row")
+    ap.add_argument("--quick", action="store_true", help="1 and 10 clients at 60 Hz only")
+    args = ap.parse_args()
+    counts = (1, 10) if args.quick else (1, 10, 100)
+    rates = (60.0,) if args.quick else (60.0, 100.0)
+    rows = []
+    for rate in rates:
+        for n in counts:
+            for stalled in (False, True):
+                rows.append(measure(n, rate, stalled, args.seconds))
+                extra = " + stalled" if stalled else ""
+                print(f"measured {n} clients at {rate:g} Hz{extra}", flush=True)
+    print()
+    load = ", ".join(f"{x:.1f}" for x in psutil.getloadavg())
+    print(f"{psutil.cpu_count()} CPUs, load average {load}; latency: publish (sample time) "
+          "to receipt; CPU %: the server process (100 = one core); drops: frames the healthy "
+          "clients missed; stalled missed: frames dropped for the stalled client")
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -46,6 +46,7 @@ def sim_command(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sim = None
+    worker: threading.Thread | None = None
     t_start = time.perf_counter()
     try:
         sim = Simulator(game=game.value, track=track, laps=laps, seed=seed, skill=skill,
@@ -69,6 +70,8 @@ def sim_command(
         stop.set()
     finally:
         stop.set()
+        if worker is not None:
+            worker.join(timeout=5.0)  # the last step finishes before the pages say OFF
         if sim is not None:
             sim.stop()  # status OFF, last pages written
         publisher.close()

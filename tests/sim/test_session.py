@@ -218,3 +218,32 @@ def test_acc_pages(acc_run: Recording) -> None:
             assert p.wheelSlip[k] == pytest.approx(combined, rel=1e-4, abs=1e-6)
     assert any(abs(p.slipRatio[2]) > 0.02 for p in ph)
     assert {g.isValidLap for g in g_live} <= {0, 1}
+
+
+def test_load_transfer_directions(ac_run: Recording) -> None:
+    ph = ac_run.physics
+    # braking for at least 0.1 s (the suspension takes a moment to move the weight)
+    braking = [ph[k] for k in range(10, len(ph))
+               if all(ph[j].accG[2] < -1.5 for j in range(k - 10, k + 1))]
+    right_bends = [p for p in ph if p.accG[0] > 1.2 and abs(p.accG[2]) < 0.3]
+    assert len(braking) > 50 and len(right_bends) > 50
+    for p in braking:
+        w = p.wheelLoad
+        assert w[0] + w[1] > w[2] + w[3]  # weight moves to the front
+    for p in right_bends:
+        w = p.wheelLoad
+        assert w[0] > w[1] and w[2] > w[3]  # and to the outside (left) wheels
+
+
+def test_delta_to_best_lap(ac_run: Recording) -> None:
+    sim = ac_run.sim
+    lap1, lap2 = sim.lap_times[1:3]
+    in_lap2 = [p for p, g in zip(ac_run.physics, ac_run.graphics, strict=True)
+               if g.completedLaps == 2 and g.status == 2]
+    deltas = [p.performanceMeter for p in in_lap2]
+    assert all(abs(d) < 6.0 for d in deltas)
+    if sim.lap_valid[1]:
+        # just before the line the delta is (almost) this lap's time minus the best
+        assert deltas[-1] == pytest.approx(lap2 - lap1, abs=0.15)
+    else:
+        assert not any(deltas)

@@ -261,11 +261,6 @@ class Simulator:
                 dmg[0] += hit
                 dmg[3 if d > 0 else 2] += hit * 0.7
                 dmg[4] += hit * 0.2
-        # the lap's time at this point, for the delta to the best lap
-        t_lap = self.time - self.lap_start
-        self._trace[i] = t_lap
-        if self._best_trace is not None:
-            self._delta = t_lap - self._best_trace[i]
         # sectors and the line
         sec = self._sector_of(s)
         crossed = s_prev > 0.75 * tr.length and s < 0.25 * tr.length
@@ -306,6 +301,11 @@ class Simulator:
             else:
                 self.driver.new_lap(self.completed_laps, cs.fuel)
                 self.driver.locate(cs.x, cs.z)
+        # the lap's time at this point, for the delta to the best lap
+        t_lap = self.time - self.lap_start
+        self._trace[i] = t_lap
+        if self._best_trace is not None:
+            self._delta = t_lap - self._best_trace[i]
 
     # ------------------------------------------------------------------ pages
     def _fill_static(self) -> None:

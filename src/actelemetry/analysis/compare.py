@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from actelemetry.analysis.corners import Corner, detect_corners
+from actelemetry.analysis.corners import Corner, common_corners
 from actelemetry.analysis.dataset import Dataset
 from actelemetry.analysis.laps import LapRef, LapTrace, load_lap
 from actelemetry.errors import UsageError
@@ -133,7 +133,10 @@ def compare_traces(ref: LapTrace, cmp: LapTrace, corners: list[Corner] | None = 
     d = ref.d
     t_cmp = np.interp(d / ref.length_m, cmp.d / cmp.length_m, cmp.t)
     delta = t_cmp - ref.t
-    corners = detect_corners(ref.ch["x"], ref.ch["z"], ref.d) if corners is None else corners
+    if corners is None:
+        other = _on_grid(cmp, ref)
+        corners = common_corners([(ref.ch["x"], ref.ch["z"], ref.d),
+                                  (other.ch["x"], other.ch["z"], ref.d)])
     rows: list[CornerRow] = []
     segs = _segments(ref, corners)
     first_start = segs[0][1] if segs else ref.length_m

@@ -97,3 +97,30 @@ def detect_corners(x: np.ndarray, z: np.ndarray, d: np.ndarray) -> list[Corner]:
             corners.append(Corner(len(corners) + 1, float(d[s]), float(d[peak]),
                                   float(d[min(e, len(d) - 1)]), turn, radius))
     return corners
+
+
+#: the same corner on two laps has its apex within this distance (m)
+SAME_CORNER_M = 30.0
+
+
+def common_corners(lines: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                   reference: int = 0) -> list[Corner]:
+    """Corners found on most of the given laps, in the reference lap's geometry.
+
+    A slide or a correction bends one lap's line like a corner; it is not a corner of the
+    track, so only corners whose apex appears on more than half of the laps are kept, and
+    they are numbered again in track order. Two laps: corners of both.
+    """
+    found = [detect_corners(x, z, d) for x, z, d in lines]
+    if not found:
+        return []
+    need = len(found) // 2 + 1
+    kept = []
+    for c in found[reference]:
+        hits = sum(any(abs(o.apex_m - c.apex_m) < SAME_CORNER_M
+                       and np.sign(o.turn_deg) == np.sign(c.turn_deg) for o in lap)
+                   for lap in found)
+        if hits >= need:
+            kept.append(c)
+    return [Corner(i, c.start_m, c.apex_m, c.end_m, c.turn_deg, c.min_radius_m)
+            for i, c in enumerate(kept, start=1)]

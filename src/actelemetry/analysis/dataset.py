@@ -79,7 +79,7 @@ class Dataset:
                 rel = self.con.read_parquet(str(src.path))
             elif src.fmt == "csv":
                 rel = self.con.read_csv(str(src.path), header=True, columns=types,
-                                        delimiter=",", quotechar='"')
+                                        delimiter=",", quotechar='"', auto_detect=False)
             else:
                 rel = self.con.read_json(str(src.path), format="newline_delimited",
                                          columns=types)

@@ -11,16 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from actelemetry.analysis.dataset import _quote, open_dataset
-from actelemetry.analysis.query import OUTPUT_FORMATS
+from actelemetry.analysis.dataset import Dataset, _quote, open_dataset
+from actelemetry.analysis.query import BATCH_ROWS, OUTPUT_FORMATS, write_stream
 from actelemetry.analysis.where import parse_where
 from actelemetry.channels.catalogue import BY_NAME
 from actelemetry.errors import SessionFileError, UsageError
-
-BATCH_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -98,35 +94,19 @@ def export_session(path: str | Path, out: Path, columns: Sequence[str] = (),
                  f"WHERE {' AND '.join(cond)}")
         limit = (stop - start) if stop is not None else 2**62
         try:
-            reader = ds.con.execute(query, [limit, start, *params]).to_arrow_reader(BATCH_ROWS)
-            written = _stream(reader, out, fmt)
+            reader = ds.con.sql(query, params=[limit, start, *params]).to_arrow_reader(BATCH_ROWS)
+            written = write_stream(reader, out)
         except duckdb.Error as exc:
             raise SessionFileError(ds._blame(exc)) from exc
     return ExportResult(out, written, chosen)
 
 
-def _check_boolean(ds: object, expr: str, params: Sequence[object], path: Path) -> None:
+def _check_boolean(ds: Dataset, expr: str, params: Sequence[object], path: Path) -> None:
     try:
-        kind = ds.con.execute(f"SELECT typeof({expr}) AS t FROM telemetry LIMIT 1",  # type: ignore[attr-defined]
-                              list(params)).fetchone()
+        found = ds.con.execute(f"SELECT typeof({expr}) AS t FROM telemetry LIMIT 1",
+                               list(params)).fetchall()
     except duckdb.Error as exc:
         line = str(exc).strip().splitlines()[0]
         raise UsageError(f"--where: not a valid filter ({line})") from exc
-    if kind is not None and kind[0] != "BOOLEAN":
-        raise UsageError(f"--where: must be a true/false condition, this is {kind[0]}")
-
-
-def _stream(reader: object, out: Path, fmt: str) -> int:
-    tmp = out.with_name(out.name + ".tmp")
-    rows = 0
-    schema = reader.schema  # type: ignore[attr-defined]
-    writer = (pacsv.CSVWriter(tmp, schema) if fmt == "csv"
-              else pq.ParquetWriter(tmp, schema, compression="zstd"))
-    try:
-        for batch in reader:  # type: ignore[attr-defined]
-            writer.write_batch(batch)
-            rows += batch.num_rows
-    finally:
-        writer.close()
-    tmp.replace(out)
-    return rows
+    if found and found[0][0] != "BOOLEAN":
+        raise UsageError(f"--where: must be a true/false condition, this is {found[0][0]}")

@@ -100,6 +100,7 @@ def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True
     if graphs:
         for s in result.series:
             for line in line_graph(s["session_time"], s["speed_kmh"],
+                                   width=max(20, min(100, console.width - 12)),
                                    label=f"Speed trace, {s['name']} (km/h)"):
                 console.print(line, highlight=False)
         for line in gg_diagram(result.gg["lat_g"], result.gg["long_g"], result.gg["samples"]):

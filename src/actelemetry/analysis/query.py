@@ -19,44 +19,54 @@ import pyarrow.parquet as pq
 from actelemetry.analysis.dataset import Table, open_dataset
 from actelemetry.errors import UsageError
 
+BATCH_ROWS = 100_000
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet"}
 
 
-def _user_query(ds: Any, query: str, params: Sequence[Any]) -> duckdb.DuckDBPyRelation:
-    try:
-        return ds.con.execute(query, list(params))
-    except duckdb.Error as exc:
-        text = str(exc).strip().splitlines()
-        raise UsageError(f"query failed: {text[0] if text else exc}") from exc
+def _failed(exc: duckdb.Error) -> UsageError:
+    text = str(exc).strip().splitlines()
+    return UsageError(f"query failed: {text[0] if text else exc}")
 
 
 def run_query(query: str, paths: Sequence[str | Path], params: Sequence[Any] = (),
               out: Path | None = None) -> Table | Path:
     """Run ``query`` against ``telemetry``, ``laps`` and ``sessions`` over ``paths``.
 
-    With ``out`` (.csv or .parquet) the result is written there and the path returned;
+    With ``out`` (.csv or .parquet) the result is streamed there and the path returned;
     otherwise the result comes back as a :class:`Table`.
     """
     if out is not None and Path(out).suffix.lower() not in OUTPUT_FORMATS:
         raise UsageError(f"{out}: output must end in .csv or .parquet")
     with open_dataset(paths) as ds:
-        cur = _user_query(ds, query, params)
-        if cur.description is None:
-            raise UsageError("query returned no result set")
-        names = [d[0] for d in cur.description]
         try:
-            data = cur.fetch_arrow_table() if out is not None else cur.fetchnumpy()
+            if out is not None:
+                rel = ds.con.sql(query, params=list(params) or None)
+                if rel is None:
+                    raise UsageError("query returned no result set")
+                write_stream(rel.to_arrow_reader(BATCH_ROWS), Path(out))
+                return Path(out)
+            cur = ds.con.execute(query, list(params))
+            if cur.description is None:
+                raise UsageError("query returned no result set")
+            names = [d[0] for d in cur.description]
+            data = cur.fetchnumpy()
         except duckdb.Error as exc:
-            text = str(exc).strip().splitlines()
-            raise UsageError(f"query failed: {text[0] if text else exc}") from exc
-    if out is None:
-        return Table(names, {n: data[n] for n in names})
-    write_table(data, Path(out))
-    return Path(out)
+            raise _failed(exc) from exc
+    return Table(names, {n: data[n] for n in names})
 
 
-def write_table(table: pa.Table, out: Path) -> None:
-    if OUTPUT_FORMATS[out.suffix.lower()] == "csv":
-        pacsv.write_csv(table, out)
-    else:
-        pq.write_table(table, out, compression="zstd")
+def write_stream(reader: pa.RecordBatchReader, out: Path) -> int:
+    """Write batches as they come (CSV or Parquet by suffix), atomically; rows written."""
+    fmt = OUTPUT_FORMATS[out.suffix.lower()]
+    tmp = out.with_name(out.name + ".tmp")
+    rows = 0
+    writer = (pacsv.CSVWriter(tmp, reader.schema) if fmt == "csv"
+              else pq.ParquetWriter(tmp, reader.schema, compression="zstd"))
+    try:
+        for batch in reader:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    finally:
+        writer.close()
+    tmp.replace(out)
+    return rows

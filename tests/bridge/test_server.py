@@ -301,6 +301,7 @@ def test_serves_page_and_plotly_and_refuses_unknown_paths(make_server) -> None:
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(server.url + "../../etc/passwd", timeout=5)
     assert info.value.code == 404
+    info.value.close()
 
 
 def test_port_in_use_is_a_usage_error(make_server) -> None:

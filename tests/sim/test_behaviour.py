@@ -148,3 +148,23 @@ def test_cli_bad_track_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "unknown track" in err and len(err.splitlines()) == 1
+
+
+def test_run_realtime_pause_from_another_thread(tmp_path: Path) -> None:
+    sim = Simulator(game="ac", publisher=PagePublisher(tmp_path, "ac"))
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(
+        stats=run_realtime(sim, speed=1.0, max_seconds=0.9)))
+    worker.start()
+    time.sleep(0.25)
+    sim.pause()
+    frozen = sim.packet_id
+    time.sleep(0.3)
+    assert sim.packet_id == frozen
+    assert read_page(tmp_path, "ac", "graphics").status == 3
+    sim.resume()
+    worker.join()
+    stats = result["stats"]
+    # about 0.6 s of stepping at 333 Hz: no burst of catch-up steps after the pause
+    assert 150 < stats.steps < 240
+    assert read_page(tmp_path, "ac", "graphics").status == 2

@@ -38,6 +38,8 @@ def sim_command(
 
     if speed <= 0:
         raise UsageError("--speed must be positive")
+    if fast and speed != 1.0:
+        raise UsageError("--speed and --fast exclude each other")
     try:
         publisher = PagePublisher(shm_dir, game.value)
     except OSError as exc:

@@ -10,6 +10,7 @@ a capture in ``--fast`` lockstep pays for the pages only at its own sample times
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 
 from actelemetry.sim.driver import Driver
@@ -78,6 +79,8 @@ class Simulator:
         self._wheel_geometry = (a, self.params.wheelbase - a, 0.5 * self.params.track_front,
                                 0.5 * self.params.track_rear)
         self._off_surface = False
+        # pause / resume / stop may come from another thread than the stepping one
+        self._lock = threading.RLock()
         self.session_index = -1
         self._start_session()
 
@@ -127,39 +130,46 @@ class Simulator:
         self._fill_static()
         if self.publisher is not None:
             self.publisher.write("static", self._vals["static"])
-            self.publish()
+            self._publish_all()
 
     def restart(self) -> None:
         """A new session: laps, timers and car reset, static page rewritten."""
-        self._start_session()
+        with self._lock:
+            self._start_session()
 
     def pause(self) -> None:
         """Status PAUSE: physics and packetId frozen until :meth:`resume`."""
-        if self.finished:
-            return
-        self.paused = True
-        self.status = STATUS_PAUSE
-        if self.publisher is not None:
-            self._write_graphics()
+        with self._lock:
+            if self.finished:
+                return
+            self.paused = True
+            self.status = STATUS_PAUSE
+            if self.publisher is not None:
+                self._write_graphics()
 
     def resume(self) -> None:
-        if self.finished:
-            return
-        self.paused = False
-        self.status = STATUS_LIVE
-        if self.publisher is not None:
-            self._write_graphics()
+        with self._lock:
+            if self.finished:
+                return
+            self.paused = False
+            self.status = STATUS_LIVE
+            if self.publisher is not None:
+                self._write_graphics()
 
     def stop(self) -> None:
         """End the session now (status OFF), e.g. on Ctrl+C."""
-        self.finished = True
-        self.status = STATUS_OFF
-        if self.publisher is not None:
-            self.publish()
+        with self._lock:
+            self.finished = True
+            self.status = STATUS_OFF
+            self._publish_all()
 
     # ------------------------------------------------------------------ stepping
     def step(self, publish: bool = True) -> None:
         """Advance one physics step; write the pages due at this step when ``publish``."""
+        with self._lock:
+            self._step(publish)
+
+    def _step(self, publish: bool) -> None:
         if self.finished or self.paused:
             return
         dt = self.dt
@@ -180,7 +190,7 @@ class Simulator:
             self.graphics_packet_id += 1
         if self.finished:
             if self.publisher is not None:
-                self.publish()
+                self._publish_all()
             return
         if publish and self.publisher is not None:
             self._fill_physics()
@@ -190,6 +200,10 @@ class Simulator:
 
     def publish(self) -> None:
         """Write all three pages from the current state now."""
+        with self._lock:
+            self._publish_all()
+
+    def _publish_all(self) -> None:
         if self.publisher is None:
             return
         self._fill_physics()

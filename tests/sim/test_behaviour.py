@@ -166,5 +166,5 @@ def test_run_realtime_pause_from_another_thread(tmp_path: Path) -> None:
     worker.join()
     stats = result["stats"]
     # about 0.6 s of stepping at 333 Hz: no burst of catch-up steps after the pause
-    assert 150 < stats.steps < 240
+    assert 100 < stats.steps < 250
     assert read_page(tmp_path, "ac", "graphics").status == 2

@@ -55,6 +55,8 @@ class Model:
         self.quick = quick
         self.params: dict[str, Any] = params
         self.normaliser: Normaliser | None = None
+        self.y_mean = np.zeros(len(ACTIONS))
+        self.y_std = np.ones(len(ACTIONS))
         self.info: dict[str, Any] = {}  # what the trainer wants saved alongside
         self.train_seconds = 0.0
 
@@ -79,7 +81,10 @@ class Model:
         groups = np.zeros(len(x), np.int64) if groups is None else np.asarray(groups)
         t0 = time.perf_counter()
         self.normaliser = Normaliser.fit(np.asarray(x, dtype=np.float64))
-        self._fit(self.normaliser.transform(x), np.asarray(y, dtype=np.float32), groups,
+        # standardised targets: steer's small spread would otherwise vanish in gas's loss
+        y = np.asarray(y, dtype=np.float64)
+        self.y_mean, self.y_std = y.mean(axis=0), np.where(y.std(axis=0) > 0, y.std(axis=0), 1)
+        self._fit(self.normaliser.transform(x), self._scale_y(y), groups,
                   progress or (lambda f: None))
         self.train_seconds = time.perf_counter() - t0
         return self
@@ -92,7 +97,14 @@ class Model:
         groups = np.zeros(len(x), np.int64) if groups is None else np.asarray(groups)
         if len(x) == 0:
             return np.zeros((0, len(ACTIONS)), np.float32)
-        return _clip(self._predict(self.normaliser.transform(x), groups))
+        return self._unscale_y(self._predict(self.normaliser.transform(x), groups))
+
+    def _scale_y(self, y: np.ndarray) -> np.ndarray:
+        return ((y - self.y_mean) / self.y_std).astype(np.float32)
+
+    def _unscale_y(self, out: np.ndarray) -> np.ndarray:
+        """Back to action units, clipped to each action's range."""
+        return _clip(np.asarray(out, np.float64) * self.y_std + self.y_mean)
 
     def predict_latest(self, rows: np.ndarray) -> np.ndarray:
         """The actions for the last of ``rows`` (raw features, oldest first, at the model's
@@ -112,6 +124,7 @@ class Model:
                 "label": self.label, "kind": self.kind, "features": self.features,
                 "actions": list(ACTIONS), "seed": self.seed, "quick": self.quick,
                 "params": self.params, "normaliser": self.normaliser.to_dict(),
+                "targets": {"mean": self.y_mean.tolist(), "std": self.y_std.tolist()},
                 "train_seconds": self.train_seconds, **self.info}
         (folder / "model.json").write_text(json.dumps(meta, indent=1, default=_jsonable))
         (folder / "model.bin").write_bytes(self._state())
@@ -332,7 +345,7 @@ class SequenceModel(Model):
             rows = np.concatenate([np.repeat(rows[:1], n - len(rows), axis=0), rows])
         xn = self.normaliser.transform(rows)[None]
         with torch.no_grad():
-            return _clip(self.net(torch.from_numpy(xn)).numpy())[0]
+            return self._unscale_y(self.net(torch.from_numpy(xn)).numpy())[0]
 
     def _state(self) -> bytes:
         import io
@@ -413,9 +426,11 @@ def load_model(folder: Path) -> Model:
     if isinstance(model, SequenceModel):
         model.net = None
     model.normaliser = Normaliser.from_dict(meta["normaliser"])
+    model.y_mean = np.asarray(meta["targets"]["mean"], np.float64)
+    model.y_std = np.asarray(meta["targets"]["std"], np.float64)
     model.train_seconds = meta.get("train_seconds", 0.0)
     known = {"format_version", "class", "label", "kind", "features", "actions", "seed",
-             "quick", "params", "normaliser", "train_seconds"}
+             "quick", "params", "normaliser", "targets", "train_seconds"}
     model.info = {k: v for k, v in meta.items() if k not in known}
     model._restore((folder / "model.bin").read_bytes())
     return model

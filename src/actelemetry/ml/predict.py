@@ -104,6 +104,8 @@ class LivePredictor:
         self.seen = 0
         self.every = 1
         self.period = 0.01
+        self.ctx = FeatureContext()
+        self.track = ""
 
     # --- the sink protocol ---------------------------------------------------------------
     def open(self, session: Any) -> None:

@@ -96,11 +96,14 @@ def feature_variants(dataset: Dataset, feature_sets: list[str] | None,
 def train_models(data_dir: Path, output_dir: Path, models: list[str] | None = None,
                  seed: int = 0, quick: bool = False, *, feature_sets: list[str] | None = None,
                  abs_steer: str = "both", console: Console | None = None,
-                 epochs: int | None = None, report: bool = True) -> TrainingResult:
+                 epochs: int | None = None, params: dict[str, dict[str, Any]] | None = None,
+                 report: bool = True) -> TrainingResult:
     """Train ``models`` (names from :data:`MODELS`; default all, ``quick``: small fast ones)
     on the prepared dataset in ``data_dir``; save each under ``output_dir/MODEL-VARIANT``
     and write the comparison report and overlay plots. Deterministic for a given ``seed``.
 
+    ``epochs`` sets the MLPs' and sequence models' epochs; ``params`` overrides any model's
+    parameters by name (e.g. ``{"hgb": {"max_iter": 50}, "gru": {"stride": 2}}``).
     Sequence models are skipped with a note when PyTorch is absent (unless asked by name,
     which is an error).
     """
@@ -131,9 +134,10 @@ def train_models(data_dir: Path, output_dir: Path, models: list[str] | None = No
                 overrides: dict[str, Any] = {}
                 if issubclass(MODELS[name][0], SequenceModel):
                     overrides["seq_len"] = int(seq.get("length", 50))
-                    overrides["stride"] = max(1, int(seq.get("stride", 25)) // 5)
-                if epochs is not None and name != "linear" and name != "hgb":
+                    overrides["stride"] = max(1, overrides["seq_len"] // 10)
+                if epochs is not None and name not in ("linear", "hgb"):
                     overrides["epochs"] = epochs
+                overrides.update((params or {}).get(name, {}))
                 model = make_model(name, feats, seed, quick, **overrides)
                 task = progress.add_task(f"{name} · {variant}", total=1.0) if progress else None
 

@@ -1,0 +1,114 @@
+"""Datasets: lap splits, training-only normaliser, exclusions, windows inside laps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from actelemetry.ml.dataset import (
+    load_dataset,
+    prepare_dataset,
+    window_ends,
+    window_indices,
+)
+from actelemetry.ml.features import SEED_FEATURES, FeatureContext, TrackMap, lagged
+
+
+def _laps(card: dict, split: str) -> set[tuple[str, int]]:
+    return {(t["session"], t["lap"]) for t in card["split"][f"{split}_laps"]}
+
+
+def test_no_lap_in_both_train_and_test(ml_data: Path) -> None:
+    ds = load_dataset(ml_data)
+    train, test = _laps(ds.card, "train"), _laps(ds.card, "test")
+    assert train and test and not train & test
+    rows = {s: set(zip(ds.table["session"][ds.table["split"] == s],
+                       ds.table["lap"][ds.table["split"] == s], strict=True))
+            for s in ("train", "test")}
+    assert rows["train"] == train and rows["test"] == test
+    assert not rows["train"] & rows["test"]
+
+
+def test_session_split_keeps_sessions_apart(ml_sessions: list[Path], tmp_path: Path) -> None:
+    out = prepare_dataset(ml_sessions, tmp_path / "d", split="session", write_sequences=False)
+    t = load_dataset(out).table
+    train = set(t["session"][t["split"] == "train"])
+    test = set(t["session"][t["split"] == "test"])
+    assert train and test and not train & test
+
+
+def test_normaliser_sees_training_rows_only(ml_data: Path) -> None:
+    ds = load_dataset(ml_data)
+    x = np.load(ml_data / "X_states.npy")
+    train = ds.train
+    np.testing.assert_array_equal(np.load(ml_data / "normalization_min.npy"),
+                                  x[train].min(axis=0))
+    np.testing.assert_array_equal(np.load(ml_data / "normalization_max.npy"),
+                                  x[train].max(axis=0))
+    # the held-out laps do reach outside the training range somewhere: a real check
+    assert (x[~train].max(axis=0) > x[train].max(axis=0)).any() or \
+        (x[~train].min(axis=0) < x[train].min(axis=0)).any()
+
+
+def test_seed_files_and_card(ml_data: Path) -> None:
+    card = json.loads((ml_data / "dataset_card.json").read_text())
+    x = np.load(ml_data / "X_states.npy")
+    assert x.shape == (card["rows"], len(card["features"]))
+    assert card["features"][:13] == list(SEED_FEATURES)
+    assert np.load(ml_data / "y_actions.npy").shape == (card["rows"], 3)
+    assert np.load(ml_data / "X_states_normalized.npy").shape == x.shape
+    md = (ml_data / "dataset_card.md").read_text()
+    assert "abs_steer" in md and "leaks the target" in md and "by **lap**" in md
+    cols = pq.read_schema(ml_data / "dataset.parquet").names
+    assert {"session", "lap", "lap_id", "split", "y_gas", "prev_steer"} <= set(cols)
+
+
+def test_out_laps_excluded_by_default(ml_data: Path, ml_sessions: list[Path],
+                                      tmp_path: Path) -> None:
+    card = json.loads((ml_data / "dataset_card.json").read_text())
+    assert card["exclusions"]["out lap"] == len(ml_sessions)
+    out = prepare_dataset(ml_sessions, tmp_path / "d", keep_out_laps=True, keep_partial=True,
+                          write_sequences=False)
+    kept = json.loads((out / "dataset_card.json").read_text())
+    assert kept["laps_kept"] == card["laps_kept"] + len(ml_sessions)
+
+
+def test_sequences_never_cross_laps(ml_data: Path) -> None:
+    ds = load_dataset(ml_data)
+    seq = np.load(ml_data / "X_sequences.npy")
+    ends = np.load(ml_data / "sequence_rows.npy")
+    length = ds.card["sequences"]["length"]
+    assert seq.shape == (len(ends), length, len(ds.card["features"]))
+    idx = window_indices(ds.groups, ends, length)
+    lap = ds.table["lap_id"]
+    assert (lap[idx] == lap[ends][:, None]).all()
+    assert (np.diff(idx, axis=1) == 1).all()  # full windows, no padding in the files
+    xn = np.load(ml_data / "X_states_normalized.npy")
+    np.testing.assert_array_equal(seq, xn[idx])
+
+
+def test_window_helpers_stay_inside_groups() -> None:
+    groups = np.repeat([0, 1, 2], [7, 3, 12])
+    ends = window_ends(groups, 4, 2)
+    assert all(groups[e - 3] == groups[e] for e in ends)
+    padded = window_indices(groups, np.arange(len(groups)), 5)
+    assert (groups[padded] == groups[:, None]).all()
+
+
+def test_lagged_never_crosses_a_segment() -> None:
+    v = np.arange(10.0)
+    out = lagged(v, 3, np.array([0] * 5 + [1] * 5))
+    np.testing.assert_array_equal(out, [0, 0, 0, 0, 1, 5, 5, 5, 5, 6])
+
+
+def test_track_map_curvature_of_a_circle() -> None:
+    radius, length = 100.0, 2 * np.pi * 100.0
+    s = np.linspace(0, length, 5000, endpoint=False)
+    m = TrackMap.build("ring", length, s, radius * np.cos(s / radius),
+                       radius * np.sin(s / radius))
+    k = m.ahead(np.array([10.0, 300.0]), 50.0)
+    np.testing.assert_allclose(np.abs(k), 1 / radius, rtol=0.02)
+    assert FeatureContext(rate_hz=20, prev_lag_s=0.2).lag_samples == 4

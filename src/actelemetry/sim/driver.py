@@ -183,7 +183,7 @@ class Driver:
         hi = self._wr - EDGE_MARGIN + 0.1 - base
         off = np.clip(off + inside, np.minimum(lo, 0.0), np.maximum(hi, 0.0))
         # grip the driver dares to use: a lap-wide level plus corner-to-corner variation
-        level = 0.93 + 0.07 * sk + rng.normal(0.0, 0.006 + 0.015 * (1.0 - sk))
+        level = 0.945 + 0.07 * sk + rng.normal(0.0, 0.006 + 0.015 * (1.0 - sk))
         corner = level + _smooth_noise(rng, n, ds, 120.0, 0.012 + 0.02 * (1 - sk))
         grip = p.mu * PLAN_LATERAL * corner
         brake_grip = p.mu * PLAN_BRAKING * corner * (

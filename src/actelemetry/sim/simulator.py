@@ -27,7 +27,7 @@ VERSIONS = {"ac": ("1.7", "1.16.4"), "acc": ("1.8.12", "1.10.2")}
 GRAPHICS_EVERY = {"ac": 3, "acc": 2}
 PLAYER_CAR_ID = 1001
 SECTORS = 3
-START_DISTANCE = 250.0  # metres before the line where the car starts from rest
+START_DISTANCE = 280.0  # metres before the line where the car starts from rest
 TYRE_HALF_WIDTH = 0.15
 #: the driver acts every 2nd physics step (166 Hz): quicker than any person, half the cost
 DRIVER_EVERY = 2

@@ -382,10 +382,12 @@ class CaptureLoop:
             if off_since is not None:  # back from the menus: maybe another car or track
                 off_since, next_static = None, now
             if pid == last_pid:
-                if not pending and not paused and not every_packet:
+                if every_packet:  # polling the game's clock: the next poll is due anyway
+                    due += period
+                elif not pending and not paused:
                     stats.duplicates += 1
                     self._count_duplicate()
-                pending = True
+                pending = not every_packet
                 if not paused and now - last_new_t > PAUSE_AFTER_S:
                     paused = True
                 if paused and now - last_new_t > GONE_AFTER_S and self._writer_gone():

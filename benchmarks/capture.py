@@ -1,0 +1,64 @@
+"""Capture against the simulator running as another process, in real time.
+
+Prints one row per rate: achieved rate, physics packets missed, duplicates refused,
+schedule jitter (how late each scheduled read woke), CPU of this process as a share of
+one core, and the time of one consistent snapshot (both pages, copied twice, compared).
+
+    .venv/bin/python benchmarks/capture.py [--seconds 60] [--rates 100 333]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from actelemetry.capture.loop import CaptureOptions, run_capture
+from actelemetry.capture.sinks import SessionFileSink
+from actelemetry.capture.sources import child_writer
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(rate: float, seconds: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as shm, \
+            tempfile.TemporaryDirectory() as out:
+        cmd = ["python", "-m", "actelemetry", "sim", "--laps", "5", "--shm-dir", shm, "--quiet"]
+        import sys
+
+        cmd[0] = sys.executable
+        with child_writer(cmd, Path(shm), "simulator"):
+            sink = SessionFileSink(Path(out))
+            wall0, cpu0 = time.perf_counter(), cpu_seconds()
+            result = run_capture(CaptureOptions(shm_dir=Path(shm), rate=rate,
+                                                duration=seconds), [sink])
+            wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    s = result.stats
+    return {"rate": rate, "achieved": s.achieved_rate, "missed": s.skipped,
+            "dups": s.duplicates, "p50": s.jitter_ms(0.5), "p99": s.jitter_ms(0.99),
+            "cpu": 100 * cpu / wall, "snap": s.snapshot_us, "samples": s.samples}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--rates", type=float, nargs="+", default=[100.0, 333.0])
+    args = ap.parse_args()
+    rows = [measure(rate, args.seconds) for rate in args.rates]
+    print(f"capture against `actelemetry sim` (another process), {args.seconds:g} s per rate")
+    print("| target Hz | achieved Hz | samples | packets missed | duplicates refused "
+          "| jitter p50 ms | jitter p99 ms | CPU % of a core | us per snapshot |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['rate']:g} | {r['achieved']:.2f} | {r['samples']} | {r['missed']} "
+              f"| {r['dups']} | {r['p50']:.3f} | {r['p99']:.3f} | {r['cpu']:.1f} "
+              f"| {r['snap']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

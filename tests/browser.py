@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,9 @@ class Page:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as resp:
             targets = json.load(resp)
         ws_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
-        self._ws = connect(ws_url, max_size=None, open_timeout=timeout)
+        self._stack = ExitStack()
+        self._ws = self._stack.enter_context(connect(ws_url, max_size=None,
+                                                     open_timeout=timeout))
         self._ids = 0
         self._lock = threading.Lock()
         self._call("Runtime.enable")
@@ -129,9 +132,9 @@ class Page:
             time.sleep(0.05)
 
     def close(self) -> None:
-        ws = getattr(self, "_ws", None)
-        if ws is not None:
-            ws.close()
+        stack = getattr(self, "_stack", None)
+        if stack is not None:
+            stack.close()
         if self._proc.poll() is None:
             self._proc.terminate()
             try:

@@ -148,13 +148,7 @@ class Driver:
         self._race_offset = np.asarray(track.race_offset)
         n = race.n
         # race-line point -> track widths there (for keeping variations on the tarmac)
-        cidx = (np.asarray(race.s) / race.length * track.centre.n).astype(int) % track.centre.n
-        hint = 0
-        ci = []
-        for x, z in zip(race.x, race.z, strict=True):
-            hint, _, _ = track.project(x, z, hint)
-            ci.append(hint)
-        cidx = np.asarray(ci)
+        cidx = np.asarray(track.race_centre_index)
         self._wr = np.asarray(track.width_right)[cidx]
         self._wl = np.asarray(track.width_left)[cidx]
         self._n = n
@@ -206,7 +200,6 @@ class Driver:
                 early[max(corner - int(10 / ds), 0):corner + int(80 / ds)] = 1.0
             elif mistake == "run_wide":
                 k_sign = 1.0 if self._race_k[corner] > 0 else -1.0
-                bump = np.zeros(n)
                 j = np.arange(n)
                 dist = (j - corner - int(40 / ds)) % n
                 dist = np.minimum(dist, n - dist) * ds
@@ -219,11 +212,9 @@ class Driver:
         line, _ = resample(x + off * nx, z + off * nz, spacing=ds)
         mass = p.mass + fuel * FUEL_DENSITY
         k_plan = np.asarray(line.curvature)
-        m = min(len(k_plan), n)
         v = speed_profile(p, k_plan, line.spacing, _fit(grip, len(k_plan)),
                           _fit(brake_grip, len(k_plan)), mass)
         acc = (np.roll(v, -1) ** 2 - v**2) / (2 * line.spacing)
-        del m
         self.plan = LapPlan(
             x=line.x, z=line.z, heading=line.heading, curvature=line.curvature,
             speed=v.tolist(), accel=acc.tolist(), spacing=line.spacing, mistake=mistake,

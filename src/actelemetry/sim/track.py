@@ -66,6 +66,8 @@ class Track:
     race: Polyline
     #: race-line offset from the centre line (m, + right), per race-line point
     race_offset: list[float] = field(default_factory=list)
+    #: centre-line segment beside each race-line point
+    race_centre_index: list[int] = field(default_factory=list)
 
     @property
     def length(self) -> float:
@@ -216,14 +218,15 @@ def _build(name: str, configuration: str, cx: np.ndarray, cz: np.ndarray, wr: np
     race, _ = resample(rx, rz)
     track = Track(name=name, configuration=configuration, centre=centre,
                   width_right=wr_s.tolist(), width_left=wl_s.tolist(), race=race)
-    # rotate the race line so that its first point sits at the start/finish line
-    i0 = track.nearest(race.x[0], race.z[0])
-    hint = i0
+    hint = track.nearest(race.x[0], race.z[0])
     offsets = []
+    index = []
     for x, z in zip(race.x, race.z, strict=True):
         hint, _, d = track.project(x, z, hint)
         offsets.append(d)
+        index.append(hint)
     track.race_offset = offsets
+    track.race_centre_index = index
     return track
 
 

@@ -168,3 +168,23 @@ def test_run_realtime_pause_from_another_thread(tmp_path: Path) -> None:
     # about 0.6 s of stepping at 333 Hz: no burst of catch-up steps after the pause
     assert 100 < stats.steps < 250
     assert read_page(tmp_path, "ac", "graphics").status == 2
+
+
+def test_car_far_off_track_is_put_back_and_the_session_goes_on(tmp_path: Path) -> None:
+    sim = Simulator(game="ac", laps=1, seed=0, publisher=PagePublisher(tmp_path, "ac"))
+    for _ in range(4000):
+        sim.step(publish=False)
+    cs = sim.car.s
+    tr = sim.track
+    i = sim._cidx
+    h = tr.centre.heading[i]
+    off = -(tr.width_left[i] + 45.0)  # far out to the left, e.g. after a spin into a field
+    cs.x = tr.centre.x[i] + off * math.cos(h)
+    cs.z = tr.centre.z[i] - off * math.sin(h)
+    sim.step()
+    assert sim.recoveries == 1
+    assert abs(sim.offset) < max(tr.width_left[i], tr.width_right[i])
+    assert not sim.lap_valid_now
+    for _ in range(2000):
+        sim.step(publish=False)
+    assert sim.car.s.u > 20.0  # driving again

@@ -29,6 +29,10 @@ PLAYER_CAR_ID = 1001
 SECTORS = 3
 START_DISTANCE = 280.0  # metres before the line where the car starts from rest
 TYRE_HALF_WIDTH = 0.15
+#: a car slower than 1 m/s this long is put back on its line
+STUCK_SECONDS = 6.0
+#: ... and so is a car this far beyond the track edge (m)
+RECOVER_BEYOND_M = 30.0
 #: the driver acts every 2nd physics step (166 Hz): quicker than any person, half the cost
 DRIVER_EVERY = 2
 
@@ -113,6 +117,8 @@ class Simulator:
         self._step_i = 0
         self._controls = (0.0, 0.0, 0.0)
         self._off_surface = False
+        self._stuck_s = 0.0
+        self.recoveries = 0
         # start at rest on the race line, START_DISTANCE before the line
         s0 = tr.length - START_DISTANCE
         cx, cz, _ = tr.centre_point(s0)
@@ -275,6 +281,14 @@ class Simulator:
                 dmg[0] += hit
                 dmg[3 if d > 0 else 2] += hit * 0.7
                 dmg[4] += hit * 0.2
+        # stuck, or far from the track: put the car back on its line (as the game's
+        # "back to track"), so a session always reaches its last lap
+        if cs.u < 1.0 and self.time > 5.0:
+            self._stuck_s += dt
+        else:
+            self._stuck_s = 0.0
+        if self._stuck_s > STUCK_SECONDS or beyond > RECOVER_BEYOND_M:
+            self._recover()
         # sectors and the line
         sec = self._sector_of(s)
         crossed = s_prev > 0.75 * tr.length and s < 0.25 * tr.length
@@ -320,6 +334,28 @@ class Simulator:
         self._trace[i] = t_lap
         if self._best_trace is not None:
             self._delta = t_lap - self._best_trace[i]
+
+    def _recover(self) -> None:
+        """Back on the race line beside where the car is, at rest; the lap is invalid."""
+        cs = self.car.s
+        drv = self.driver
+        drv.locate(cs.x, cs.z)
+        plan = drv.plan
+        assert plan is not None
+        j = (drv.idx + 4) % len(plan.x)  # a few metres ahead: facing the right way
+        fuel, temps, brakes, damage = cs.fuel, cs.tyre_core[:], cs.brake_temp[:], cs.damage[:]
+        self.car.reset(plan.x[j], plan.z[j], plan.heading[j], fuel=fuel,
+                       air_temp=self.air_temp)
+        cs = self.car.s
+        cs.tyre_core, cs.tyre_surface, cs.brake_temp, cs.damage = temps, temps[:], brakes, damage
+        self.car.slow_update(0.0, self.air_temp, self.road_temp)
+        drv.locate(plan.x[j], plan.z[j])
+        drv.steer = drv.gas = drv.brake = 0.0
+        self._controls = (0.0, 0.0, 0.0)
+        self._cidx, self.s_lap, self.offset = self.track.project(cs.x, cs.z, self._cidx)
+        self.lap_valid_now = False
+        self._stuck_s = 0.0
+        self.recoveries += 1
 
     # ------------------------------------------------------------------ pages
     def _fill_static(self) -> None:

@@ -84,6 +84,15 @@ def run_demo(out: Path = Path("."), quick: bool = False, seed: int = 7, game: st
     return DemoResult(session, stages)
 
 
+class _QuietConsole:
+    """Training's own progress bars are replaced by the demo's stage bars."""
+
+    def __new__(cls) -> Any:
+        from rich.console import Console
+
+        return Console(quiet=True)
+
+
 def _later_stages(out: Path, quick: bool, seed: int) -> list[tuple[str, Callable]]:
     """The analysis and ML stages, each a function of the captured session."""
 
@@ -91,7 +100,7 @@ def _later_stages(out: Path, quick: bool, seed: int) -> list[tuple[str, Callable
         from actelemetry.analysis.report import analyze
 
         result = analyze([session], out / "reports", plots=True)
-        return list(getattr(result, "outputs", []) or []), ""
+        return list(result.files.values()), result.comparison_note
 
     def dataset(session: Path) -> tuple[list[Path], str]:
         from actelemetry.ml.dataset import prepare_dataset
@@ -101,8 +110,12 @@ def _later_stages(out: Path, quick: bool, seed: int) -> list[tuple[str, Callable
     def models(session: Path) -> tuple[list[Path], str]:
         from actelemetry.ml.train import train_models
 
-        result = train_models(out / "ml_data", out / "ml_results", seed=seed, quick=True)
-        return [out / "ml_results"], str(getattr(result, "summary", "") or "")
+        result = train_models(out / "ml_data", out / "ml_results", seed=seed, quick=True,
+                              console=_QuietConsole())
+        best = result.best()
+        note = f"best without abs_steer: {best.key}, mean R² {best.mean_r2:.3f}" if best else ""
+        files = [p for p in (result.report_md, result.report_txt) if p is not None]
+        return [*files, *result.plots], note
 
     return [("analysis report + plots", analysis), ("ML dataset", dataset),
             ("ML models", models)]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from actelemetry.ml.models import MODELS, torch_available
 
 #: 20 Hz keeps the tests quick; three seeds give three sessions of two timed laps each
@@ -15,3 +19,19 @@ TEST_PARAMS = {"hgb": {"max_iter": 40}, "mlp_128_64_32": {"epochs": 4},
 def model_names() -> list[str]:
     """Every model; the sequence ones only when PyTorch is installed."""
     return [n for n in MODELS if torch_available() or n not in ("lstm", "gru")]
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``actelemetry ARGS`` in another process, as a user runs it."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-m", "actelemetry", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    """The run failed with exit 2 and exactly one line on stderr, no traceback; that line."""
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert len(lines) == 1, proc.stderr
+    return lines[0]

@@ -1,0 +1,154 @@
+"""ML benchmark: held-out-lap R² of every model, with and without abs_steer, on hundreds of
+simulator laps, next to the seed's claimed 0.923 / 0.891 / 0.856 (no lap split), plus the
+training time of each model on this machine.
+
+    python benchmarks/ml.py                      # 300 laps, cached under bench_out/ml
+    python benchmarks/ml.py --laps 60 --quick    # a smaller, faster run
+
+Sessions are made by the simulator in fast mode (several in parallel) and cached, so a
+second run only trains. The same rows are also split by random frames once, for one model,
+to show how much such a split inflates R².
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from actelemetry.ml.evaluate import SEED_CLAIMED_R2, action_metrics
+from actelemetry.ml.features import ACTIONS
+
+
+def make_session(job: tuple[Path, int, int, str]) -> tuple[int, float]:
+    """One simulator session of ``laps`` timed laps, captured in fast mode into ``folder``."""
+    from actelemetry.capture.loop import CaptureOptions, run_capture
+    from actelemetry.capture.sinks import SessionFileSink
+
+    folder, laps, seed, track = job
+    done = folder / "done"
+    if done.exists():
+        return seed, 0.0
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*"):
+        stale.unlink()
+    t0 = time.perf_counter()
+    sink = SessionFileSink(folder)
+    run_capture(CaptureOptions(source="sim", fast=True, sim_laps=laps, seed=seed, track=track),
+                [sink])
+    done.write_text(json.dumps([p.name for p in sink.paths]))
+    return seed, time.perf_counter() - t0
+
+
+def make_sessions(root: Path, laps: int, per_session: int, workers: int,
+                  track: str) -> list[Path]:
+    n = max(1, int(np.ceil(laps / per_session)))
+    jobs = [(root / f"seed_{s:03d}", per_session, s, track) for s in range(100, 100 + n)]
+    todo = [j for j in jobs if not (j[0] / "done").exists()]
+    if todo:
+        print(f"simulating {len(todo)} session(s) of {per_session} laps on {workers} "
+              f"process(es)...", flush=True)
+        t0 = time.perf_counter()
+        with mp.get_context("spawn").Pool(workers) as pool:
+            for k, (seed, secs) in enumerate(pool.imap_unordered(make_session, todo), 1):
+                print(f"  session seed {seed}: {secs:.0f} s ({k}/{len(todo)})", flush=True)
+        print(f"simulated in {time.perf_counter() - t0:.0f} s", flush=True)
+    return [j[0] for j in jobs]
+
+
+def frame_split_r2(data_dir: Path, seed: int) -> dict[str, float]:
+    """The leaky way, for contrast: the seed's MLP with abs_steer on a random frame split."""
+    from actelemetry.ml.dataset import load_dataset
+    from actelemetry.ml.features import SEED_FEATURES
+    from actelemetry.ml.models import make_model
+
+    ds = load_dataset(data_dir)
+    x, y = ds.x(SEED_FEATURES), ds.y
+    rng = np.random.default_rng(seed)
+    test = rng.random(len(x)) < 0.2
+    model = make_model("mlp_128_64_32", list(SEED_FEATURES), seed, epochs=10)
+    model.fit(x[~test], y[~test])
+    m = action_metrics(y[test], model.predict(x[test]))
+    return {a: m[a]["r2"] for a in ACTIONS}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--laps", type=int, default=300, help="timed laps in all")
+    ap.add_argument("--laps-per-session", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--track", default="monza")
+    ap.add_argument("--every", type=int, default=5, help="keep every Nth sample (100 -> 20 Hz)")
+    ap.add_argument("--seq-len", type=int, default=20, help="rows per window (at the kept rate)")
+    ap.add_argument("--out", type=Path, default=Path("bench_out/ml"))
+    ap.add_argument("--models", default=None, help="comma list (default: all)")
+    ap.add_argument("--quick", action="store_true", help="small fast models only")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-frame-split", action="store_true",
+                    help="skip the leaky random-frame contrast")
+    args = ap.parse_args()
+
+    from actelemetry.ml.dataset import prepare_dataset
+    from actelemetry.ml.train import machine_summary, train_models
+
+    folders = make_sessions(args.out / "sessions", args.laps, args.laps_per_session,
+                            args.workers, args.track)
+    data = args.out / f"data_every{args.every}_seq{args.seq_len}"
+    t0 = time.perf_counter()
+    prepare_dataset(folders, data, features="rich", every=args.every, seq_len=args.seq_len,
+                    seq_stride=args.seq_len // 2, seed=args.seed)
+    card = json.loads((data / "dataset_card.json").read_text())
+    print(f"prepared {card['rows']} rows from {card['laps_kept']} laps in "
+          f"{time.perf_counter() - t0:.0f} s", flush=True)
+
+    names = args.models.split(",") if args.models else None
+    params = {"mlp_32": {"epochs": 10}, "mlp_64_32": {"epochs": 10},
+              "mlp_128_64_32": {"epochs": 10}, "hgb": {"max_iter": 200},
+              "lstm": {"epochs": 4, "stride": 4}, "gru": {"epochs": 4, "stride": 4}}
+    from rich.console import Console
+
+    result = train_models(data, args.out / "results", names, args.seed, args.quick,
+                          feature_sets=["seed", "rich"], abs_steer="both",
+                          console=Console(stderr=True), params=None if args.quick else params)
+
+    leaky = None if args.no_frame_split else frame_split_r2(data, args.seed)
+    split = card["split"]
+    print()
+    print(f"ML benchmark: {card['laps_kept']} simulator laps ({args.track}), "
+          f"{len(split['train_laps'])} training / {len(split['test_laps'])} held-out laps, "
+          f"{card['rows']} rows at {card['sample_rate_hz']:g} Hz; {machine_summary()}")
+    print("R² on held-out laps (whole laps never seen in training).")
+    head = f"{'model':<15} {'features':<6} {'abs_steer':<9} {'gas':>6} {'brake':>6} " \
+           f"{'steer':>6} {'mean':>6} {'train s':>8}"
+    print(head)
+    print("-" * len(head))
+    rows = [*result.baselines.values(), *result.results]
+    order = {"seed": 0, "seed-no_abs_steer": 1, "rich": 2, "rich-no_abs_steer": 3}
+    rows.sort(key=lambda r: (r.name != "constant", r.name, order.get(r.variant, 9)))
+    for r in rows:
+        print(f"{r.name:<15} {r.variant.removesuffix('-no_abs_steer'):<6} "
+              f"{'with' if r.with_abs_steer else 'without':<9} "
+              + " ".join(f"{r.r2(a):6.3f}" for a in ACTIONS)
+              + f" {r.mean_r2:6.3f} {r.train_seconds:8.1f}")
+    print("-" * len(head))
+    print(f"{'seed claim':<15} {'seed':<6} {'with':<9} "
+          + " ".join(f"{SEED_CLAIMED_R2[a]:6.3f}" for a in ACTIONS)
+          + "   (MLP 128-64-32, no lap split)")
+    if leaky is not None:
+        print(f"{'mlp_128_64_32':<15} {'seed':<6} {'with':<9} "
+              + " ".join(f"{leaky[a]:6.3f}" for a in ACTIONS)
+              + "   (random FRAME split of the same rows: leaks, shown for contrast)")
+    (args.out / "benchmark.json").write_text(json.dumps({
+        "laps": card["laps_kept"], "rows": card["rows"], "machine": machine_summary(),
+        "results": [r.to_dict() for r in rows], "frame_split_r2": leaky,
+        "seed_claim": SEED_CLAIMED_R2}, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -60,6 +60,8 @@ class Simulator:
             raise ValueError(f"game must be 'ac' or 'acc', not {game!r}")
         if laps < 1:
             raise ValueError("laps must be at least 1")
+        if publisher is not None and publisher.game != game:
+            raise ValueError(f"publisher writes {publisher.game} pages, simulator is {game}")
         self.game = game
         self.track = track if isinstance(track, Track) else load_track(track)
         self.laps = laps

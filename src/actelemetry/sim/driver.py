@@ -53,11 +53,13 @@ def engine_force_curve(p: CarParams, speeds: np.ndarray) -> np.ndarray:
 
 
 def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.ndarray,
-                  brake_grip: np.ndarray, mass: float) -> np.ndarray:
+                  brake_grip: np.ndarray, mass: float,
+                  brake_cap: np.ndarray | None = None) -> np.ndarray:
     """Grip- and power-limited speed at each point of a closed line (m/s).
 
     ``grip`` and ``brake_grip`` are the friction coefficients the driver dares to use per
-    point, in cornering and in braking.
+    point, in cornering and in braking; ``brake_cap`` the hardest deceleration he asks for
+    there (m/s^2, default :data:`BRAKE_CAP`).
     """
     n = len(curvature)
     k = np.abs(curvature)
@@ -74,6 +76,7 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
     kl = k.tolist()
     gl = grip.tolist()
     bl = brake_grip.tolist()
+    cap = (brake_cap if brake_cap is not None else np.full(n, BRAKE_CAP)).tolist()
     fe = f_engine.tolist()
     rear_share = 1.0 - p.front_weight
     v = [0.0] * n
@@ -98,7 +101,7 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
             a_max = bl[i] * (G + aero * vi * vi)
             rem = 1.0 - (lat / a_max) ** 2 if a_max > 0 else 0.0
             rem = math.sqrt(rem) if rem > 0.0 else 0.0
-            dec = min(rem * a_max, BRAKE_CAP) + drag_k * vi * vi
+            dec = min(rem * a_max, cap[i]) + drag_k * vi * vi
             cur = math.sqrt(vi * vi + 2.0 * spacing * dec)
     return np.array(v)
 
@@ -121,7 +124,7 @@ PLAN_LATERAL = 0.89
 PLAN_BRAKING = 0.74
 #: the hardest tyre deceleration a driver asks for (m/s^2): brake pressure, not grip,
 #: limits the first metres of a braking zone at 290 km/h
-BRAKE_CAP = 2.15 * G
+BRAKE_CAP = 2.0 * G
 UNDERSTEER = 0.0014
 #: planned distance from the car's centre to a track edge (half the car is ~0.9 m)
 EDGE_MARGIN = 1.0
@@ -183,6 +186,7 @@ class Driver:
         brake_grip = p.mu * PLAN_BRAKING * corner * (
             1.0 + _smooth_noise(rng, n, ds, 150.0, 0.03 + 0.04 * (1 - sk)))
         pedal = np.zeros(n)
+        cap = np.full(n, BRAKE_CAP)
         early = np.zeros(n)
         mistake = ""
         mistake_s = -1.0
@@ -194,6 +198,7 @@ class Driver:
             span = slice(max(corner - int(160 / ds), 0), corner)
             if mistake == "late_brake":
                 brake_grip[span] *= 1.22
+                cap[span] *= 1.22
             elif mistake == "lock_up":
                 pedal[span] = 0.45
             elif mistake == "wheelspin":
@@ -213,7 +218,7 @@ class Driver:
         mass = p.mass + fuel * FUEL_DENSITY
         k_plan = np.asarray(line.curvature)
         v = speed_profile(p, k_plan, line.spacing, _fit(grip, len(k_plan)),
-                          _fit(brake_grip, len(k_plan)), mass)
+                          _fit(brake_grip, len(k_plan)), mass, _fit(cap, len(k_plan)))
         acc = (np.roll(v, -1) ** 2 - v**2) / (2 * line.spacing)
         self.plan = LapPlan(
             x=line.x, z=line.z, heading=line.heading, curvature=line.curvature,

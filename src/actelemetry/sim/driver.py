@@ -181,9 +181,9 @@ class Driver:
         off = np.clip(off + inside, np.minimum(lo, 0.0), np.maximum(hi, 0.0))
         # grip the driver dares to use: a lap-wide level plus corner-to-corner variation
         level = 0.945 + 0.07 * sk + rng.normal(0.0, 0.006 + 0.015 * (1.0 - sk))
-        corner = level + _smooth_noise(rng, n, ds, 120.0, 0.012 + 0.02 * (1 - sk))
-        grip = p.mu * PLAN_LATERAL * corner
-        brake_grip = p.mu * PLAN_BRAKING * corner * (
+        dare = level + _smooth_noise(rng, n, ds, 120.0, 0.012 + 0.02 * (1 - sk))
+        grip = p.mu * PLAN_LATERAL * dare
+        brake_grip = p.mu * PLAN_BRAKING * dare * (
             1.0 + _smooth_noise(rng, n, ds, 150.0, 0.03 + 0.04 * (1 - sk)))
         pedal = np.zeros(n)
         cap = np.full(n, BRAKE_CAP)

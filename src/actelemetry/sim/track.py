@@ -238,9 +238,8 @@ def load_track(track: str | Path) -> Track:
     if isinstance(track, str) and track.lower() in BUILTIN_TRACKS:
         stem = BUILTIN_TRACKS[track.lower()]
         folder = resources.files("actelemetry.sim") / "tracks"
-        with resources.as_file(folder / f"{stem}.csv") as p:
-            path = Path(p)
-        return _load_path(path, name=track.lower())
+        with resources.as_file(folder) as p:  # a real folder even from a zipped install
+            return _load_path(Path(p) / f"{stem}.csv", name=track.lower())
     path = Path(track)
     if not path.is_file():
         known = ", ".join(sorted(BUILTIN_TRACKS))

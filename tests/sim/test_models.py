@@ -117,3 +117,11 @@ def test_cornering_grip_is_gt3_like() -> None:
         if abs(car.s.u - 40.0) < 1.0:
             best = max(best, car.s.ay / 9.81)
     assert 1.5 < best < 2.2
+
+
+@pytest.mark.skipif(not SHARED_TRACKS.is_dir(), reason="shared test tracks not present")
+def test_tumftm_path_picks_up_the_sibling_race_line() -> None:
+    folder = SHARED_TRACKS / "tumftm_racetrack_database"
+    tr = load_track(folder / "centerlines_with_widths" / "Suzuka.csv")
+    assert tr.length == pytest.approx(5802.9, rel=0.005)
+    assert tr.race.length == pytest.approx(5747.4, rel=0.005)  # the database's race line

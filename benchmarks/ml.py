@@ -6,8 +6,10 @@ training time of each model on this machine.
     python benchmarks/ml.py --laps 60 --quick    # a smaller, faster run
 
 Sessions are made by the simulator in fast mode (several in parallel) and cached, so a
-second run only trains. The same rows are also split by random frames once, for one model,
-to show how much such a split inflates R².
+second run only trains. The four variants (seed / rich features, with / without
+abs_steer) train in parallel processes, one thread each (on a shared machine, threads
+fighting over two cores cost far more than they give). The same rows are also split by
+random frames once, for one model, to show how much such a split inflates R².
 """
 
 from __future__ import annotations
@@ -62,20 +64,33 @@ def make_sessions(root: Path, laps: int, per_session: int, workers: int,
     return [j[0] for j in jobs]
 
 
-def frame_split_r2(data_dir: Path, seed: int) -> dict[str, float]:
+def frame_split_r2(data_dir: Path, seed: int, epochs: int) -> dict[str, float]:
     """The leaky way, for contrast: the seed's MLP with abs_steer on a random frame split."""
     from actelemetry.ml.dataset import load_dataset
     from actelemetry.ml.features import SEED_FEATURES
     from actelemetry.ml.models import make_model
+    from actelemetry.ml.train import limit_threads
 
     ds = load_dataset(data_dir)
     x, y = ds.x(SEED_FEATURES), ds.y
-    rng = np.random.default_rng(seed)
-    test = rng.random(len(x)) < 0.2
-    model = make_model("mlp_128_64_32", list(SEED_FEATURES), seed, epochs=10)
-    model.fit(x[~test], y[~test])
+    test = np.random.default_rng(seed).random(len(x)) < 0.25
+    with limit_threads(1):
+        model = make_model("mlp_128_64_32", list(SEED_FEATURES), seed, epochs=epochs)
+        model.fit(x[~test], y[~test])
     m = action_metrics(y[test], model.predict(x[test]))
     return {a: m[a]["r2"] for a in ACTIONS}
+
+
+def train_variant(job: tuple) -> list[dict]:
+    """One feature set, with or without abs_steer: every model, one thread."""
+    from actelemetry.ml.train import train_models
+
+    data, out, names, seed, quick, params, fset, abs_steer = job
+    if fset == "frame-split":
+        return [{"frame_split": frame_split_r2(data, seed, params["mlp_128_64_32"]["epochs"])}]
+    result = train_models(data, out / f"{fset}-{abs_steer}", names, seed, quick,
+                          feature_sets=[fset], abs_steer=abs_steer, params=params, threads=1)
+    return [r.to_dict() for r in [*result.baselines.values(), *result.results]]
 
 
 def main() -> None:
@@ -84,8 +99,10 @@ def main() -> None:
     ap.add_argument("--laps-per-session", type=int, default=10)
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--track", default="monza")
-    ap.add_argument("--every", type=int, default=5, help="keep every Nth sample (100 -> 20 Hz)")
+    ap.add_argument("--every", type=int, default=10,
+                    help="keep every Nth sample (10: 100 -> 10 Hz)")
     ap.add_argument("--seq-len", type=int, default=20, help="rows per window (at the kept rate)")
+    ap.add_argument("--epochs", type=int, default=6, help="MLP epochs (sequence models: half)")
     ap.add_argument("--out", type=Path, default=Path("bench_out/ml"))
     ap.add_argument("--models", default=None, help="comma list (default: all)")
     ap.add_argument("--quick", action="store_true", help="small fast models only")
@@ -95,7 +112,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from actelemetry.ml.dataset import prepare_dataset
-    from actelemetry.ml.train import machine_summary, train_models
+    from actelemetry.ml.evaluate import ModelResult
+    from actelemetry.ml.train import machine_summary
 
     folders = make_sessions(args.out / "sessions", args.laps, args.laps_per_session,
                             args.workers, args.track)
@@ -108,44 +126,63 @@ def main() -> None:
           f"{time.perf_counter() - t0:.0f} s", flush=True)
 
     names = args.models.split(",") if args.models else None
-    params = {"mlp_32": {"epochs": 10}, "mlp_64_32": {"epochs": 10},
-              "mlp_128_64_32": {"epochs": 10}, "hgb": {"max_iter": 200},
-              "lstm": {"epochs": 4, "stride": 4}, "gru": {"epochs": 4, "stride": 4}}
-    from rich.console import Console
+    e = args.epochs
+    params = {"mlp_32": {"epochs": e}, "mlp_64_32": {"epochs": e},
+              "mlp_128_64_32": {"epochs": e}, "hgb": {"max_iter": 200},
+              "lstm": {"epochs": max(1, e // 2), "stride": 4},
+              "gru": {"epochs": max(1, e // 2), "stride": 4}}
+    jobs = [(data, args.out / "results", names, args.seed, args.quick, params, fs, ab)
+            for fs in ("seed", "rich") for ab in ("with", "without")]
+    if not args.no_frame_split:
+        jobs.append((data, None, None, args.seed, False, params, "frame-split", ""))
+    t0 = time.perf_counter()
+    print(f"training {len(jobs)} job(s) on {args.workers} process(es), one thread each...",
+          flush=True)
+    rows, leaky = [], None
+    with mp.get_context("spawn").Pool(args.workers) as pool:
+        for out in pool.imap(train_variant, jobs):
+            if "frame_split" in out[0]:
+                leaky = out[0]["frame_split"]
+                continue
+            rows += [ModelResult(d["name"], d["variant"], d["features"], d["metrics"],
+                                 d["train_seconds"], d["path"], d["device"]) for d in out]
+    print(f"trained in {time.perf_counter() - t0:.0f} s", flush=True)
+    report(args, card, rows, leaky, machine_summary())
 
-    result = train_models(data, args.out / "results", names, args.seed, args.quick,
-                          feature_sets=["seed", "rich"], abs_steer="both",
-                          console=Console(stderr=True), params=None if args.quick else params)
 
-    leaky = None if args.no_frame_split else frame_split_r2(data, args.seed)
+def report(args: argparse.Namespace, card: dict, rows: list, leaky: dict | None,
+           machine: str) -> None:
     split = card["split"]
     print()
     print(f"ML benchmark: {card['laps_kept']} simulator laps ({args.track}), "
           f"{len(split['train_laps'])} training / {len(split['test_laps'])} held-out laps, "
-          f"{card['rows']} rows at {card['sample_rate_hz']:g} Hz; {machine_summary()}")
+          f"{card['rows']} rows at {card['sample_rate_hz']:g} Hz; {machine}; "
+          "1 thread per training process")
     print("R² on held-out laps (whole laps never seen in training).")
-    head = f"{'model':<15} {'features':<6} {'abs_steer':<9} {'gas':>6} {'brake':>6} " \
+    head = f"{'model':<15} {'features':<8} {'abs_steer':<9} {'gas':>6} {'brake':>6} " \
            f"{'steer':>6} {'mean':>6} {'train s':>8}"
     print(head)
     print("-" * len(head))
-    rows = [*result.baselines.values(), *result.results]
     order = {"seed": 0, "seed-no_abs_steer": 1, "rich": 2, "rich-no_abs_steer": 3}
-    rows.sort(key=lambda r: (r.name != "constant", r.name, order.get(r.variant, 9)))
+    model_order = ["constant", "linear", "mlp_32", "mlp_64_32", "mlp_128_64_32", "hgb",
+                   "lstm", "gru"]
+    rows = sorted(rows, key=lambda r: (model_order.index(r.name) if r.name in model_order
+                                       else 99, order.get(r.variant, 9)))
     for r in rows:
-        print(f"{r.name:<15} {r.variant.removesuffix('-no_abs_steer'):<6} "
+        print(f"{r.name:<15} {r.variant.removesuffix('-no_abs_steer'):<8} "
               f"{'with' if r.with_abs_steer else 'without':<9} "
               + " ".join(f"{r.r2(a):6.3f}" for a in ACTIONS)
               + f" {r.mean_r2:6.3f} {r.train_seconds:8.1f}")
     print("-" * len(head))
-    print(f"{'seed claim':<15} {'seed':<6} {'with':<9} "
+    print(f"{'seed claim':<15} {'seed':<8} {'with':<9} "
           + " ".join(f"{SEED_CLAIMED_R2[a]:6.3f}" for a in ACTIONS)
           + "   (MLP 128-64-32, no lap split)")
     if leaky is not None:
-        print(f"{'mlp_128_64_32':<15} {'seed':<6} {'with':<9} "
+        print(f"{'mlp_128_64_32':<15} {'seed':<8} {'with':<9} "
               + " ".join(f"{leaky[a]:6.3f}" for a in ACTIONS)
-              + "   (random FRAME split of the same rows: leaks, shown for contrast)")
+              + "   (random FRAME split of the same rows: leaky, for contrast)")
     (args.out / "benchmark.json").write_text(json.dumps({
-        "laps": card["laps_kept"], "rows": card["rows"], "machine": machine_summary(),
+        "laps": card["laps_kept"], "rows": card["rows"], "machine": machine,
         "results": [r.to_dict() for r in rows], "frame_split_r2": leaky,
         "seed_claim": SEED_CLAIMED_R2}, indent=1))
 

@@ -29,4 +29,5 @@ def ml_trained(ml_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Train
     """Every model (the sequence ones when PyTorch is there) on the honest variant."""
     out = tmp_path_factory.mktemp("ml_results")
     return train_models(ml_data, out, model_names(), seed=0, quick=True,
-                        feature_sets=["rich"], abs_steer="without", params=TEST_PARAMS)
+                        feature_sets=["rich"], abs_steer="without", params=TEST_PARAMS,
+                        threads=1)

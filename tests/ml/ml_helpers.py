@@ -23,7 +23,8 @@ def model_names() -> list[str]:
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """``actelemetry ARGS`` in another process, as a user runs it."""
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-m", "actelemetry", *args], capture_output=True,
                           text=True, timeout=timeout, env=env)
 

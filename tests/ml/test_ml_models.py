@@ -59,7 +59,8 @@ def test_report_and_plots(ml_trained: TrainingResult) -> None:
 
 def test_training_is_deterministic(ml_data: Path, tmp_path: Path) -> None:
     runs = [train_models(ml_data, tmp_path / str(i), ["linear", "mlp_32"], seed=3, quick=True,
-                         feature_sets=["seed"], abs_steer="both", report=False)
+                         feature_sets=["seed"], abs_steer="both", report=False,
+                         threads=1)
             for i in range(2)]
     assert [r.metrics for r in runs[0].results] == [r.metrics for r in runs[1].results]
     keys = {r.key for r in runs[0].results}
@@ -95,3 +96,13 @@ def test_sequence_model_live_window_matches_batch(ml_trained: TrainingResult,
         live = model.predict_latest(x[max(start, row - n + 1):row + 1])
         np.testing.assert_allclose(live, batch[row], atol=1e-5)
     assert TEST_PARAMS["gru"]["stride"] == 3
+
+
+def test_live_single_row_path_matches_batch(ml_trained: TrainingResult, ml_data: Path) -> None:
+    ds = load_dataset(ml_data)
+    for name in ("linear", "mlp_32", "hgb"):
+        model = load_model(Path(ml_trained.result(f"{name}-rich-no_abs_steer").path))
+        x = ds.x(model.features)[::97]
+        batch = model.predict(x)
+        one = np.array([model.predict_latest(x[: i + 1]) for i in range(len(x))])
+        np.testing.assert_allclose(one, batch, atol=1e-6, err_msg=name)

@@ -78,6 +78,8 @@ def train(
     seed: int = typer.Option(0, help="Random seed (runs are deterministic)"),
     quick: bool = typer.Option(False, help="Small fast models (linear, mlp_32, hgb)"),
     epochs: int | None = typer.Option(None, help="Epochs for the MLPs and sequence models"),
+    threads: int | None = typer.Option(None, help="Cap CPU threads (1 is fastest on a busy "
+                                       "machine)"),
 ) -> None:
     """Train models, score them on held-out laps, save them and write the report."""
     from actelemetry.ml.evaluate import comparison_rows
@@ -86,7 +88,8 @@ def train(
     names = [m.strip() for m in models.split(",") if m.strip()] if models else None
     sets = _feature_sets(features)
     result = train_models(data_dir, output_dir, names, seed, quick, feature_sets=sets,
-                          abs_steer=abs_steer.value, console=console, epochs=epochs)
+                          abs_steer=abs_steer.value, console=console, epochs=epochs,
+                          threads=threads)
     rows = comparison_rows([*result.baselines.values(), *result.results])
     table = Table(*rows[0], title="Held-out-lap scores")
     for r in rows[1:]:

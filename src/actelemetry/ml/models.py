@@ -27,6 +27,8 @@ from actelemetry.ml.features import ACTION_RANGES, ACTIONS, Normaliser
 #: called with the fraction of training done (0..1)
 Progress = Callable[[float], None]
 FORMAT_VERSION = 1
+#: every Model subclass by class name (filled in as subclasses are defined)
+MODEL_CLASSES: dict[str, type[Model]] = {}
 
 
 def torch_available() -> bool:
@@ -47,6 +49,10 @@ class Model:
 
     kind: ClassVar[str] = "frame"  # frame | sequence
     label: ClassVar[str] = "model"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        MODEL_CLASSES[cls.__name__] = cls  # so load_model finds every subclass
 
     def __init__(self, features: list[str], seed: int = 0, quick: bool = False,
                  **params: Any) -> None:
@@ -235,6 +241,62 @@ class BoostingModel(Model):
     def _predict(self, x, groups):
         return np.column_stack([e.predict(x) for e in self.estimator])
 
+    def predict_latest(self, rows: np.ndarray) -> np.ndarray:
+        # sklearn spends milliseconds per call on one row; walking all trees at once in
+        # NumPy takes tens of microseconds, which live prediction at 100 Hz needs
+        assert self.normaliser is not None
+        if getattr(self, "_forest", None) is None:
+            self._forest = _Forest(self.estimator)
+        x = self.normaliser.transform(np.asarray(rows)[-1:])[0].astype(np.float64)
+        return self._unscale_y(self._forest.predict_one(x)[None])[0]
+
+    def _restore(self, blob: bytes) -> None:
+        super()._restore(blob)
+        self._forest = None
+
+
+class _Forest:
+    """Every tree of per-action HistGradientBoostingRegressors as flat arrays."""
+
+    def __init__(self, estimators: list[Any]) -> None:
+        parts, roots, owner, offset = [], [], [], 0
+        self.baseline = np.array([float(np.ravel(e._baseline_prediction)[0])
+                                  for e in estimators])
+        for j, est in enumerate(estimators):
+            for (tree,) in est._predictors:
+                nodes = tree.nodes
+                if nodes["is_categorical"].any():
+                    raise ValueError("categorical splits are not supported")
+                parts.append(nodes)
+                roots.append(offset)
+                owner.append(j)
+                offset += len(nodes)
+        nodes = np.concatenate(parts)
+        starts = np.repeat(roots, [len(p) for p in parts])
+        self.feature = nodes["feature_idx"].astype(np.int64)
+        self.threshold = nodes["num_threshold"]
+        self.missing_left = nodes["missing_go_to_left"].astype(bool)
+        self.left = nodes["left"].astype(np.int64) + starts
+        self.right = nodes["right"].astype(np.int64) + starts
+        self.leaf = nodes["is_leaf"].astype(bool)
+        self.value = nodes["value"]
+        self.roots = np.array(roots, dtype=np.int64)
+        self.owner = np.array(owner, dtype=np.int64)
+        self.depth = int(nodes["depth"].max()) + 1
+        self.n_out = len(estimators)
+
+    def predict_one(self, x: np.ndarray) -> np.ndarray:
+        node = self.roots.copy()
+        for _ in range(self.depth):
+            leaf = self.leaf[node]
+            if leaf.all():
+                break
+            v = x[self.feature[node]]
+            left = np.where(np.isnan(v), self.missing_left[node], v <= self.threshold[node])
+            node = np.where(leaf, node, np.where(left, self.left[node], self.right[node]))
+        return self.baseline + np.bincount(self.owner, weights=self.value[node],
+                                           minlength=self.n_out)
+
 
 # --- sequence models (PyTorch, optional) ---------------------------------------------------
 class SequenceModel(Model):
@@ -379,10 +441,6 @@ class GRUModel(SequenceModel):
     label = "gru"
     cell = "gru"
 
-
-MODEL_CLASSES: dict[str, type[Model]] = {
-    c.__name__: c for c in (ConstantModel, LinearModel, MLPModel, BoostingModel, LSTMModel,
-                            GRUModel)}
 
 #: the models ``ml train`` knows by name: (class, extra parameters)
 MODELS: dict[str, tuple[type[Model], dict[str, Any]]] = {

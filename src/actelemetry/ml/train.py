@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,16 +99,26 @@ def train_models(data_dir: Path, output_dir: Path, models: list[str] | None = No
                  seed: int = 0, quick: bool = False, *, feature_sets: list[str] | None = None,
                  abs_steer: str = "both", console: Console | None = None,
                  epochs: int | None = None, params: dict[str, dict[str, Any]] | None = None,
-                 report: bool = True) -> TrainingResult:
+                 threads: int | None = None, report: bool = True) -> TrainingResult:
     """Train ``models`` (names from :data:`MODELS`; default all, ``quick``: small fast ones)
     on the prepared dataset in ``data_dir``; save each under ``output_dir/MODEL-VARIANT``
     and write the comparison report and overlay plots. Deterministic for a given ``seed``.
 
     ``epochs`` sets the MLPs' and sequence models' epochs; ``params`` overrides any model's
-    parameters by name (e.g. ``{"hgb": {"max_iter": 50}, "gru": {"stride": 2}}``).
+    parameters by name (e.g. ``{"hgb": {"max_iter": 50}, "gru": {"stride": 2}}``);
+    ``threads`` caps BLAS/OpenMP/PyTorch threads (1 is much faster on a busy machine).
     Sequence models are skipped with a note when PyTorch is absent (unless asked by name,
     which is an error).
     """
+    with limit_threads(threads):
+        return _train(data_dir, output_dir, models, seed, quick, feature_sets, abs_steer,
+                      console, epochs, params, report)
+
+
+def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int, quick: bool,
+           feature_sets: list[str] | None, abs_steer: str, console: Console | None,
+           epochs: int | None, params: dict[str, dict[str, Any]] | None,
+           report: bool) -> TrainingResult:
     dataset = load_dataset(data_dir)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -223,6 +235,30 @@ def machine_summary() -> str:
         if torch.cuda.is_available():
             gpu = f"GPU {torch.cuda.get_device_name(0)}"
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores, {gpu}"
+
+
+@contextmanager
+def limit_threads(threads: int | None) -> Iterator[None]:
+    """Cap the thread pools of NumPy/sklearn (and PyTorch) for the duration."""
+    if not threads:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    torch_threads = None
+    if torch_available():
+        import torch
+
+        torch_threads = torch.get_num_threads()
+        torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(threads):
+            yield
+    finally:
+        if torch_threads is not None:
+            import torch
+
+            torch.set_num_threads(torch_threads)
 
 
 class _progress:

@@ -42,10 +42,10 @@ def demo(
                                 info=f"lap {laps + 1}")
 
         result = run_demo(out, quick, seed, game, on_stage, on_lap)
-    console.print(f"\n[bold]Session[/]  {result.session}")
+    console.print(f"\n[bold]Session[/]  {result.session}", soft_wrap=True)
     for stage in result.stages:
         console.print(f"[bold]{stage.name}[/] ({stage.seconds:.1f} s)")
         for path in stage.outputs:
-            console.print(f"   {path}")
+            console.print(f"   {path}", soft_wrap=True, highlight=False)
         if stage.note:
-            console.print(f"   {stage.note}")
+            console.print(f"   {stage.note}", soft_wrap=True)

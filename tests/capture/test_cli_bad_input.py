@@ -40,7 +40,7 @@ def test_zeroed_pages(tmp_path: Path) -> None:
 @pytest.mark.parametrize("how", ["off", "remove"])
 def test_game_quitting_keeps_the_session(tmp_path: Path, how: str) -> None:
     end = [("off", 3.0, {})] if how == "off" else [("remove", 0, {})]
-    game = start_game(tmp_path / "shm", [("live", 1.5, {}), *end])
+    game = start_game(tmp_path / "shm", [("live", 3.0, {}), *end])  # room for a slow start
     proc = run_cli("capture", "--shm-dir", str(tmp_path / "shm"), "--no-wait",
                    "-o", str(tmp_path / "o"))
     game.join(10)

@@ -215,12 +215,11 @@ def compare_laps(ds: Dataset, ref: LapRef, cmp: LapRef) -> Comparison:
 
 def timed_laps(ds: Dataset, session: int | None = None) -> list[dict]:
     """Laps driven line to line (not out laps), fastest first; valid ones before invalid."""
-    rows = ds.rows("SELECT * FROM laps WHERE NOT partial AND NOT out_lap "
-                   "AND coalesce(game_time_s, sample_time_s) IS NOT NULL "
-                   "AND (? IS NULL OR session = ?) "
-                   "ORDER BY NOT valid, coalesce(game_time_s, sample_time_s)",
-                   [session, session])
-    return rows
+    rows = [r for r in ds.lap_rows()
+            if not r["partial"] and not r["out_lap"]
+            and (r["game_time_s"] or r["sample_time_s"]) is not None
+            and (session is None or r["session"] == session)]
+    return sorted(rows, key=lambda r: (not r["valid"], r["game_time_s"] or r["sample_time_s"]))
 
 
 def best_lap(ds: Dataset, session: int | None = None) -> LapRef:

@@ -63,6 +63,7 @@ class Dataset:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._by_session = {s.session: s for s in self.sources}
+        self._laps: list[dict[str, Any]] | None = None
         self.con.execute(sql.SESSION_FILES_TABLE)
         for src in self.sources:
             self._register(src)
@@ -143,6 +144,12 @@ class Dataset:
 
     def rows(self, query: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         return self.table(query, params).rows()
+
+    def lap_rows(self) -> list[dict[str, Any]]:
+        """The ``laps`` view, computed once per data set (the files do not change under it)."""
+        if self._laps is None:
+            self._laps = self.rows(sql.LAP_TABLE)
+        return self._laps
 
     def source(self, session: int) -> SessionSource:
         return self._by_session[session]

@@ -50,10 +50,10 @@ class LapTrace:
 
 def lap_info(ds: Dataset, ref: LapRef) -> dict:
     """The ``laps`` row of a lap, or a one-line error naming the file."""
-    rows = ds.rows("SELECT * FROM laps WHERE session = ? AND lap = ?", [ref.session, ref.lap])
+    laps = [r for r in ds.lap_rows() if r["session"] == ref.session]
+    rows = [r for r in laps if r["lap"] == ref.lap]
     if not rows:
         src = ds.source(ref.session)
-        laps = ds.rows("SELECT lap FROM laps WHERE session = ? ORDER BY lap", [ref.session])
         have = ", ".join(str(r["lap"]) for r in laps) or "none"
         raise UsageError(f"{src.path}: lap {ref.lap} does not exist (laps: {have})")
     return rows[0]

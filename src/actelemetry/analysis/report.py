@@ -88,7 +88,7 @@ def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: boo
         raise UsageError(f"--downsample must be at least 1 (got {downsample})")
     with open_dataset(paths) as ds:
         sessions = ds.rows(sql.SESSION_SUMMARY)
-        laps = ds.rows(sql.LAP_TABLE)
+        laps = ds.lap_rows()
         inputs = ds.rows(sql.INPUT_SUMMARY)[0]
         dist = ds.rows(sql.INPUT_DISTRIBUTION)
         wheels = ds.rows(sql.WHEEL_TABLE)

@@ -215,39 +215,56 @@ SELECT
 FROM telemetry
 """
 
-#: slip and load per wheel, and lock-ups (a lock-up = a run of locked samples)
+#: slip and load per wheel, and lock-ups (a lock-up = a run of locked samples): one scan
+#: with one window (time order) computes every wheel, then the row is turned into four
 WHEEL_TABLE = """
-WITH w AS (
-    SELECT 'FL' AS wheel, 1 AS k, session, session_time, wheel_slip_fl AS slip,
-           wheel_load_fl AS load, wheel_lock_fl AS locked FROM telemetry
-    UNION ALL
-    SELECT 'FR', 2, session, session_time, wheel_slip_fr, wheel_load_fr, wheel_lock_fr
+WITH edges AS (
+    SELECT
+        wheel_slip_fl, wheel_slip_fr, wheel_slip_rl, wheel_slip_rr,
+        wheel_load_fl, wheel_load_fr, wheel_load_rl, wheel_load_rr,
+        wheel_lock_fl, wheel_lock_fr, wheel_lock_rl, wheel_lock_rr,
+        wheel_lock_fl AND NOT coalesce(lag(wheel_lock_fl) OVER w, FALSE) AS start_fl,
+        wheel_lock_fr AND NOT coalesce(lag(wheel_lock_fr) OVER w, FALSE) AS start_fr,
+        wheel_lock_rl AND NOT coalesce(lag(wheel_lock_rl) OVER w, FALSE) AS start_rl,
+        wheel_lock_rr AND NOT coalesce(lag(wheel_lock_rr) OVER w, FALSE) AS start_rr
     FROM telemetry
-    UNION ALL
-    SELECT 'RL', 3, session, session_time, wheel_slip_rl, wheel_load_rl, wheel_lock_rl
-    FROM telemetry
-    UNION ALL
-    SELECT 'RR', 4, session, session_time, wheel_slip_rr, wheel_load_rr, wheel_lock_rr
-    FROM telemetry
-), edges AS (
-    SELECT *, locked AND NOT coalesce(
-               lag(locked) OVER (PARTITION BY k, session ORDER BY session_time), FALSE)
-           AS lock_start
-    FROM w
+    WINDOW w AS (PARTITION BY session ORDER BY session_time)
+), agg AS (
+    SELECT
+        avg(wheel_slip_fl) AS slip_mean_fl, quantile_cont(wheel_slip_fl, 0.95) AS slip_p95_fl,
+        max(wheel_slip_fl) AS slip_max_fl, avg(wheel_load_fl) AS load_mean_fl,
+        min(wheel_load_fl) AS load_min_fl, max(wheel_load_fl) AS load_max_fl,
+        count(*) FILTER (WHERE start_fl) AS lockups_fl,
+        count(*) FILTER (WHERE wheel_lock_fl) AS locked_fl,
+        avg(wheel_slip_fr) AS slip_mean_fr, quantile_cont(wheel_slip_fr, 0.95) AS slip_p95_fr,
+        max(wheel_slip_fr) AS slip_max_fr, avg(wheel_load_fr) AS load_mean_fr,
+        min(wheel_load_fr) AS load_min_fr, max(wheel_load_fr) AS load_max_fr,
+        count(*) FILTER (WHERE start_fr) AS lockups_fr,
+        count(*) FILTER (WHERE wheel_lock_fr) AS locked_fr,
+        avg(wheel_slip_rl) AS slip_mean_rl, quantile_cont(wheel_slip_rl, 0.95) AS slip_p95_rl,
+        max(wheel_slip_rl) AS slip_max_rl, avg(wheel_load_rl) AS load_mean_rl,
+        min(wheel_load_rl) AS load_min_rl, max(wheel_load_rl) AS load_max_rl,
+        count(*) FILTER (WHERE start_rl) AS lockups_rl,
+        count(*) FILTER (WHERE wheel_lock_rl) AS locked_rl,
+        avg(wheel_slip_rr) AS slip_mean_rr, quantile_cont(wheel_slip_rr, 0.95) AS slip_p95_rr,
+        max(wheel_slip_rr) AS slip_max_rr, avg(wheel_load_rr) AS load_mean_rr,
+        min(wheel_load_rr) AS load_min_rr, max(wheel_load_rr) AS load_max_rr,
+        count(*) FILTER (WHERE start_rr) AS lockups_rr,
+        count(*) FILTER (WHERE wheel_lock_rr) AS locked_rr
+    FROM edges
 )
-SELECT
-    wheel,
-    avg(slip)                          AS slip_mean,
-    quantile_cont(slip, 0.95)          AS slip_p95,
-    max(slip)                          AS slip_max,
-    avg(load)                          AS load_mean,
-    min(load)                          AS load_min,
-    max(load)                          AS load_max,
-    count(*) FILTER (WHERE lock_start) AS lockups,
-    count(*) FILTER (WHERE locked)     AS locked_samples
-FROM edges
-GROUP BY wheel, k
-ORDER BY k
+SELECT 'FL' AS wheel, slip_mean_fl AS slip_mean, slip_p95_fl AS slip_p95,
+       slip_max_fl AS slip_max, load_mean_fl AS load_mean, load_min_fl AS load_min,
+       load_max_fl AS load_max, lockups_fl AS lockups, locked_fl AS locked_samples FROM agg
+UNION ALL
+SELECT 'FR', slip_mean_fr, slip_p95_fr, slip_max_fr, load_mean_fr, load_min_fr, load_max_fr,
+       lockups_fr, locked_fr FROM agg
+UNION ALL
+SELECT 'RL', slip_mean_rl, slip_p95_rl, slip_max_rl, load_mean_rl, load_min_rl, load_max_rl,
+       lockups_rl, locked_rl FROM agg
+UNION ALL
+SELECT 'RR', slip_mean_rr, slip_p95_rr, slip_max_rr, load_mean_rr, load_min_rr, load_max_rr,
+       lockups_rr, locked_rr FROM agg
 """
 
 #: the samples of one lap plus its neighbours' samples at the line (for the crossings)

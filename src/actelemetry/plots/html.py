@@ -83,7 +83,10 @@ def acceleration(cells: dict[str, np.ndarray]) -> go.Figure:
 
 def track_map(x: np.ndarray, z: np.ndarray, speed: np.ndarray, title: str,
               corners: Sequence[Any] = (), d: np.ndarray | None = None) -> go.Figure:
-    """The driven line in world x/z coloured by speed, corners labelled."""
+    """The driven line in world x/z coloured by speed, corners labelled.
+
+    Seen from above: the games' world is left-handed (y up), so z points up the page.
+    """
     step = max(1, len(x) // 1500)
     fig = go.Figure(go.Scatter(
         x=x[::step], y=z[::step], mode="markers", name="line",
@@ -98,8 +101,7 @@ def track_map(x: np.ndarray, z: np.ndarray, speed: np.ndarray, title: str,
             name="corners"))
     fig.update_layout(title=title, template="plotly_white", showlegend=False,
                       xaxis={"title": "x (m)"},
-                      yaxis={"title": "z (m)", "scaleanchor": "x", "scaleratio": 1,
-                             "autorange": "reversed"})
+                      yaxis={"title": "z (m)", "scaleanchor": "x", "scaleratio": 1})
     return fig
 
 
@@ -120,14 +122,17 @@ def lap_comparison(cmp: Any) -> go.Figure:
                                      showlegend=i == 1, line={"width": 1, "color": colour}),
                           row=i, col=1)
     keep = minmax_indices(cmp.delta_s, 1500)
-    fig.add_trace(go.Scatter(x=cmp.d[keep], y=cmp.delta_s[keep], mode="lines", name="delta",
+    delta = np.round(cmp.delta_s[keep], 6)  # float noise of identical laps is not a delta
+    fig.add_trace(go.Scatter(x=cmp.d[keep], y=delta, mode="lines", name="delta",
                              line={"width": 1.5, "color": "#333"}), row=6, col=1)
-    for row in cmp.corners:
-        if row.corner is not None:
-            fig.add_vline(x=row.corner.apex_m, line={"width": 1, "dash": "dot",
-                                                    "color": "#bbb"})
-            fig.add_annotation(x=row.corner.apex_m, y=1.0, yref="paper", text=row.name,
-                               showarrow=False, font={"size": 10})
+    # corner apexes: one layout update (add_vline per corner re-validates the whole figure)
+    apexes = [(r.name, r.corner.apex_m) for r in cmp.corners if r.corner is not None]
+    shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0,
+               "y1": 1, "line": {"width": 1, "dash": "dot", "color": "#bbb"}}
+              for _, x in apexes]
+    labels = [{"x": x, "xref": "x", "y": 1.0, "yref": "paper", "text": name,
+               "showarrow": False, "font": {"size": 10}} for name, x in apexes]
+    fig.update_layout(shapes=shapes, annotations=[*fig.layout.annotations, *labels])
     err = cmp.line_error_s
     note = (f"delta at the line {cmp.line_delta_s:+.3f} s; game's lap times differ by "
             f"{cmp.game_delta_s:+.3f} s (error {err * 1000:.1f} ms)" if err is not None

@@ -54,7 +54,7 @@ def test_live_features_equal_the_dataset_features(live_run) -> None:
     assert live.shape == offline.shape
     np.testing.assert_allclose(live, offline, rtol=1e-5, atol=1e-5)
     pred = np.array([p for _, _, p in predictor.kept])
-    np.testing.assert_allclose(pred, model.predict(offline), atol=1e-5)
+    np.testing.assert_allclose(pred, model.predict(offline), atol=1e-4)  # float32 sums
 
 
 def test_run_live_prediction_from_a_saved_model(ml_trained: TrainingResult) -> None:

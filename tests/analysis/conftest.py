@@ -25,7 +25,7 @@ def three_laps(make_sim_session: Callable[..., Path]) -> Path:
 
 @pytest.fixture(scope="session")
 def csv_session(make_sim_session: Callable[..., Path]) -> Path:
-    return make_sim_session(laps=1, fmt="csv", seed=3, rate=25)
+    return make_sim_session(laps=2, fmt="csv", seed=3, rate=25)
 
 
 @pytest.fixture(scope="session")

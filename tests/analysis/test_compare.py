@@ -106,3 +106,15 @@ def test_choosing_laps(three_laps: Path) -> None:
         faster, slower = sorted((2, 3), key=times.get)  # two laps: the faster is the reference
         assert choose_laps(ds, [(p, 2), (p, 3)], None) == (LapRef(1, faster), LapRef(1, slower))
         assert choose_laps(ds, [(p, best.lap)], (p, other.lap)) == (other, best)
+
+
+def test_laps_of_different_files_formats_and_rates(three_laps: Path, csv_session: Path
+                                                   ) -> None:
+    """A 25 Hz CSV lap against a 100 Hz Parquet lap: still within 10 ms at the line."""
+    with open_dataset([three_laps, csv_session]) as ds:
+        ref, cmp = choose_laps(ds, [(str(three_laps), 2), (str(csv_session), 2)], None)
+        result = compare_laps(ds, ref, cmp)
+    assert {ref.session, cmp.session} == {1, 2}
+    assert result.line_error_s is not None and result.line_error_s < 0.010
+    assert result.line_delta_s >= 0  # the reference is the faster of the two
+    assert len([r for r in result.corners if r.corner]) >= 8

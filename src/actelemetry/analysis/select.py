@@ -13,16 +13,19 @@ from pathlib import Path
 from actelemetry.analysis.compare import best_lap, timed_laps
 from actelemetry.analysis.dataset import Dataset
 from actelemetry.analysis.laps import LapRef, lap_info
+from actelemetry.analysis.sources import resolve_inputs
 from actelemetry.errors import UsageError
 
 Spec = tuple[str, int | None]
 
 
 def _session(ds: Dataset, path: str) -> int:
-    s = ds.session_of(Path(path))
-    if s is None:  # a glob or folder: take its first file
-        return ds.sources[0].session
-    return s
+    """The session of a spec's path (a glob or folder: its first file)."""
+    for candidate in [Path(path), *resolve_inputs([path])]:
+        s = ds.session_of(candidate)
+        if s is not None:
+            return s
+    raise UsageError(f"{path}: not among the opened sessions")
 
 
 def _lap_time(ds: Dataset, ref: LapRef) -> float:

@@ -82,7 +82,7 @@ def train(
                                        "machine)"),
 ) -> None:
     """Train models, score them on held-out laps, save them and write the report."""
-    from actelemetry.ml.evaluate import comparison_rows
+    from actelemetry.ml.features import ACTIONS
     from actelemetry.ml.train import train_models
 
     names = [m.strip() for m in models.split(",") if m.strip()] if models else None
@@ -90,10 +90,12 @@ def train(
     result = train_models(data_dir, output_dir, names, seed, quick, feature_sets=sets,
                           abs_steer=abs_steer.value, console=console, epochs=epochs,
                           threads=threads)
-    rows = comparison_rows([*result.baselines.values(), *result.results])
-    table = Table(*rows[0], title="Held-out-lap scores")
-    for r in rows[1:]:
-        table.add_row(*r)
+    table = Table("model", "features", "abs_steer", "gas R²", "brake R²", "steer R²", "train s",
+                  title="R² on held-out laps (RMSE and MAE: see the report)")
+    for r in [*result.baselines.values(), *result.results]:
+        table.add_row(r.name, r.variant.removesuffix("-no_abs_steer"),
+                      "with" if r.with_abs_steer else "without",
+                      *(f"{r.r2(a):.3f}" for a in ACTIONS), f"{r.train_seconds:.1f}")
     console.print(table)
     for s in result.skipped:
         console.print(f"[yellow]skipped[/] {s}", highlight=False)

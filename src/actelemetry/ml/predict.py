@@ -226,11 +226,13 @@ def run_live_prediction(model_dir: Path, opts: Any, console: Console | None = No
                         window_s: float = 5.0, display: bool = True) -> PredictionSummary:
     """Capture (game or simulator, per ``opts``: a CaptureOptions) and predict live."""
     from actelemetry.capture.loop import run_capture
+    from actelemetry.ml.train import limit_threads
 
     model = load_model(Path(model_dir))
     predictor = LivePredictor(model, console, window_s, display)
     try:
-        run_capture(opts, [predictor])
+        with limit_threads(1):  # one sample at a time: threads only add hand-over latency
+            run_capture(opts, [predictor])
     except KeyboardInterrupt:
         predictor.close(None)
     return predictor.summary()

@@ -124,4 +124,12 @@ def test_thinned_series_keep_extremes(result: AnalysisResult,
     assert s["speed_kmh"].max() == pytest.approx(data["speed_kmh"].max())
     assert s["speed_kmh"].min() == pytest.approx(data["speed_kmh"].min())
     assert s["brake"].max() == pytest.approx(data["brake"].max())
-    assert np.all(np.diff(s["session_time"]) > 0)
+    t = data["session_time"]
+    for name in ("speed_kmh", "gas", "brake", "steer"):
+        times, values = s[f"{name}_t"], s[name]
+        assert len(times) == len(values) and np.all(np.diff(times) > 0)
+        assert times[0] == pytest.approx(t[0]) and times[-1] == pytest.approx(t[-1], abs=0.1)
+        at = np.searchsorted(t, times)  # each kept point is a real sample
+        np.testing.assert_allclose(values, data[name][at].astype("f8"), rtol=1e-6)
+        assert values.max() == pytest.approx(data[name].max())
+        assert values.min() == pytest.approx(data[name].min())

@@ -57,3 +57,16 @@ def test_minmax_thinning_keeps_peaks() -> None:
     assert np.all(np.diff(keep) > 0) and keep[0] == 0 and keep[-1] == len(y) - 1
     short = np.arange(10.0)
     assert np.array_equal(minmax_indices(short, 500), np.arange(10))
+
+
+def test_traces_span_the_session(written: AnalysisResult) -> None:
+    from actelemetry.plots.html import control_inputs, speed_trace
+
+    end = written.sessions[0]["duration_s"]
+    for fig in (speed_trace(written.series), control_inputs(written.series)):
+        for trace in fig.data:
+            if "lap starts" in (trace.name or ""):
+                continue
+            x = np.asarray(trace.x, dtype="f8")
+            assert len(x) == len(trace.y)
+            assert np.nanmax(x) == pytest.approx(end, abs=0.1), trace.name

@@ -61,7 +61,7 @@ def thinned_series(ds: Dataset, session: int, laps: Sequence[dict[str, Any]],
         t, v = t[order], v[order]
         first = np.concatenate(([True], np.diff(t) > 0))  # lo and hi at the same sample
         out[f"{name}_t"], out[name] = t[first], v[first]
-    out["session_time"] = out["speed_kmh_t"]
+    out["session_time"] = out["speed_kmh_t"]  # each channel has its own times: NAME_t
     out["lap_starts"] = np.array([r["t_first"] for r in laps if r["session"] == session][1:],
                                  dtype="f8")
     return out

@@ -32,7 +32,7 @@ def speed_trace(series: Sequence[dict[str, Any]]) -> go.Figure:
     fig = go.Figure()
     for k, s in enumerate(series):
         keep = minmax_indices(s["speed_kmh"])
-        t, v = s["session_time"][keep], s["speed_kmh"][keep]
+        t, v = s["speed_kmh_t"][keep], s["speed_kmh"][keep]
         fig.add_trace(_scatter(len(t))(x=t, y=v, mode="lines", name=f"{s['name']} speed",
                                        line={"width": 1, "color": COLOURS[k % len(COLOURS)]}))
         starts = s["lap_starts"]
@@ -58,7 +58,7 @@ def control_inputs(series: Sequence[dict[str, Any]]) -> go.Figure:
         for row, name in enumerate(("gas", "brake", "steer"), start=1):
             keep = minmax_indices(s[name])
             fig.add_trace(_scatter(len(keep))(
-                x=s["session_time"][keep], y=s[name][keep], mode="lines",
+                x=s[f"{name}_t"][keep], y=s[name][keep], mode="lines",
                 name=f"{s['name']} {name}", line={"width": 1, "color": colour}),
                 row=row, col=1)
     fig.update_layout(title="Control inputs", template="plotly_white", height=750)
@@ -75,9 +75,9 @@ def acceleration(cells: dict[str, np.ndarray]) -> go.Figure:
                 "colorbar": {"title": {"text": "km/h"}}},
         customdata=cells["samples"],
         hovertemplate="lat %{x:.2f} g<br>long %{y:.2f} g<br>%{customdata} samples"))
-    fig.update_layout(title="G-G diagram", xaxis_title="lateral (g)",
-                      yaxis_title="longitudinal (g)", template="plotly_white",
-                      yaxis={"scaleanchor": "x", "scaleratio": 1})
+    fig.update_layout(title="G-G diagram", template="plotly_white",
+                      xaxis={"title": "lateral (g)", "constrain": "domain"},
+                      yaxis={"title": "longitudinal (g)", "scaleanchor": "x", "scaleratio": 1})
     return fig
 
 
@@ -100,7 +100,7 @@ def track_map(x: np.ndarray, z: np.ndarray, speed: np.ndarray, title: str,
             text=[f"T{c.number}" for c in corners], textposition="top center",
             name="corners"))
     fig.update_layout(title=title, template="plotly_white", showlegend=False,
-                      xaxis={"title": "x (m)"},
+                      xaxis={"title": "x (m)", "constrain": "domain"},
                       yaxis={"title": "z (m)", "scaleanchor": "x", "scaleratio": 1})
     return fig
 

@@ -42,7 +42,7 @@ def test_prepare_and_train_from_the_cli(ml_sessions: list[Path], tmp_path: Path)
     proc = run_cli("ml", "train", "--data-dir", str(data), "--output-dir", str(res),
                    "--models", "linear", "--features", "seed")
     assert proc.returncode == 0, proc.stderr
-    assert "Held-out-lap scores" in proc.stdout
+    assert "R² on held-out laps" in proc.stdout
     assert (res / "training_report.md").exists() and (res / "training_report.txt").exists()
     assert (res / "overlay_seed.png").exists() and (res / "overlay_seed-no_abs_steer.png").exists()
     assert load_model(res / "linear-seed-no_abs_steer").features[3] == "gear"

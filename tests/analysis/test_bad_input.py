@@ -73,10 +73,10 @@ def test_missing_file_and_lap_and_channel(three_laps: Path, tmp_path: Path,
     one_line_error(code, err, three_laps.name, "unknown channel 'warp_factor'")
     code, err = run_cli(["export", str(three_laps), "--laps", "12",
                          "-o", str(tmp_path / "x.csv")], capsys)
-    one_line_error(code, err, "lap 12 does not exist")
+    one_line_error(code, err, three_laps.name, "lap 12 does not exist")
     code, err = run_cli(["export", str(three_laps), "--where", "warp > 3",
                          "-o", str(tmp_path / "x.csv")], capsys)
-    one_line_error(code, err, "unknown channel 'warp'")
+    one_line_error(code, err, three_laps.name, "unknown channel 'warp'")
     code, err = run_cli(["sql", "SELECT nope FROM telemetry", str(three_laps)], capsys)
     one_line_error(code, err, "query failed")
 

@@ -1,0 +1,1 @@
+"""Analysis of session files: DuckDB views, lap tables, lap comparison, corners, export."""

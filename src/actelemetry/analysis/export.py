@@ -84,8 +84,11 @@ def export_session(path: str | Path, out: Path, columns: Sequence[str] = (),
             cond.append("current_lap IN (SELECT unnest(?))")
             params.append(lap_list)
         if where:
-            filt = parse_where(where, have)
-            _check_boolean(ds, filt.sql, filt.params, src.path)
+            try:
+                filt = parse_where(where, have)
+                _check_boolean(ds, filt.sql, filt.params, src.path)
+            except UsageError as exc:
+                raise UsageError(f"{src.path}: {exc}") from exc
             cond.append(f"({filt.sql})")
             params += filt.params
         # file rows first (scan order is the file's order), then laps and the filter

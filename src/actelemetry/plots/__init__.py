@@ -1,0 +1,1 @@
+"""Plots: self-contained Plotly HTML and ASCII terminal graphs, fed thinned NumPy arrays."""

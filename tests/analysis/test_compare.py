@@ -118,3 +118,17 @@ def test_laps_of_different_files_formats_and_rates(three_laps: Path, csv_session
     assert result.line_error_s is not None and result.line_error_s < 0.010
     assert result.line_delta_s >= 0  # the reference is the faster of the two
     assert len([r for r in result.corners if r.corner]) >= 8
+
+
+def test_a_foreign_csv_lap_without_coordinates(three_laps: Path, seed_csv: Path) -> None:
+    """The seed's 38 columns: no world coordinates (integrated from the velocity), no
+    game lap times (the error cannot be stated), corners still found on its line."""
+    with open_dataset([seed_csv, three_laps]) as ds:
+        result = compare_laps(ds, LapRef(1, 2), LapRef(2, 2))
+        lap = load_lap(ds, LapRef(1, 2))
+    assert result.game_delta_s is None and result.line_error_s is None
+    assert np.isfinite(lap.ch["x"]).all()
+    own = detect_corners(lap.ch["x"], lap.ch["z"], lap.d)
+    assert len(own) >= 8
+    assert len([r for r in result.corners if r.corner]) >= 8
+    assert sum(r.time_s for r in result.corners) == pytest.approx(result.line_delta_s)

@@ -113,6 +113,8 @@ def corner_lap(lap: LapTrace, corner: Corner, search_from_m: float) -> CornerLap
 def _segments(ref: LapTrace, corners: list[Corner]) -> list[tuple[Corner | None, float, float,
                                                                    CornerLap]]:
     """Each corner's stretch: from its braking point (reference lap) to the next one's."""
+    if not corners:
+        return []
     laps: list[CornerLap] = []
     prev_end = 0.0
     for c in corners:

@@ -68,13 +68,16 @@ def _track_length(ds: Dataset, ref: LapRef, t: np.ndarray, speed_ms: np.ndarray)
 
 def _positions(raw: dict[str, np.ndarray], t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """World x/z; integrated from the velocity when the file has no coordinates."""
-    x = np.asarray(raw["pos_x"], dtype="f8")
-    z = np.asarray(raw["pos_z"], dtype="f8")
+    x, z = _floats(raw["pos_x"]), _floats(raw["pos_z"])
     if np.isfinite(x).all() and np.isfinite(z).all():
         return x, z
     dt = np.diff(t, prepend=t[0])
-    return (np.cumsum(np.asarray(raw["vx"], "f8") * dt),
-            np.cumsum(np.asarray(raw["vz"], "f8") * dt))
+    return np.cumsum(_floats(raw["vx"]) * dt), np.cumsum(_floats(raw["vz"]) * dt)
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """A column as float64 with NULL (a masked value) as NaN."""
+    return np.ma.filled(np.ma.asarray(values).astype("f8"), np.nan)
 
 
 def _unwrapped_position(lap_no: np.ndarray, frac: np.ndarray, lap: int) -> np.ndarray:

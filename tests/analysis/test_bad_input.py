@@ -30,8 +30,8 @@ def one_line_error(code: int, err: str, *needles: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def bad_files(three_laps: Path, csv_session: Path, tmp_path_factory: pytest.TempPathFactory
-              ) -> dict[str, Path]:
+def bad_files(three_laps: Path, csv_session: Path, jsonl_session: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("bad")
     data = three_laps.read_bytes()
     (d / "truncated.parquet").write_bytes(data[: len(data) // 2])
@@ -43,6 +43,8 @@ def bad_files(three_laps: Path, csv_session: Path, tmp_path_factory: pytest.Temp
                                              for row in lines[:200]) + "\n")
     (d / "garbage.csv").write_text("\n".join([*lines[:100], "this is not, a telemetry row",
                                               *lines[100:150]]) + "\n")
+    jl = jsonl_session.read_text().splitlines()
+    (d / "garbage.jsonl").write_text("\n".join([*jl[:50], "garbage {", *jl[50:80]]) + "\n")
     (d / "nothing").mkdir()
     (d / "nothing" / "notes.txt").write_text("no sessions here")
     return {p.name: p for p in d.iterdir()}
@@ -52,7 +54,8 @@ def bad_files(three_laps: Path, csv_session: Path, tmp_path_factory: pytest.Temp
     ("truncated.parquet", "not a readable Parquet"),
     ("empty.csv", "empty file"),
     ("missing.csv", "missing columns speed_kmh, brake"),
-    ("garbage.csv", "garbage.csv"),
+    ("garbage.csv", "CSV Error on Line: 101"),
+    ("garbage.jsonl", "line 52"),
     ("nothing", "no session files"),
 ])
 def test_bad_files(name: str, needle: str, bad_files: dict[str, Path],

@@ -64,3 +64,12 @@ def test_ascii_graphs() -> None:
     assert "250" in lines[1] and "50" in lines[10]
     gg = gg_diagram(np.array([0.0, 1.5, -1.5]), np.array([-2.0, 0.0, 0.5]), size=11)
     assert len(gg) == 12 and all(len(ln) == 2 * 11 + 4 for ln in gg[1:])
+
+
+def test_downsample_draws_fewer_points(three_laps: Path) -> None:
+    full = analyze([three_laps], None, plots=False)
+    thin = analyze([three_laps], None, plots=False, downsample=8)
+    assert len(thin.series[0]["speed_kmh"]) < len(full.series[0]["speed_kmh"]) / 4
+    assert thin.series[0]["speed_kmh"].max() == full.series[0]["speed_kmh"].max()
+    with pytest.raises(UsageError):
+        analyze([three_laps], None, plots=False, downsample=0)

@@ -89,3 +89,18 @@ def test_where_passes_literals_as_parameters() -> None:
 def test_where_must_be_boolean(three_laps: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="true/false"):
         export_session(three_laps, tmp_path / "x.csv", where="speed_kmh + 1")
+
+
+def test_rows_and_laps_arguments() -> None:
+    from actelemetry.analysis.export import parse_laps, parse_rows
+
+    assert parse_rows("1000:2000") == (1000, 2000)
+    assert parse_rows(":500") == (0, 500)
+    assert parse_rows("7:") == (7, None)
+    assert parse_rows("7") == (7, 8)
+    assert parse_laps("3, 4") == [3, 4]
+    for bad in ("a:b", "5:2", "-1:3"):
+        with pytest.raises(UsageError):
+            parse_rows(bad)
+    with pytest.raises(UsageError):
+        parse_laps("three")

@@ -177,7 +177,8 @@ def _duck_message(exc: BaseException, path: Path | None = None) -> str:
     line = lines[0] if lines else type(exc).__name__
     line = re.sub(r"^[A-Za-z ]*Error: ", "", line)
     if path is not None:
-        line = line.replace(f'"{path}"', "the file").replace(str(path), "the file")
+        # the line is printed after the path already: drop DuckDB's own mention of it
+        line = re.sub(r'\s*(?:in\s+)?(?:file\s+)?"?' + re.escape(str(path)) + '"?', "", line)
     # a CSV error names the line it stopped at on a later line: keep it
     for extra in lines[1:4]:
         if extra.lower().startswith(("line", "original line")) or "line:" in extra.lower():

@@ -102,7 +102,10 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=10,
                     help="keep every Nth sample (10: 100 -> 10 Hz)")
     ap.add_argument("--seq-len", type=int, default=20, help="rows per window (at the kept rate)")
-    ap.add_argument("--epochs", type=int, default=6, help="MLP epochs (sequence models: half)")
+    ap.add_argument("--epochs", type=int, default=10, help="MLP epochs")
+    ap.add_argument("--seq-epochs", type=int, default=10, help="LSTM / GRU epochs")
+    ap.add_argument("--seq-train-stride", type=int, default=2,
+                    help="rows between the training windows of LSTM / GRU")
     ap.add_argument("--out", type=Path, default=Path("bench_out/ml"))
     ap.add_argument("--models", default=None, help="comma list (default: all)")
     ap.add_argument("--quick", action="store_true", help="small fast models only")
@@ -129,8 +132,8 @@ def main() -> None:
     e = args.epochs
     params = {"mlp_32": {"epochs": e}, "mlp_64_32": {"epochs": e},
               "mlp_128_64_32": {"epochs": e}, "hgb": {"max_iter": 200},
-              "lstm": {"epochs": max(1, e // 2), "stride": 4},
-              "gru": {"epochs": max(1, e // 2), "stride": 4}}
+              "lstm": {"epochs": args.seq_epochs, "stride": args.seq_train_stride},
+              "gru": {"epochs": args.seq_epochs, "stride": args.seq_train_stride}}
     jobs = [(data, args.out / "results", names, args.seed, args.quick, params, fs, ab)
             for fs in ("seed", "rich") for ab in ("with", "without")]
     if not args.no_frame_split:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from actelemetry.ml.evaluate import SEED_CLAIMED_R2, action_metrics
+from actelemetry.ml.evaluate import SEED_CLAIMED_R2, action_metrics, fmt3
 from actelemetry.ml.features import ACTIONS
 
 
@@ -174,8 +174,8 @@ def report(args: argparse.Namespace, card: dict, rows: list, leaky: dict | None,
     for r in rows:
         print(f"{r.name:<15} {r.variant.removesuffix('-no_abs_steer'):<8} "
               f"{'with' if r.with_abs_steer else 'without':<9} "
-              + " ".join(f"{r.r2(a):6.3f}" for a in ACTIONS)
-              + f" {r.mean_r2:6.3f} {r.train_seconds:8.1f}")
+              + " ".join(f"{fmt3(r.r2(a)):>6}" for a in ACTIONS)
+              + f" {fmt3(r.mean_r2):>6} {r.train_seconds:8.1f}")
     print("-" * len(head))
     print(f"{'seed claim':<15} {'seed':<8} {'with':<9} "
           + " ".join(f"{SEED_CLAIMED_R2[a]:6.3f}" for a in ACTIONS)

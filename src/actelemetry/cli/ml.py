@@ -82,6 +82,7 @@ def train(
                                        "machine)"),
 ) -> None:
     """Train models, score them on held-out laps, save them and write the report."""
+    from actelemetry.ml.evaluate import fmt3
     from actelemetry.ml.features import ACTIONS
     from actelemetry.ml.train import train_models
 
@@ -95,7 +96,7 @@ def train(
     for r in [*result.baselines.values(), *result.results]:
         table.add_row(r.name, r.variant.removesuffix("-no_abs_steer"),
                       "with" if r.with_abs_steer else "without",
-                      *(f"{r.r2(a):.3f}" for a in ACTIONS), f"{r.train_seconds:.1f}")
+                      *(fmt3(r.r2(a)) for a in ACTIONS), f"{r.train_seconds:.1f}")
     console.print(table)
     for s in result.skipped:
         console.print(f"[yellow]skipped[/] {s}", highlight=False)

@@ -69,6 +69,11 @@ class ModelResult:
                 "path": self.path, "device": self.device, **self.extra}
 
 
+def fmt3(v: float) -> str:
+    """Three decimals, without a "-0.000" for a value that rounds to zero."""
+    return f"{round(v, 3) + 0.0:.3f}"
+
+
 def comparison_rows(results: list[ModelResult]) -> list[list[str]]:
     """Header plus one row per result: model, features, abs_steer, R²/RMSE/MAE per action."""
     header = ["model", "features", "abs_steer"]
@@ -81,7 +86,7 @@ def comparison_rows(results: list[ModelResult]) -> list[list[str]]:
                "with" if r.with_abs_steer else "without"]
         for a in ACTIONS:
             m = r.metrics[a]
-            row += [f"{m['r2']:.3f}", f"{m['rmse']:.3f}", f"{m['mae']:.3f}"]
+            row += [fmt3(m["r2"]), fmt3(m["rmse"]), fmt3(m["mae"])]
         row += [f"{r.train_seconds:.1f}", r.device]
         rows.append(row)
     return rows

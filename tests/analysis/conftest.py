@@ -19,7 +19,7 @@ from actelemetry.channels.catalogue import SEED_COLUMN_NAMES
 
 @pytest.fixture(scope="session")
 def three_laps(make_sim_session: Callable[..., Path]) -> Path:
-    """Out lap + three laps at Monza: laps 2 and 3 carry the game's lap time."""
+    """Out lap + three timed laps at Monza (laps 2, 3 and 4), then the cool-down."""
     return make_sim_session(laps=3)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+import typer
+
 from actelemetry.cli.app import app, err_console
 from actelemetry.errors import ActelemetryError
 
@@ -29,18 +31,16 @@ def main(argv: list[str] | None = None) -> None:
     except ActelemetryError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: the parser's own one-line message
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            err_console.print(f"error: {exc.format_message()}", highlight=False)
+        sys.exit(exc.exit_code)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -35,6 +35,8 @@ STUCK_SECONDS = 6.0
 RECOVER_BEYOND_M = 30.0
 #: the driver acts every 2nd physics step (166 Hz): quicker than any person, half the cost
 DRIVER_EVERY = 2
+#: seconds the session stays live after the final line crossing
+COOLDOWN_S = 2.0
 
 
 def format_lap_time(ms: int) -> str:
@@ -99,6 +101,7 @@ class Simulator:
         self.paused = False
         self.status = STATUS_LIVE
         self.completed_laps = 0
+        self._finish_at: float | None = None
         self.lap_start = 0.0
         self.last_lap_ms = 0
         self.best_lap_ms = NO_BEST_MS[self.game]
@@ -196,6 +199,9 @@ class Simulator:
         self._track_position(dt)
         if self._step_i % self._gfx_every == 0:
             self.graphics_packet_id += 1
+        if self._finish_at is not None and self.time >= self._finish_at:
+            self.finished = True
+            self.status = STATUS_OFF
         if self.finished:
             if self.publisher is not None:
                 self._publish_all()
@@ -325,12 +331,12 @@ class Simulator:
             self.lap_valid_now = True
             self.max_tyres_out_lap = out
             self._delta = 0.0
-            if self.completed_laps > self.laps:
-                self.finished = True
-                self.status = STATUS_OFF
-            else:
-                self.driver.new_lap(self.completed_laps, cs.fuel)
-                self.driver.locate(cs.x, cs.z)
+            if self.completed_laps > self.laps and self._finish_at is None:
+                # drive on a little, as the game stays live after the flag: a reader
+                # sees the final lap's time in the pages before the session closes
+                self._finish_at = self.time + COOLDOWN_S
+            self.driver.new_lap(self.completed_laps, cs.fuel)
+            self.driver.locate(cs.x, cs.z)
         # the lap's time at this point, for the delta to the best lap
         t_lap = self.time - self.lap_start
         self._trace[i] = t_lap

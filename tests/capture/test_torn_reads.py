@@ -1,5 +1,6 @@
-"""Torn reads: a writer process rewrites the physics page as fast as it can, every int32
-of it the same number, while the real capture samples for 10 s; no sample mixes writes.
+"""Torn reads: a writer process rewrites the physics page as fast as it can (building each
+page from its values, then copying it in), every int32 of it the same number, while the
+real capture samples for 10 s; no sample mixes writes.
 
 A lock-free reader cannot see a writer that stalled in the middle of its copy (an
 interrupt, a preemption, a contended cache line): the half-written page stands still
@@ -13,6 +14,7 @@ thousands than under this writer, which does nothing but write.)
 from __future__ import annotations
 
 import multiprocessing as mp
+import struct
 import time
 from pathlib import Path
 
@@ -36,14 +38,17 @@ def hammer(folder: str, seconds: float, stalls_file: str) -> None:
     game.graphics.status = 2
     game.write_page("graphics")
     page = game._maps["physics"]
-    buf = np.zeros(PHYSICS_BYTES // 4, dtype="<i4")
+    # each page is built from its values first, as a game builds its struct, then copied
+    # into the shared page in one go
+    layout = struct.Struct(f"<{PHYSICS_BYTES // 4}i")
+    buf = bytearray(PHYSICS_BYTES)
     stalled = []
     clock = time.perf_counter
     end = clock() + seconds
     k = 1
     while clock() < end:
         k += 1
-        buf.fill(k)
+        layout.pack_into(buf, 0, *([k] * (PHYSICS_BYTES // 4)))
         t0 = clock()
         page[:PHYSICS_BYTES] = buf
         if clock() - t0 > STALL_S:

@@ -9,7 +9,6 @@ otherwise it retries. No sample is ever half of two physics steps.
 from __future__ import annotations
 
 import struct
-import time
 from dataclasses import dataclass
 
 from actelemetry.errors import PageError
@@ -23,19 +22,10 @@ _PAIR_TRIES = 3
 _INT = struct.Struct("<i")
 
 
-#: the two copies are this far apart, so that a writer slowed inside its copy (a cache
-#: line it waits for, a short stall) has moved on and shows as a difference
-SETTLE_S = 2e-6
-
-
 def consistent_copy(mapping: PageMapping, n: int) -> tuple[bytes, int]:
     """(bytes, retries): ``n`` bytes that did not change while they were copied."""
-    clock = time.perf_counter
     for attempt in range(_MAX_TRIES):
         first = mapping.read(n)
-        settled = clock() + SETTLE_S
-        while clock() < settled:
-            pass
         if first == mapping.read(n):
             return first, attempt
     raise PageError("a page kept changing while it was copied (is something else writing it?)")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+from ml_helpers import RATE, SEEDS
 
 from actelemetry.ml.dataset import (
     load_dataset,
@@ -73,7 +74,9 @@ def test_out_laps_excluded_by_default(ml_data: Path, ml_sessions: list[Path],
     out = prepare_dataset(ml_sessions, tmp_path / "d", keep_out_laps=True, keep_partial=True,
                           write_sequences=False)
     kept = json.loads((out / "dataset_card.json").read_text())
-    assert kept["laps_kept"] == card["laps_kept"] + len(ml_sessions)
+    excl = card["exclusions"]
+    assert kept["laps_kept"] == card["laps_kept"] + excl["out lap"] + excl["partial"]
+    assert kept["exclusions"]["invalid"] == excl["invalid"]
 
 
 def test_sequences_never_cross_laps(ml_data: Path) -> None:
@@ -112,3 +115,13 @@ def test_track_map_curvature_of_a_circle() -> None:
     k = m.ahead(np.array([10.0, 300.0]), 50.0)
     np.testing.assert_allclose(np.abs(k), 1 / radius, rtol=0.02)
     assert FeatureContext(rate_hz=20, prev_lag_s=0.2).lag_samples == 4
+
+
+def test_csv_sessions_give_the_same_dataset(make_sim_session, ml_sessions: list[Path],
+                                            tmp_path: Path) -> None:
+    csv = make_sim_session(laps=2, seed=SEEDS[1], fmt="csv", rate=RATE)
+    a = prepare_dataset([ml_sessions[1]], tmp_path / "p", features="rich", write_sequences=False)
+    b = prepare_dataset([csv], tmp_path / "c", features="rich", write_sequences=False)
+    np.testing.assert_allclose(np.load(b / "X_states.npy"), np.load(a / "X_states.npy"),
+                               atol=1e-4)
+    np.testing.assert_array_equal(np.load(b / "y_actions.npy"), np.load(a / "y_actions.npy"))

@@ -106,11 +106,12 @@ def train_models(data_dir: Path, output_dir: Path, models: list[str] | None = No
 
     ``epochs`` sets the MLPs' and sequence models' epochs; ``params`` overrides any model's
     parameters by name (e.g. ``{"hgb": {"max_iter": 50}, "gru": {"stride": 2}}``);
-    ``threads`` caps BLAS/OpenMP/PyTorch threads (1 is much faster on a busy machine).
+    ``threads`` caps BLAS/OpenMP/PyTorch threads (1 is much faster on a busy machine; the
+    default is 1 for ``quick`` runs and the libraries' own choice otherwise).
     Sequence models are skipped with a note when PyTorch is absent (unless asked by name,
     which is an error).
     """
-    with limit_threads(threads):
+    with limit_threads(threads if threads is not None else (1 if quick else None)):
         return _train(data_dir, output_dir, models, seed, quick, feature_sets, abs_steer,
                       console, epochs, params, report)
 

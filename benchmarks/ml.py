@@ -110,6 +110,8 @@ def main() -> None:
     ap.add_argument("--models", default=None, help="comma list (default: all)")
     ap.add_argument("--quick", action="store_true", help="small fast models only")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--split", choices=("lap", "session"), default="lap",
+                    help="hold out whole laps (default) or whole sessions")
     ap.add_argument("--no-frame-split", action="store_true",
                     help="skip the leaky random-frame contrast")
     args = ap.parse_args()
@@ -120,10 +122,12 @@ def main() -> None:
 
     folders = make_sessions(args.out / "sessions", args.laps, args.laps_per_session,
                             args.workers, args.track)
-    data = args.out / f"data_every{args.every}_seq{args.seq_len}"
+    tag = f"every{args.every}_seq{args.seq_len}" + ("_by_session" if args.split == "session"
+                                                    else "")
+    data = args.out / f"data_{tag}"
     t0 = time.perf_counter()
     prepare_dataset(folders, data, features="rich", every=args.every, seq_len=args.seq_len,
-                    seq_stride=args.seq_len // 2, seed=args.seed)
+                    seq_stride=args.seq_len // 2, seed=args.seed, split=args.split)
     card = json.loads((data / "dataset_card.json").read_text())
     print(f"prepared {card['rows']} rows from {card['laps_kept']} laps in "
           f"{time.perf_counter() - t0:.0f} s", flush=True)
@@ -134,7 +138,7 @@ def main() -> None:
               "mlp_128_64_32": {"epochs": e}, "hgb": {"max_iter": 200},
               "lstm": {"epochs": args.seq_epochs, "stride": args.seq_train_stride},
               "gru": {"epochs": args.seq_epochs, "stride": args.seq_train_stride}}
-    jobs = [(data, args.out / "results", names, args.seed, args.quick, params, fs, ab)
+    jobs = [(data, args.out / f"results_{tag}", names, args.seed, args.quick, params, fs, ab)
             for fs in ("seed", "rich") for ab in ("with", "without")]
     if not args.no_frame_split:
         jobs.append((data, None, None, args.seed, False, params, "frame-split", ""))
@@ -158,10 +162,11 @@ def report(args: argparse.Namespace, card: dict, rows: list, leaky: dict | None,
     split = card["split"]
     print()
     print(f"ML benchmark: {card['laps_kept']} simulator laps ({args.track}), "
-          f"{len(split['train_laps'])} training / {len(split['test_laps'])} held-out laps, "
+          f"{len(split['train_laps'])} training / {len(split['test_laps'])} held-out laps "
+          f"(split by {split['by']}), "
           f"{card['rows']} rows at {card['sample_rate_hz']:g} Hz; {machine}; "
           "1 thread per training process")
-    print("R² on held-out laps (whole laps never seen in training).")
+    print(f"R² on held-out laps (whole {split['by']}s never seen in training).")
     head = f"{'model':<15} {'features':<8} {'abs_steer':<9} {'gas':>6} {'brake':>6} " \
            f"{'steer':>6} {'mean':>6} {'train s':>8}"
     print(head)
@@ -184,7 +189,7 @@ def report(args: argparse.Namespace, card: dict, rows: list, leaky: dict | None,
         print(f"{'mlp_128_64_32':<15} {'seed':<8} {'with':<9} "
               + " ".join(f"{leaky[a]:6.3f}" for a in ACTIONS)
               + "   (random FRAME split of the same rows: leaky, for contrast)")
-    (args.out / "benchmark.json").write_text(json.dumps({
+    (args.out / f"benchmark_{card['split']['by']}.json").write_text(json.dumps({
         "laps": card["laps_kept"], "rows": card["rows"], "machine": machine,
         "results": [r.to_dict() for r in rows], "frame_split_r2": leaky,
         "seed_claim": SEED_CLAIMED_R2}, indent=1))

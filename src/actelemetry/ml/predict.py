@@ -116,8 +116,8 @@ class LivePredictor:
         self.ctx = FeatureContext(rate, float(self.model.info.get("prev_lag_s", 0.2)),
                                   self.maps.get(track))
         if self.maps and track not in self.maps:
-            self.warnings.append(f"the model has no reference line for {track}: "
-                                 "curvature features are 0")
+            self.ctx.warnings.append(f"no track map for {track} in the model (it was trained "
+                                     f"on {', '.join(self.maps)}): curvature features are 0")
         size = (self.model.history - 1) * self.step + self.ctx.lag_samples + 2
         self.buffer: deque[dict[str, Any]] = deque(maxlen=size)
         self.recent: deque[np.ndarray] = deque(maxlen=max(int(self.window_s * rate), 1))

@@ -36,6 +36,7 @@ from actelemetry.analysis.laps import LapRef
 from actelemetry.analysis.report import analyze
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
+from actelemetry.store.session import parquet_options
 
 # the seed's telemetry_analysis.py way: one read_csv_auto scan per table
 SEED_QUERIES = {
@@ -80,7 +81,9 @@ def tile(src: Path, hours: float, out: Path, csv: Path | None = None) -> int:
     copies = int(np.ceil(hours * 3600 / span))
     cols = {n: block.column(n).to_numpy(zero_copy_only=False) for n in block.column_names}
     first_lap = cols["current_lap"] == 2
-    writer = pq.ParquetWriter(out, table.schema, compression="zstd")
+    options = parquet_options(table)  # the store's own encodings
+    row_group = options.pop("row_group_size")
+    writer = pq.ParquetWriter(out, table.schema, **options)
     csv_writer = pacsv.CSVWriter(csv, table.schema) if csv else None
     rows = 0
     try:
@@ -96,7 +99,7 @@ def tile(src: Path, hours: float, out: Path, csv: Path | None = None) -> int:
                 glast[first_lap] = last_lap_ms
                 shifted["game_last_lap_ms"] = glast
             batch = pa.table(shifted, schema=table.schema)
-            writer.write_table(batch, row_group_size=100_000)
+            writer.write_table(batch, row_group_size=row_group)
             if csv_writer:
                 csv_writer.write_table(batch)
             rows += batch.num_rows
@@ -105,16 +108,6 @@ def tile(src: Path, hours: float, out: Path, csv: Path | None = None) -> int:
         if csv_writer:
             csv_writer.close()
     return rows
-
-
-def reencode(src: Path, out: Path) -> Path:
-    """``src`` written with BYTE_STREAM_SPLIT for float columns (proposed for the store)."""
-    table = pq.read_table(src)
-    floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
-    others = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
-    pq.write_table(table, out, compression="zstd", row_group_size=100_000,
-                   use_byte_stream_split=floats, use_dictionary=others)
-    return out
 
 
 def timed(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -209,12 +202,6 @@ def main() -> None:
         size("size 10 h (tiled): Parquet / CSV", p10, c10)
     else:
         rows.append(("size 10 h (tiled): Parquet", f"{mb(p10):.1f} MB", ""))
-    bss_real = reencode(real, work / "real_bss.parquet")
-    bss_1h = reencode(p1, work / "session_1h_bss.parquet")
-    size("  real, floats BYTE_STREAM_SPLIT (proposed)", bss_real, real_csv, "<= 1/5")
-    size("  1 h, floats BYTE_STREAM_SPLIT (proposed)", bss_1h, c1)
-    add("analyze 1 h, proposed encoding", lambda: analyze([bss_1h], None, plots=False),
-        "< 2 s")
     width = max(len(r[0]) for r in rows)
     print(f"\n{'measure':<{width}}  {'result':>28}  target")
     print("-" * (width + 40))

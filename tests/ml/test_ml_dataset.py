@@ -10,6 +10,8 @@ import pyarrow.parquet as pq
 from ml_helpers import RATE, SEEDS
 
 from actelemetry.ml.dataset import (
+    PrepareOptions,
+    lap_table,
     load_dataset,
     prepare_dataset,
     window_ends,
@@ -125,3 +127,23 @@ def test_csv_sessions_give_the_same_dataset(make_sim_session, ml_sessions: list[
     np.testing.assert_allclose(np.load(b / "X_states.npy"), np.load(a / "X_states.npy"),
                                atol=1e-4)
     np.testing.assert_array_equal(np.load(b / "y_actions.npy"), np.load(a / "y_actions.npy"))
+
+
+def test_lap_table_reasons() -> None:
+    lap = np.repeat([1, 2, 3, 4, 5], 4)
+    flag = lambda *laps: np.isin(lap, laps)  # noqa: E731
+    cols = {"current_lap": lap, "out_lap": flag(1), "in_pit_lane": flag(2),
+            "partial_lap": flag(3), "lap_valid": ~flag(4)}
+    records, lap_of_row = lap_table(cols, 0, PrepareOptions())
+    assert [r.excluded for r in records] == ["out lap", "pit lane", "partial", "invalid", ""]
+    np.testing.assert_array_equal(lap_of_row, lap - 1)
+    kept, _ = lap_table(cols, 0, PrepareOptions(keep_pit=True, keep_invalid=True))
+    assert [r.excluded for r in kept] == ["out lap", "", "partial", "", ""]
+
+
+def test_previous_actions_look_back_the_lag(ml_data: Path) -> None:
+    t = load_dataset(ml_data).table
+    lag = int(round(load_dataset(ml_data).card["prev_lag_s"] * RATE))
+    i = np.flatnonzero(t["frame"] >= lag + 1)
+    i = i[t["lap_id"][i - lag] == t["lap_id"][i]]
+    np.testing.assert_array_equal(t["prev_steer"][i], t["y_steer"][i - lag])

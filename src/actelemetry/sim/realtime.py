@@ -1,9 +1,9 @@
 """Running the simulator against the wall clock, as the game does.
 
 The schedule is drift-free: step ``k`` is due at ``t0 + k * dt / speed`` on
-``time.perf_counter``, so a late step is caught up rather than pushing every later step
-back. While the session is paused the schedule is re-anchored, so resuming does not
-produce a burst of catch-up steps.
+``time.perf_counter``, so a late step is caught up (at up to three times real time, never
+in a burst) rather than pushing every later step back. While the session is paused the
+schedule is re-anchored, so resuming does not produce a burst of catch-up steps.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from actelemetry.sim.simulator import Simulator
 _MIN_SLEEP = 0.0005
 #: above this backlog (s) the schedule is reset instead of bursting to catch up
 _MAX_BACKLOG = 0.25
+#: a late schedule catches up at most this many times faster than real time, so each
+#: physics step stays on the page long enough for a reader polling at a few kHz
+_CATCH_UP = 3.0
 
 
 @dataclass
@@ -48,6 +51,8 @@ def run_realtime(sim: Simulator, speed: float = 1.0, stop: threading.Event | Non
     start = t0 = clock()
     k = 0  # steps taken since t0
     late_sum = 0.0
+    last_step = -1.0
+    min_gap = period / _CATCH_UP
     while not sim.finished:
         if stop is not None and stop.is_set():
             break
@@ -64,7 +69,7 @@ def run_realtime(sim: Simulator, speed: float = 1.0, stop: threading.Event | Non
         if wait > _MIN_SLEEP:
             time.sleep(wait - _MIN_SLEEP * 0.5)
             continue
-        if wait > 0:
+        if wait > 0 or now - last_step < min_gap:
             continue  # spin the last fraction of a millisecond
         late = -wait
         if late > _MAX_BACKLOG:
@@ -73,6 +78,7 @@ def run_realtime(sim: Simulator, speed: float = 1.0, stop: threading.Event | Non
             k = 0
             late = 0.0
         sim.step(publish=True)
+        last_step = now
         k += 1
         stats.steps += 1
         late_sum += late

@@ -143,7 +143,7 @@ def _png(result: TrainingResult, predictions: dict[str, np.ndarray], variant: st
         for r in result.results:
             if r.variant == variant:
                 ax.plot(dist[keep], predictions[r.key][mask][keep, j], lw=0.9, alpha=0.85,
-                        label=f"{r.name} (R² {r.r2(a):.2f})")
+                        label=f"{r.name} (all held-out laps R² {r.r2(a):.2f})")
         ax.set_ylabel(a)
         ax.legend(loc="upper right", fontsize=7, ncol=4)
         ax.grid(alpha=0.3)

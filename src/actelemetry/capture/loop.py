@@ -16,6 +16,7 @@ a second, its pages or its process gone) closes the session and keeps it.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
@@ -297,6 +298,10 @@ class CaptureLoop:
                     break
                 game, reason = found
                 self._open_session(game, reason)
+                # everything allocated so far lives for the whole run: a full garbage
+                # collection walking it all would stall sampling for milliseconds
+                gc.collect()
+                gc.freeze()
                 t_start, laps_done, reason_end = self._record(self._t_first, laps_done)
                 self._t_first = t_start
                 self._close_session()
@@ -320,6 +325,7 @@ class CaptureLoop:
                 self._close_session()
             finally:
                 self._drop_reader()
+                gc.unfreeze()  # a library caller's later garbage is collected as usual
         return CaptureResult(self.sessions, self.stats)
 
     def _record(self, t_start: float | None, laps_done: int) -> tuple[float, int, str]:

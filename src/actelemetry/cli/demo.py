@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from actelemetry.capture.summary import summarize_session
 from actelemetry.cli.app import app, console
 from actelemetry.demo import run_demo
 
@@ -42,7 +43,10 @@ def demo(
                                 info=f"lap {laps + 1}")
 
         result = run_demo(out, quick, seed, game, on_stage, on_lap)
-    console.print(f"\n[bold]Session[/]  {result.session}", soft_wrap=True)
+    console.print()
+    for line in summarize_session(result.session).lines():
+        console.print(line, highlight=False, soft_wrap=True)
+    console.print()
     for stage in result.stages:
         console.print(f"[bold]{stage.name}[/] ({stage.seconds:.1f} s)")
         for path in stage.outputs:

@@ -48,7 +48,7 @@ class SessionSummary:
             f"Best valid lap:   {best}",
             f"Capture quality:  {q.get('achieved_rate_hz', 0):.1f} Hz achieved of "
             f"{q.get('target_rate_hz')} Hz, {q.get('packets_skipped', 0)} physics steps "
-            f"between samples not sampled, "
+            f"not sampled, "
             f"{q.get('duplicates_refused', 0)} duplicates refused",
         ]
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 import mmap
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from actelemetry.errors import SessionFileError
-from actelemetry.game.mapping import BRIDGE_FILE_SIZE, PAGE_NAMES
+from actelemetry.game.mapping import create_page_files
 from actelemetry.store.session import META_KEY
 
 #: offset of ``status`` in the graphics page (both games)
@@ -84,16 +83,7 @@ class PageWriter:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._maps: dict[str, mmap.mmap] = {}
-        for page, name in PAGE_NAMES.items():
-            fd = os.open(self.folder / name, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                if os.fstat(fd).st_size < BRIDGE_FILE_SIZE:
-                    os.ftruncate(fd, BRIDGE_FILE_SIZE)
-                self._maps[page] = mmap.mmap(fd, BRIDGE_FILE_SIZE)
-            finally:
-                os.close(fd)
+        self._maps: dict[str, mmap.mmap] = create_page_files(self.folder)
 
     def write(self, page: str, data: bytes) -> None:
         self._maps[page][: len(data)] = data

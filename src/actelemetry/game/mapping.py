@@ -160,3 +160,30 @@ def open_pages(shm_dir: Path | None = None) -> dict[str, PageMapping]:
             mapping.close()
         raise
     return opened
+
+
+def create_page_files(folder: Path) -> dict[str, mmap.mmap]:
+    """Writable page files in ``folder``, mapped, for a publisher (simulator, replay).
+
+    Files are created at :data:`BRIDGE_FILE_SIZE` bytes, like the Linux bridges do, or
+    reused when they exist, so ``/dev/shm`` publishes under the bridges' names.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    maps: dict[str, mmap.mmap] = {}
+    try:
+        for page, name in PAGE_NAMES.items():
+            fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0),
+                         0o644)
+            try:
+                if os.fstat(fd).st_size < BRIDGE_FILE_SIZE:
+                    os.ftruncate(fd, BRIDGE_FILE_SIZE)
+                maps[page] = mmap.mmap(fd, BRIDGE_FILE_SIZE)
+            finally:
+                os.close(fd)
+    except BaseException:
+        for m in maps.values():
+            m.close()
+        raise
+    return maps
+

@@ -12,13 +12,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import mmap
-import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from actelemetry.game.layouts import LAYOUTS, PAGES
-from actelemetry.game.mapping import BRIDGE_FILE_SIZE, PAGE_NAMES
+from actelemetry.game.mapping import create_page_files
 
 _CODES = {ctypes.c_float: "f", ctypes.c_int32: "i", ctypes.c_uint16: "H"}
 
@@ -126,22 +125,8 @@ class PagePublisher:
             raise ValueError(f"game must be 'ac' or 'acc', not {game!r}")
         self.shm_dir = Path(shm_dir)
         self.game = game
-        self.shm_dir.mkdir(parents=True, exist_ok=True)
-        self._maps: dict[str, mmap.mmap] = {}
         self.formats = {page: FORMATS[(game, page)] for page in PAGES}
-        try:
-            for page in PAGES:
-                path = self.shm_dir / PAGE_NAMES[page]
-                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-                try:
-                    if os.fstat(fd).st_size < BRIDGE_FILE_SIZE:
-                        os.ftruncate(fd, BRIDGE_FILE_SIZE)
-                    self._maps[page] = mmap.mmap(fd, BRIDGE_FILE_SIZE)
-                finally:
-                    os.close(fd)
-        except BaseException:
-            self.close()
-            raise
+        self._maps: dict[str, mmap.mmap] = create_page_files(self.shm_dir)
         self.physics = self._maps["physics"]
         self.graphics = self._maps["graphics"]
         self.static = self._maps["static"]

@@ -40,7 +40,7 @@ class _LapProgress:
     def open(self, session: Session) -> None: ...
 
     def write(self, sample: Sample) -> None:
-        laps = int.from_bytes(sample.snapshot.graphics[132:136], "little", signed=True)
+        laps = sample.snapshot.completed_laps
         if laps != self._laps:
             self._laps = laps
             self.report(laps)
@@ -84,15 +84,6 @@ def run_demo(out: Path = Path("."), quick: bool = False, seed: int = 7, game: st
     return DemoResult(session, stages)
 
 
-class _QuietConsole:
-    """Training's own progress bars are replaced by the demo's stage bars."""
-
-    def __new__(cls) -> Any:
-        from rich.console import Console
-
-        return Console(quiet=True)
-
-
 def _later_stages(out: Path, quick: bool, seed: int) -> list[tuple[str, Callable]]:
     """The analysis and ML stages, each a function of the captured session."""
 
@@ -108,10 +99,13 @@ def _later_stages(out: Path, quick: bool, seed: int) -> list[tuple[str, Callable
         return [prepare_dataset([session], out / "ml_data")], ""
 
     def models(session: Path) -> tuple[list[Path], str]:
+        from rich.console import Console
+
         from actelemetry.ml.train import train_models
 
+        # training's own progress bars give way to the demo's stage bars
         result = train_models(out / "ml_data", out / "ml_results", seed=seed, quick=True,
-                              console=_QuietConsole())
+                              console=Console(quiet=True))
         best = result.best()
         note = f"best without abs_steer: {best.key}, mean R² {best.mean_r2:.3f}" if best else ""
         files = [p for p in (result.report_md, result.report_txt) if p is not None]

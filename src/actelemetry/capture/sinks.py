@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 from actelemetry.channels.decode import StaticInfo, as_records, decode_pages
 from actelemetry.channels.derive import LiveDeriver
 from actelemetry.errors import StorageError
@@ -191,9 +189,3 @@ class LiveView:
         if session.path is not None:
             self.print(f"Session saved: {session.path}")
 
-
-def channel_arrays(samples: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Columns of a list of live channel dicts (for small in-memory consumers)."""
-    if not samples:
-        return {}
-    return {k: np.array([s[k] for s in samples]) for k in samples[0]}

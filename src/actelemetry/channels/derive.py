@@ -186,11 +186,11 @@ class LiveDeriver:
             self._lap_valid &= v["tyres_out"] <= MAX_TYRES_OUT
         v["lap_valid"], v["out_lap"], v["partial_lap"] = (
             self._lap_valid, self._lap_out, self._lap_partial)
+        speed, braking = v["speed_ms"], v["brake"] > 0.05
         any_lock = False
-        for i, w in enumerate(WHEELS):
-            lock = bool(wheel_lock(np.array([v["speed_ms"]]), np.array([v["brake"]]),
-                                   np.array([v[f"wheel_speed_{w}"]]),
-                                   self.static.tyre_radius_m[i])[0])
+        for w, radius in zip(WHEELS, self.static.tyre_radius_m, strict=True):
+            lock = (radius > 0 and braking and speed > LOCK_MIN_SPEED_MS  # as wheel_lock()
+                    and abs(v[f"wheel_speed_{w}"]) * radius < LOCK_SPEED_RATIO * speed)
             v[f"wheel_lock_{w}"] = lock
             any_lock |= lock
         v["wheel_lock_any"] = any_lock

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from actelemetry.errors import PageError
 from actelemetry.game.dtypes import page_size
+from actelemetry.game.layouts import AcGraphics
 from actelemetry.game.mapping import PAGE_NAMES, PageMapping
 
 STATUS_OFF, STATUS_REPLAY, STATUS_LIVE, STATUS_PAUSE = 0, 1, 2, 3
@@ -20,6 +21,7 @@ STATUS_NAMES = {0: "off", 1: "replay", 2: "live", 3: "pause"}
 _MAX_TRIES = 100
 _PAIR_TRIES = 3
 _INT = struct.Struct("<i")
+_COMPLETED_LAPS = AcGraphics.completedLaps.offset
 
 
 def consistent_copy(mapping: PageMapping, n: int) -> tuple[bytes, int]:
@@ -46,6 +48,11 @@ class Snapshot:
     @property
     def status(self) -> int:
         return _INT.unpack_from(self.graphics, 4)[0]
+
+    @property
+    def completed_laps(self) -> int:
+        """The game's lap counter (same offset in both games' graphics pages)."""
+        return _INT.unpack_from(self.graphics, _COMPLETED_LAPS)[0]
 
 
 class PageReader:

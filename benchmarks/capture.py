@@ -3,8 +3,10 @@
 Prints one row per rate: achieved rate, physics packets missed, duplicates refused,
 schedule jitter (how late each scheduled read woke), CPU of this process as a share of
 one core, and the time of one consistent snapshot (both pages, copied twice, compared).
+At the physics rate it also runs the capture with ``busy_poll`` (never sleeping), the
+price of catching every step on a machine whose sleeps sometimes wake milliseconds late.
 
-    .venv/bin/python benchmarks/capture.py [--seconds 60] [--rates 100 333]
+    .venv/bin/python benchmarks/capture.py [--seconds 60] [--rates 100 333] [--no-busy]
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from actelemetry.capture.loop import CaptureOptions, run_capture
+from actelemetry.capture.loop import PHYSICS_HZ, CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.capture.sources import child_writer
 
@@ -25,7 +27,7 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(rate: float, seconds: float) -> dict[str, float]:
+def measure(rate: float, seconds: float, busy: bool) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir="/dev/shm") as shm, \
             tempfile.TemporaryDirectory() as out:
         cmd = ["python", "-m", "actelemetry", "sim", "--laps", "5", "--shm-dir", shm, "--quiet"]
@@ -35,11 +37,12 @@ def measure(rate: float, seconds: float) -> dict[str, float]:
         with child_writer(cmd, Path(shm), "simulator"):
             sink = SessionFileSink(Path(out))
             wall0, cpu0 = time.perf_counter(), cpu_seconds()
-            result = run_capture(CaptureOptions(shm_dir=Path(shm), rate=rate,
+            result = run_capture(CaptureOptions(shm_dir=Path(shm), rate=rate, busy_poll=busy,
                                                 duration=seconds), [sink])
             wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
     s = result.stats
-    return {"rate": rate, "achieved": s.achieved_rate, "missed": s.skipped,
+    return {"rate": rate, "busy": busy, "looks": s.polls / wall, "achieved": s.achieved_rate,
+            "missed": s.skipped,
             "dups": s.duplicates, "p50": s.jitter_ms(0.5), "p99": s.jitter_ms(0.99),
             "cpu": 100 * cpu / wall, "snap": s.snapshot_us, "samples": s.samples}
 
@@ -48,14 +51,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--rates", type=float, nargs="+", default=[100.0, 333.0])
+    ap.add_argument("--no-busy", action="store_true", help="skip the busy-polling run")
     args = ap.parse_args()
-    rows = [measure(rate, args.seconds) for rate in args.rates]
+    runs = [(rate, False) for rate in args.rates]
+    if not args.no_busy:
+        runs += [(rate, True) for rate in args.rates if rate >= PHYSICS_HZ * 0.99]
+    rows = [measure(rate, args.seconds, busy) for rate, busy in runs]
     print(f"capture against `actelemetry sim` (another process), {args.seconds:g} s per rate")
-    print("| target Hz | achieved Hz | samples | packets missed | duplicates refused "
+    print("| target Hz | mode | looks/s | achieved Hz | samples | packets missed "
+          "| duplicates refused "
           "| jitter p50 ms | jitter p99 ms | CPU % of a core | us per snapshot |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['rate']:g} | {r['achieved']:.2f} | {r['samples']} | {r['missed']} "
+        mode = "busy poll" if r["busy"] else ("paced" if r["rate"] >= PHYSICS_HZ * 0.99
+                                              else "scheduled")
+        print(f"| {r['rate']:g} | {mode} | {r['looks']:.0f} | {r['achieved']:.2f} "
+              f"| {r['samples']} | {r['missed']} "
               f"| {r['dups']} | {r['p50']:.3f} | {r['p99']:.3f} | {r['cpu']:.1f} "
               f"| {r['snap']:.1f} |")
 

@@ -3,9 +3,9 @@
 Every sample is gated on the physics packetId, read in place (a 4-byte look, cheap enough
 to poll at kilohertz): a repeated id is never logged, and a slot that finds one waits for
 the next physics step instead of giving up its sample, so the achieved rate is the target
-rate whenever the game steps faster. At rates of the physics rate and above the loop polls
-at four times the physics rate and keeps every new step. A jump in packetId counts the
-steps skipped. Only a new id pays for a consistent copy of the pages.
+rate whenever the game steps faster. At rates of the physics rate and above the loop keeps
+every new step, looking when the pacer (pacing.py) expects the next one. A jump in
+packetId counts the steps skipped. Only a new id pays for a consistent copy of the pages.
 
 Recording happens only while status is LIVE and the packetId advances; pauses, replays
 and menus leave a marked gap. A packetId restart, fewer completed laps, a new session
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from actelemetry.capture.pacing import StepPacer
 from actelemetry.capture.sinks import Sample, Session, Sink
 from actelemetry.capture.sources import Source, open_source
 from actelemetry.channels.decode import decode_static
@@ -61,6 +62,7 @@ class CaptureOptions:
     shm_dir: Path | None = None
     game: str | None = None
     rate: float = 100.0
+    busy_poll: bool = False  # at the physics rate: never sleep (no step lost; a whole core)
     duration: float | None = None
     laps: int | None = None
     wait: bool = True
@@ -339,6 +341,7 @@ class CaptureLoop:
         period = 1.0 / (4 * PHYSICS_HZ) if every_packet else 1.0 / opts.rate
         poll = period if every_packet else min(period / 4, 0.001)
         idle = min(IDLE_POLL_S, period)
+        pacer = StepPacer(busy=opts.busy_poll) if every_packet else None
         off = _Offsets.of(session.game)
         lateness = stats.lateness.append
         perf = time.perf_counter
@@ -351,7 +354,7 @@ class CaptureLoop:
         last_pos = 0.0
         last_new_t = now
         last_rec_t: float | None = None
-        paused = pending = False
+        paused = pending = timed = False
         off_since: float | None = None
         next_static = now + STATIC_CHECK_S
         while True:
@@ -362,11 +365,13 @@ class CaptureLoop:
             elif pending:
                 clock.sleep_until(clock.now() + poll)
             else:
+                # jitter is how late a planned wake-up came; a pacer's busy looks plan none
+                timed = realtime and (pacer is None or due > now)
                 clock.sleep_until(due)
             now = clock.now()
             if not pending and not paused:
                 late = now - due
-                if realtime:
+                if timed:
                     lateness(late if late > 0 else 0.0)
                 if late > MAX_BACKLOG_S:  # suspended or starved: give the slots up
                     stats.slots_lost += int(late / period)
@@ -376,8 +381,12 @@ class CaptureLoop:
             stats.polls += 1
             pid = reader.packet_id()
             status = reader.status()
+            if status != STATUS_LIVE:  # a look may land mid-write: ask a consistent copy
+                status = reader.snapshot().status
             if status != STATUS_LIVE:
                 paused, pending = True, False
+                if pacer is not None:
+                    pacer.reset()
                 if status == STATUS_OFF:
                     off_since = now if off_since is None else off_since
                     if now - off_since >= GONE_AFTER_S or self.source.alive() is False:
@@ -388,14 +397,16 @@ class CaptureLoop:
             if off_since is not None:  # back from the menus: maybe another car or track
                 off_since, next_static = None, now
             if pid == last_pid:
-                if every_packet:  # polling the game's clock: the next poll is due anyway
-                    due += period
+                if pacer is not None:  # following the game's steps: look again when due
+                    due = pacer.after_look(now, None)
                 elif not pending and not paused:
                     stats.duplicates += 1
                     self._count_duplicate()
                 pending = not every_packet
                 if not paused and now - last_new_t > PAUSE_AFTER_S:
                     paused = True
+                    if pacer is not None:
+                        pacer.reset()
                 if paused and now - last_new_t > GONE_AFTER_S and self._writer_gone():
                     return t_start, laps_done, "gone"
                 continue
@@ -405,7 +416,7 @@ class CaptureLoop:
             stats.snapshot_s += perf() - t0
             stats.retries = reader.retries
             pid = snap.packet_id
-            if snap.status != STATUS_LIVE:
+            if snap.status != STATUS_LIVE or pid == last_pid:
                 continue  # changed between the look and the copy: the next poll decides
             g = snap.graphics
             completed, session_type = _int(g, off.completed_laps), _int(g, off.session)
@@ -445,7 +456,7 @@ class CaptureLoop:
                 sink.write(sample)
             if opts.laps is not None and laps_done >= opts.laps:
                 return t_start, laps_done, "laps"
-            due += period
+            due = pacer.after_look(now, pid) if pacer is not None else due + period
 
     def _count_duplicate(self) -> None:
         for sink in self.sinks:

@@ -90,6 +90,9 @@ def capture(
         Source.shm, help="shm: the game; sim: the built-in simulator; replay: a raw session"),
     game: Game | None = typer.Option(None, help="Force the layout instead of detecting it"),
     rate: float = typer.Option(100.0, help="Samples per second, up to the physics rate (333)"),
+    busy_poll: bool = typer.Option(
+        False, help="At the physics rate, never sleep: no step lost to a late wake-up, "
+        "at the cost of a whole core"),
     out: Path = typer.Option(Path("telemetry_logs"), "--out", "-o", help="Session folder"),
     fmt: Format = typer.Option(Format.parquet, "--format", help="Session file format"),
     raw: bool = typer.Option(False, help="Also keep the raw page bytes (for replay)"),
@@ -109,8 +112,8 @@ def capture(
         raise UsageError("a session file goes with --source replay (and only with it)")
     opts = CaptureOptions(
         source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
-        duration=duration, laps=laps, wait=wait, smoothing=smoothing, track=track,
-        sim_laps=sim_laps, seed=seed, speed=speed, fast=fast, replay_path=session)
+        busy_poll=busy_poll, duration=duration, laps=laps, wait=wait, smoothing=smoothing,
+        track=track, sim_laps=sim_laps, seed=seed, speed=speed, fast=fast, replay_path=session)
     stop = stop_on_sigterm()
     for path in recover_folder(out, fmt.value):
         console.print(f"[yellow]Recovered an unfinished session:[/] {path}")

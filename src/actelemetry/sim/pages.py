@@ -1,10 +1,13 @@
 """Writing the games' pages: one precompiled ``struct`` per page, derived from the same
-ctypes layouts the reader uses, packed straight into the page's memory map.
+ctypes layouts the reader uses.
 
 Why: setting ctypes fields one at a time costs microseconds per field; one
 ``struct.pack_into`` of a flat value list costs a few microseconds per page, which is what
-lets ``--fast`` run many times faster than real time. Pages are rewritten in place, as the
-game does, so a reader can catch a page mid-write and must handle torn reads.
+lets ``--fast`` run many times faster than real time. Each page is packed into a buffer
+and then copied into its memory map in one go, as a game copies its struct: packing in
+place would zero the page first (``struct`` does) and show readers a page of zeros, with
+status OFF and packetId 0, for microseconds per step. Pages are rewritten in place, as the
+game does, so a reader can still catch a page mid-copy and must handle torn reads.
 """
 
 from __future__ import annotations
@@ -131,10 +134,13 @@ class PagePublisher:
         self.graphics = self._maps["graphics"]
         self.static = self._maps["static"]
         self._pack = {page: self.formats[page].struct.pack_into for page in PAGES}
+        self._built = {page: bytearray(self.formats[page].struct.size) for page in PAGES}
 
     def write(self, page: str, vals: list) -> None:
         """Rewrite ``page`` in place from a flat value list (see :class:`PageFormat`)."""
-        self._pack[page](self._maps[page], 0, *vals)
+        built = self._built[page]
+        self._pack[page](built, 0, *vals)
+        self._maps[page][:len(built)] = built
 
     def clear(self) -> None:
         """Zero the pages (what a bridge shows before a game starts)."""

@@ -1,0 +1,86 @@
+"""When to look at the physics page next, when every physics step must be caught.
+
+A step stays on the page for one physics period (3 ms in AC) and is then overwritten, so
+a capture that wants them all must look at least once in every period. Polling on a fixed
+fine grid does that with many short sleeps, and each sleep is a chance to wake late: on a
+loaded or virtual machine a sleeping thread now and then wakes milliseconds late and a
+step is gone. The pacer therefore follows the game's own rhythm. After a step it sleeps
+until just before the next one is due and then busy-polls until it appears: one sleep per
+step instead of four, and a sleep must overrun by a whole period to lose a step. Whenever
+the rhythm is lost (a late or bunched step, a wake-up after the step had already come) it
+falls back to the fine grid until a step is again seen the moment it appears.
+
+The period is learnt from the packet ids, so a game stepping at another rate is followed
+too. ``busy`` never sleeps at all: no step is lost even where every sleep may wake late,
+at the cost of a whole core.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: the nominal physics period (s): AC steps at 333 Hz
+NOMINAL_STEP_S = 1.0 / 333.0
+#: busy-polling starts this long before a step is due...
+SPIN_BEFORE_S = 0.2e-3
+#: ...and goes on this long after it was due before the pacer falls back to the grid
+SPIN_AFTER_S = 0.5e-3
+#: a step seen within this long of the previous look was seen as it appeared
+PROMPT_S = 50e-6
+#: the period is re-measured over this many steps
+STEP_SPAN = 333
+
+
+class StepPacer:
+    """Answers "when should the page be looked at next" after every look at it."""
+
+    def __init__(self, busy: bool = False, step_s: float = NOMINAL_STEP_S) -> None:
+        self.busy = busy
+        self.nominal = step_s
+        self.step = step_s
+        self.grid = step_s / 4
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the rhythm (after a pause, a gap or a new session)."""
+        self.last_look = -math.inf
+        self.due: float | None = None
+        self.locked = False
+        self._anchor: tuple[float, int] | None = None
+
+    def after_look(self, now: float, new_packet: int | None) -> float:
+        """The time of the next look, given this look at ``now`` and the packet id it
+        found if that is a new step (None when the page still shows the last one)."""
+        if new_packet is not None:
+            self._stepped(now, new_packet)
+        self.last_look = now
+        if self.busy:
+            return now
+        if self.due is None:
+            return now + self.grid
+        start = self.due - SPIN_BEFORE_S
+        if now < start:
+            return start if self.locked else min(start, now + self.grid)
+        if now <= self.due + SPIN_AFTER_S:
+            return now  # the step is about to appear: look again at once
+        self.locked = False  # the step is late: the game stalled; back to the grid
+        return now + self.grid
+
+    def _stepped(self, now: float, packet: int) -> None:
+        prompt = now - self.last_look <= PROMPT_S
+        # the step appeared after the previous look, and within one period of now
+        appeared = max(self.last_look, now - self.step)
+        self.locked = prompt
+        self._learn_step(appeared if prompt else now, packet)
+        self.due = appeared + self.step
+
+    def _learn_step(self, t: float, packet: int) -> None:
+        if self._anchor is None or packet < self._anchor[1]:
+            self._anchor = (t, packet)
+            return
+        t0, p0 = self._anchor
+        if packet - p0 >= STEP_SPAN:
+            measured = (t - t0) / (packet - p0)
+            if 0.5 * self.nominal < measured < 2 * self.nominal:
+                self.step, self.grid = measured, measured / 4
+            self._anchor = (t, packet)

@@ -1,0 +1,90 @@
+"""The pacer against a game whose step times are given, on a simulated clock: which steps a
+capture following it sees, and how often it has to look."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from actelemetry.capture.pacing import NOMINAL_STEP_S, StepPacer
+
+#: one look at the page (read the packet id, decide) costs about this on the real loop
+LOOK_S = 5e-6
+
+
+def follow(steps: np.ndarray, pacer: StepPacer, late: dict[int, float] | None = None,
+           ) -> tuple[set[int], int, int]:
+    """Look at a page showing step k from ``steps[k]`` on, as the pacer says; ``late``
+    makes the n-th planned sleep wake that much later. Returns (steps seen, looks, steps
+    after which the pacer was locked on the game's rhythm)."""
+    late = late or {}
+    seen: set[int] = set()
+    t, last, looks, sleeps, locked = steps[0], -1, 0, 0, 0
+    while t < steps[-1] + 0.01:
+        shown = int(np.searchsorted(steps, t, side="right")) - 1
+        looks += 1
+        new = shown if shown != last else None
+        if new is not None:
+            seen.add(shown)
+            last = shown
+        nxt = pacer.after_look(t, new)
+        locked += new is not None and pacer.locked
+        if nxt > t:
+            t = nxt + late.get(sleeps, 0.0)
+            sleeps += 1
+        else:
+            t += LOOK_S
+    return seen, looks, locked
+
+
+def test_locks_on_and_looks_a_few_times_per_step() -> None:
+    steps = np.arange(3000) * NOMINAL_STEP_S
+    pacer = StepPacer()
+    seen, looks, locked = follow(steps, pacer)
+    assert seen == set(range(3000))
+    assert locked > 2990
+    # one sleep per step and a short busy look around it: far fewer looks than a busy loop
+    # (~600 per step) and no more than a fine grid polling at four times the rate
+    assert looks / 3000 < 60
+
+
+def test_a_late_wakeup_shorter_than_a_step_loses_nothing() -> None:
+    steps = np.arange(2000) * NOMINAL_STEP_S
+    late = {n: 2.5e-3 for n in range(10, 2000, 50)}  # a 2.5 ms overrun every 50 sleeps
+    seen, _, _ = follow(steps, StepPacer(), late)
+    assert seen == set(range(2000))
+
+
+def test_a_stalled_game_catching_up_in_a_burst_loses_nothing() -> None:
+    steps = np.arange(1000) * NOMINAL_STEP_S
+    # the game stalls 8 ms at step 300, then publishes the steps it owes 1 ms apart
+    # (the simulator's catch-up pace) until it is back on its schedule
+    stall_end = steps[300] + 8e-3
+    for k in range(300, 1000):
+        steps[k] = max(steps[k], stall_end + (k - 300) * 1e-3)
+    seen, _, _ = follow(steps, StepPacer())
+    assert seen == set(range(1000))
+
+
+def test_learns_a_game_stepping_at_another_rate() -> None:
+    step = 1 / 400
+    steps = np.arange(4000) * step
+    pacer = StepPacer()
+    seen, looks, locked = follow(steps, pacer)
+    assert seen == set(range(4000))
+    assert pacer.step == pytest.approx(step, rel=1e-3)
+    assert locked > 3000 and looks / 4000 < 60
+
+
+def test_busy_never_sleeps() -> None:
+    pacer = StepPacer(busy=True)
+    assert pacer.after_look(1.0, 7) == 1.0
+    assert pacer.after_look(1.001, None) == 1.001
+
+
+def test_reset_forgets_the_rhythm() -> None:
+    pacer = StepPacer()
+    follow(np.arange(100) * NOMINAL_STEP_S, pacer)
+    pacer.reset()
+    assert pacer.due is None and not pacer.locked
+    assert pacer.after_look(5.0, None) == pytest.approx(5.0 + NOMINAL_STEP_S / 4)

@@ -3,8 +3,12 @@ cannot go on, and everything captured so far kept."""
 
 from __future__ import annotations
 
+import re
 import resource
 import signal
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -67,4 +71,40 @@ def test_write_error_keeps_what_was_written(tmp_path: Path) -> None:
     (path,) = (tmp_path / "o").glob("*.parquet")
     rows = pq.read_metadata(path).num_rows
     assert rows > 20
+    assert session_metadata(path)["quality"]["samples"] == rows
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A real 8 KiB tmpfs (mounting needs root; elsewhere the size limit above stands in)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if sys.platform != "linux":
+        pytest.skip("tmpfs is Linux's")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(folder)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_tmpfs_keeps_what_was_written(tmp_path: Path, tiny_tmpfs: Path) -> None:
+    game = start_game(tmp_path / "shm", [("live", 6.0, {}), ("off", 1.0, {})])
+    proc = run_cli("capture", "--shm-dir", str(tmp_path / "shm"), "--no-wait", "--duration",
+                   "5", "-o", str(tiny_tmpfs))
+    game.terminate()
+    assert proc.returncode == 2
+    error = one_line_error(proc)
+    assert "No space left on device" in error
+    said = re.search(r"the (\d+) samples written before stay", error)
+    assert said, error
+    kept = int(said.group(1))
+    # the user makes room; the next run (or any reading command) recovers the session
+    subprocess.run(["mount", "-o", "remount,size=4m", str(tiny_tmpfs)], check=True)
+    (path,) = recover_folder(tiny_tmpfs)
+    rows = pq.read_metadata(path).num_rows
+    assert rows == kept > 20
     assert session_metadata(path)["quality"]["samples"] == rows

@@ -31,3 +31,12 @@ def test_every_command_of_the_guide_is_there(capsys: pytest.CaptureFixture[str])
     for command in ("capture", "read", "stream", "sim", "replay", "analyze", "compare", "sql",
                     "export", "ml", "demo", "channels"):
         assert command in text, command
+
+
+def test_busy_poll_below_the_physics_rate_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["capture", "--busy-poll", "--rate", "100", "--no-wait"])
+    assert exit_info.value.code == 2
+    assert "--busy-poll is for every physics step: use it with --rate 333" in (
+        capsys.readouterr().err)

@@ -79,6 +79,9 @@ class CaptureOptions:
     def __post_init__(self) -> None:
         if not 0 < self.rate <= 1000:
             raise UsageError(f"--rate must be between 0 and 1000 Hz, not {self.rate}")
+        if self.busy_poll and self.rate < PHYSICS_HZ * 0.99:
+            raise UsageError(f"--busy-poll is for every physics step: use it with --rate "
+                             f"{PHYSICS_HZ:g}")
         if self.source not in ("shm", "sim", "replay"):
             raise UsageError(f"unknown source {self.source!r} (shm, sim or replay)")
         if self.game not in (None, "ac", "acc"):

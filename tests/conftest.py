@@ -14,8 +14,6 @@ import pytest
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
 
 @pytest.fixture(scope="session")
 def make_sim_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:

@@ -11,9 +11,7 @@ import pytest
 from actelemetry.game.dtypes import page_dtype
 from actelemetry.game.layouts import LAYOUTS
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "layouts.json"
-if not SPEC.exists():  # a checkout whose shared/ sits beside the repository
-    SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "layouts.json"
+SPEC = Path(__file__).resolve().parent / "data" / "layouts.json"
 
 TABLES = json.loads(SPEC.read_text())["layouts"]
 CASES = [(g, p) for g in TABLES for p in TABLES[g]]

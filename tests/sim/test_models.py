@@ -14,7 +14,7 @@ from actelemetry.errors import UsageError
 from actelemetry.sim import CarParams, Simulator, load_track
 from actelemetry.sim.vehicle import Vehicle
 
-SHARED_TRACKS = Path(__file__).resolve().parents[3] / "shared" / "data" / "tracks"
+TRACKS = Path(__file__).resolve().parent / "data"
 
 
 @pytest.mark.parametrize("name,length", [("monza", 5790), ("spa", 7000),
@@ -51,9 +51,8 @@ def test_tumftm_csv_without_race_line_gets_one(tmp_path: Path) -> None:
     assert sim.car.s.u > 40
 
 
-@pytest.mark.skipif(not SHARED_TRACKS.is_dir(), reason="shared test tracks not present")
 def test_ac_gym_layout() -> None:
-    tr = load_track(SHARED_TRACKS / "assetto_corsa_gym_ac_tracks" / "monza.csv")
+    tr = load_track(TRACKS / "ac_gym" / "monza.csv")
     assert tr.length == pytest.approx(5760, rel=0.02)
     total_turn = sum(tr.centre.curvature) * tr.centre.spacing
     assert total_turn == pytest.approx(2 * math.pi, rel=0.02)  # clockwise, as the real one
@@ -119,9 +118,8 @@ def test_cornering_grip_is_gt3_like() -> None:
     assert 1.5 < best < 2.2
 
 
-@pytest.mark.skipif(not SHARED_TRACKS.is_dir(), reason="shared test tracks not present")
 def test_tumftm_path_picks_up_the_sibling_race_line() -> None:
-    folder = SHARED_TRACKS / "tumftm_racetrack_database"
+    folder = TRACKS / "tumftm"
     tr = load_track(folder / "centerlines_with_widths" / "Suzuka.csv")
     assert tr.length == pytest.approx(5802.9, rel=0.005)
     assert tr.race.length == pytest.approx(5747.4, rel=0.005)  # the database's race line

@@ -6,7 +6,7 @@
 demo: setup
 	.venv/bin/actelemetry demo
 
-test: setup
+test:
 	WITH_BROWSER=1 ./scripts/setup.sh
 	.venv/bin/ruff check src tests benchmarks examples
 	.venv/bin/python -m pytest -q
@@ -24,4 +24,4 @@ docs: setup
 	.venv/bin/python scripts/gen_channels_doc.py
 
 clean:
-	rm -rf .venv telemetry_logs ml_data ml_results demo_output bench_out .pytest_cache
+	rm -rf .venv telemetry_logs reports ml_data ml_results demo_output bench_out .pytest_cache

@@ -39,6 +39,11 @@ from actelemetry.game.reader import STATUS_LIVE, STATUS_NAMES, STATUS_OFF, PageR
 
 #: AC's physics rate; asking for it (or more) means "every physics step"
 PHYSICS_HZ = 333.0
+#: pages that advance this many times faster than real time come from a simulator in
+#: fast mode: a reader on the wall clock keeps almost nothing of them
+OUTRUN_FACTOR = 10.0
+#: seconds of wall time over which the pages' pace is judged
+PACE_WINDOW_S = 1.0
 #: packetId frozen this long while LIVE counts as a pause (AC does not always set PAUSE)
 PAUSE_AFTER_S = 0.05
 #: status OFF this long, or a frozen packetId with the game's pages/process gone: it quit
@@ -273,7 +278,8 @@ class CaptureLoop:
             if self.source.alive() is False:
                 return None  # the simulator or replay has finished
             if not announced:
-                self.on_wait("Waiting for Assetto Corsa...")
+                self.on_wait("Waiting for the next session..." if self.sessions
+                             else "Waiting for Assetto Corsa...")
                 announced = True
             if self.clock.realtime:
                 time.sleep(0.1)
@@ -360,6 +366,8 @@ class CaptureLoop:
         paused = pending = timed = False
         off_since: float | None = None
         next_static = now + STATIC_CHECK_S
+        pace_t, pace_pid = now, -1
+        judge_pace = realtime and self.source.name == "shm"
         while True:
             if stop.is_set():
                 return t_start, laps_done, "stopped"
@@ -435,6 +443,12 @@ class CaptureLoop:
                         and last_timer - timer > _TIMER_RESTART_MS
                         and not (last_pos > 0.9 and pos < 0.1))):
                 return t_start, laps_done, "new"  # restart / new session: a new file
+            if judge_pace:
+                if pace_pid < 0 or paused:
+                    pace_t, pace_pid = now, pid
+                elif now - pace_t >= PACE_WINDOW_S:
+                    _refuse_outrun((pid - pace_pid) / (now - pace_t))
+                    pace_t, pace_pid = now, pid
             skipped = pid - last_pid - 1 if last_pid is not None and pid > last_pid + 1 else 0
             gap = 0.0
             if last_rec_t is not None:
@@ -466,6 +480,17 @@ class CaptureLoop:
             count = getattr(sink, "count_duplicate", None)
             if count is not None:
                 count()
+
+
+def _refuse_outrun(steps_per_s: float) -> None:
+    """Stop reading pages that run far faster than real time (``sim --fast``)."""
+    factor = steps_per_s / PHYSICS_HZ
+    if factor >= OUTRUN_FACTOR:
+        raise UsageError(
+            f"the pages advance {factor:.0f}x faster than real time (a simulator in --fast "
+            "mode?); a capture on the wall clock would keep almost nothing of them: record a "
+            "fast simulation with 'actelemetry capture --source sim --fast', or run the "
+            "simulator without --fast")
 
 
 def run_capture(opts: CaptureOptions, sinks: list[Sink],

@@ -57,7 +57,9 @@ def run_with_spinner(opts: CaptureOptions, sinks: list, stop: threading.Event) -
 
     def on_wait(msg: str) -> None:
         nonlocal shown
-        if not shown:
+        if not console.is_terminal:  # piped: a plain line, since a spinner shows nothing
+            console.print(f"{msg} (Ctrl+C stops)")
+        elif not shown:
             status.start()
             shown = True
 

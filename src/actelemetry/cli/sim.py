@@ -57,6 +57,10 @@ def sim_command(
         if not quiet:
             console.print(f"[bold]sim[/] publishing {label} to {shm_dir}"
                           f" ({'fast' if fast else f'{speed:g}x real time'})")
+            if fast:
+                console.print("note: --fast runs far faster than real time, so a capture "
+                              "reading these pages keeps almost nothing; to record a fast "
+                              "simulation use 'actelemetry capture --source sim --fast'")
         worker = threading.Thread(
             target=_drive, args=(sim, fast, speed, stop), name="actelemetry-sim", daemon=True)
         worker.start()

@@ -24,7 +24,8 @@ def analyze_command(
     sessions: list[str] = typer.Argument(..., help="Session files, folders or globs"),
     plots: bool = typer.Option(False, "--plots", help="Write the HTML report and plots"),
     ml: bool = typer.Option(False, "--ml", help="Prepare ML datasets from the sessions"),
-    out: Path = typer.Option(Path("analysis"), "--out", "-o", help="Folder for the files"),
+    out: Path = typer.Option(Path("reports"), "--out", "-o",
+                           help="Folder for the HTML report (--plots)"),
     downsample: int = typer.Option(1, "--downsample", help="Draw N times fewer points"),
     graphs: bool = typer.Option(True, "--graphs/--no-graphs", help="ASCII graphs"),
 ) -> None:
@@ -41,7 +42,9 @@ def compare_command(
     laps: list[str] = typer.Argument(..., help="SESSION[:LAP], one or two"),
     ref: str = typer.Option(None, "--ref", help="Reference SESSION:LAP (default: the best "
                             "valid lap of the given sessions, or the faster of two laps)"),
-    out: Path = typer.Option(None, "--out", "-o", help="Folder for lap_comparison.html"),
+    out: Path = typer.Option(Path("reports"), "--out", "-o",
+                             help="Folder for lap_comparison.html"),
+    html: bool = typer.Option(True, "--html/--no-html", help="Write lap_comparison.html"),
 ) -> None:
     """Compare two laps by track position: delta time, corners, where time is lost."""
     from actelemetry.analysis.compare import compare_laps
@@ -58,7 +61,7 @@ def compare_command(
         reference, compared = choose_laps(ds, specs, ref_spec)
         result = compare_laps(ds, reference, compared)
     print_comparison(result, console)
-    if out is not None:
+    if html:
         from actelemetry.plots.report import write_comparison
 
         for name, path in write_comparison(result, out).items():

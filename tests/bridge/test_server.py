@@ -18,6 +18,8 @@ from actelemetry.bridge.server import BridgeConfig, BridgeServer
 from actelemetry.channels.catalogue import names_for
 from actelemetry.errors import UsageError
 
+TOKEN = "s3cret-t0ken-0f-20-chars"
+
 
 def ws_url(server: BridgeServer) -> str:
     return f"ws://127.0.0.1:{server.port}/"
@@ -129,17 +131,17 @@ def test_token_required_off_loopback_and_checked_at_connect(make_server, feed) -
         BridgeConfig(host="0.0.0.0")
     with pytest.raises(UsageError, match="--token"):
         BridgeConfig(host="192.168.1.10", token="")
-    BridgeConfig(host="0.0.0.0", token="s3cret")  # accepted (not bound here: loopback only)
-    server = make_server(token="s3cret")
+    BridgeConfig(host="0.0.0.0", token=TOKEN)  # accepted (not bound: loopback only)
+    server = make_server(token=TOKEN)
 
     async def main() -> None:
-        for url in (ws_url(server), ws_url(server) + "?token=wrong"):
+        for url in (ws_url(server), ws_url(server) + "?token=wrong-wrong-wrong-wrong"):
             with pytest.raises(InvalidStatus) as info:
                 await open_stream(url)
             assert info.value.response.status_code == 401
-        async with await open_stream(ws_url(server), token="s3cret") as client:
+        async with await open_stream(ws_url(server), token=TOKEN) as client:
             assert client.hello["type"] == "hello"
-        ws = await connect(ws_url(server), additional_headers={"Authorization": "Bearer s3cret"})
+        ws = await connect(ws_url(server), additional_headers={"Authorization": f"Bearer {TOKEN}"})
         assert (await ws.recv())
         await ws.close()
 

@@ -23,14 +23,21 @@ def plotly_js_path() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-@cache
 def static_file(url_path: str) -> tuple[bytes, str] | None:
-    """(body, content type) for a URL path, or None when there is no such file."""
-    if url_path == "/plotly.min.js":
-        path = plotly_js_path()
-        return (path.read_bytes(), TYPES[".js"]) if path.is_file() else None
-    name = PAGES.get(url_path)
-    if name is None:
-        return None
-    body = resources.files("actelemetry.bridge").joinpath("static", name).read_bytes()
-    return body, TYPES[Path(name).suffix]
+    """(body, content type) for a URL path, or None when there is no such file.
+
+    The table is fixed: an unknown path costs nothing to remember, whoever asks for it.
+    """
+    return _files().get(url_path)
+
+
+@cache
+def _files() -> dict[str, tuple[bytes, str]]:
+    """Every file the server serves, read once."""
+    folder = resources.files("actelemetry.bridge").joinpath("static")
+    files = {url: (folder.joinpath(name).read_bytes(), TYPES[Path(name).suffix])
+             for url, name in PAGES.items()}
+    plotly_js = plotly_js_path()
+    if plotly_js.is_file():
+        files["/plotly.min.js"] = (plotly_js.read_bytes(), TYPES[".js"])
+    return files

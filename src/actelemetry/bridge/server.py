@@ -1,23 +1,22 @@
 """The WebSocket broadcast server: one asyncio loop in its own thread, many clients.
 
 The capture loop runs synchronously in another thread and hands each frame across with
-``call_soon_threadsafe``. Every client has a bounded queue and its own writer task: a
-frame is encoded once per (channel subset, encoding) and put on each queue; a full
-queue drops its oldest frame and the client is told how many it missed. No client is
-ever awaited before another, so one stalled client cannot slow the rest.
+``call_soon_threadsafe``. Every client has a queue bounded in frames and bytes and its own
+writer task: a frame is encoded once per (channel subset, encoding) and put on each queue;
+a full queue drops its oldest frame and the client is told how many it missed. No client is
+ever awaited before another, so one stalled client cannot slow the rest. The decisions
+(admission, queues, rate limits) live in :mod:`actelemetry.bridge.broadcaster`; this module
+is the asyncio adapter around them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import ipaddress
 import logging
 import socket
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +27,14 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from actelemetry.bridge import protocol as proto
+from actelemetry.bridge.broadcaster import (
+    Admission,
+    AdmissionRules,
+    SendQueue,
+    TokenBucket,
+    check_token,
+    is_loopback,
+)
 from actelemetry.bridge.pacing import Pacer
 from actelemetry.bridge.page import static_file
 from actelemetry.errors import UsageError
@@ -37,6 +44,10 @@ log = logging.getLogger(__name__)
 #: kernel send buffer per client: bounds what a stalled client holds and lets its queue,
 #: not the kernel, decide what it gets (newest frames first)
 CLIENT_SNDBUF = 256 * 1024
+#: bytes websockets may buffer per client above the kernel's before a send waits
+WRITE_LIMIT = 64 * 1024
+#: how often an overload (refused handshakes, no file descriptors) is logged at most
+OVERLOAD_LOG_EVERY_S = 60.0
 
 
 @dataclass
@@ -49,57 +60,66 @@ class BridgeConfig:
     rate: float = 10.0  # frames per second the server broadcasts (the capture rate)
     max_clients: int = 200
     queue_size: int = 32  # frames a client may fall behind before the oldest are dropped
+    queue_bytes: int = 1 << 20  # bytes queued for a client before it counts as not reading
     client_msg_rate: float = 20.0  # messages per second a client may send ...
     client_msg_burst: int = 40  # ... with bursts up to this many
     client_abuse_limit: int = 100  # messages over the limit before the server hangs up
+    send_stall_s: float = 10.0  # a send blocked this long: the client is closed
+    ping_interval_s: float = 15.0  # keepalive: a client that misses a pong for as long
+    max_pending: int = 64  # connections still in their handshake, past which more are cut
+    handshake_timeout_s: float = 3.0  # seconds a connection may take to finish its handshake
     pause_after_s: float | None = None  # no frame for this long: a pause (None: automatic)
 
     def __post_init__(self) -> None:
         if not 1 <= self.rate <= 1000:
             raise UsageError(f"--rate must be between 1 Hz and the capture rate, not {self.rate}")
+        self.token = check_token(self.token or None)
         if not is_loopback(self.host) and not self.token:
             raise UsageError(f"binding {self.host} exposes telemetry beyond this machine: "
                              "give --token (clients then pass it) or bind 127.0.0.1")
-        if self.max_clients < 1 or self.queue_size < 1:
+        if self.max_clients < 1 or self.queue_size < 1 or self.queue_bytes < 1:
             raise UsageError("--max-clients and the queue size must be at least 1")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(eq=False)
 class Client:
-    """One connection: its subscription, its bounded queue, and what it missed."""
+    """One connection: its subscription, its bounded queue, its message allowance."""
 
     ws: ServerConnection
     sub: proto.Subscription
-    queue_size: int
+    queue: SendQueue
+    bucket: TokenBucket
     pacer: Pacer | None = None
-    queue: deque = field(default_factory=deque)  # (is_frame, payload)
-    missed: int = 0
-    missed_total: int = 0
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    tokens: float = 0.0
-    tokens_t: float = 0.0
-    over_limit: int = 0
+    sending_since: float | None = None  # monotonic time the current send began
 
     def push(self, payload: str | bytes, is_frame: bool) -> None:
-        """Queue a message; a full queue loses its oldest frame, never an event."""
-        if is_frame and len(self.queue) >= self.queue_size:
-            for i, (frame_, _) in enumerate(self.queue):
-                if frame_:
-                    del self.queue[i]
-                    self.missed += 1
-                    self.missed_total += 1
-                    break
-        self.queue.append((is_frame, payload))
+        """Queue a message; a client whose queue overflows with events is closed."""
+        if not self.queue.push(payload, is_frame):
+            with contextlib.suppress(Exception):
+                self.ws.transport.abort()  # it does not read: nothing it gets would arrive
         self.wake.set()
+
+
+class _OverloadLog(logging.Filter):
+    """Lets asyncio's 'out of system resource' through once a minute, not per connection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = -OVERLOAD_LOG_EVERY_S
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "out of system resource" not in record.getMessage():
+            return True
+        now = time.monotonic()
+        if now - self.last < OVERLOAD_LOG_EVERY_S:
+            return False
+        self.last = now
+        return True
+
+
+_OVERLOAD_FILTER = _OverloadLog()
+logging.getLogger("asyncio").addFilter(_OVERLOAD_FILTER)
 
 
 class BridgeServer:
@@ -126,6 +146,10 @@ class BridgeServer:
         self._stop: asyncio.Future | None = None
         self._server: Server | None = None
         self._seq = 0
+        self.admission = Admission(AdmissionRules(config.host, config.token, config.max_clients))
+        self.pending: set[ServerConnection] = set()  # connections still in their handshake
+        self.refused_pending = 0
+        self._overload_logged = -OVERLOAD_LOG_EVERY_S
 
     # --- life cycle (any thread) ---------------------------------------------------------
     def start(self) -> BridgeServer:
@@ -190,11 +214,30 @@ class BridgeServer:
         self.loop = asyncio.get_running_loop()
         self._stop = self.loop.create_future()
         cfg = self.config
+        bridge = self
+
+        class Connection(ServerConnection):
+            """Counts connections still in their handshake and cuts those past the cap."""
+
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                super().connection_made(transport)
+                if len(bridge.pending) >= cfg.max_pending:
+                    bridge._overloaded()
+                    transport.abort()
+                else:
+                    bridge.pending.add(self)
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                bridge.pending.discard(self)
+                super().connection_lost(exc)
+
         try:
             self._server = await serve(
                 self._handler, cfg.host, cfg.port, process_request=self._process_request,
-                max_size=proto.MAX_CLIENT_MESSAGE, max_queue=8, compression=None,
-                ping_interval=20, ping_timeout=20, close_timeout=2, open_timeout=10)
+                create_connection=Connection, max_size=proto.MAX_CLIENT_MESSAGE, max_queue=8,
+                write_limit=WRITE_LIMIT, compression=None, ping_interval=cfg.ping_interval_s,
+                ping_timeout=cfg.ping_interval_s, close_timeout=2,
+                open_timeout=cfg.handshake_timeout_s)
         except OSError as exc:
             self._start_error = exc
             self._started.set()
@@ -202,7 +245,7 @@ class BridgeServer:
         self.port = self._server.sockets[0].getsockname()[1] if self._server.sockets \
             else cfg.port
         self._started.set()
-        watchdog = asyncio.create_task(self._watch_pause())
+        watchdog = asyncio.create_task(self._watch())
         try:
             await self._stop
         finally:
@@ -210,10 +253,23 @@ class BridgeServer:
             self._server.close()
             await self._server.wait_closed()
 
+    def _overloaded(self) -> None:
+        self.refused_pending += 1
+        now = time.monotonic()
+        if now - self._overload_logged >= OVERLOAD_LOG_EVERY_S:
+            self._overload_logged = now
+            log.warning("more than %d connections are in their handshake: cutting the "
+                        "newest (logged once a minute)", self.config.max_pending)
+
     # --- HTTP: the page, and admission of WebSocket clients -----------------------------
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        self.pending.discard(conn)  # the handshake request arrived
         url = urlsplit(request.path)
+        host = request.headers.get("Host")
         if request.headers.get("Upgrade", "").lower() != "websocket":
+            verdict = self.admission.http(host)
+            if not verdict.ok:
+                return conn.respond(verdict.status, verdict.reason + "\n")
             found = static_file(url.path)
             if found is None:
                 return conn.respond(404, "not found\n")
@@ -222,15 +278,12 @@ class BridgeServer:
                 ("Content-Type", ctype), ("Content-Length", str(len(body))),
                 ("Cache-Control", "no-cache"), ("Connection", "close")]), body)
         query = parse_qs(url.query)
-        if self.config.token and not self._token_ok(request, query):
-            return conn.respond(401, "a valid token is required (?token= or "
-                                     "Authorization: Bearer)\n")
-        origin = request.headers.get("Origin")
-        if origin and urlsplit(origin).netloc != request.headers.get("Host"):
-            return conn.respond(403, "cross-origin WebSocket connections are refused\n")
-        if len(self.clients) >= self.config.max_clients:
-            return conn.respond(503, f"too many clients (limit {self.config.max_clients}); "
-                                     "try again later\n")
+        peer = conn.remote_address[0] if conn.remote_address else ""
+        verdict = self.admission.websocket(host, request.headers.get("Origin"),
+                                           _tokens(request, query), peer, len(self.clients),
+                                           time.monotonic())
+        if not verdict.ok:
+            return conn.respond(verdict.status, verdict.reason + "\n")
         try:
             fields = {k: v[-1] for k, v in query.items() if k != "token"}
             conn.subscription = proto.parse_subscription(fields, proto.Subscription(),
@@ -238,14 +291,6 @@ class BridgeServer:
         except proto.ProtocolError as exc:
             return conn.respond(400, f"{exc}\n")
         return None
-
-    def _token_ok(self, request: Request, query: dict[str, list[str]]) -> bool:
-        expected = (self.config.token or "").encode()
-        auth = request.headers.get("Authorization", "")
-        given = [*query.get("token", []), request.headers.get("X-Actelemetry-Token", "")]
-        if auth.lower().startswith("bearer "):
-            given.append(auth[7:].strip())
-        return any(g and hmac.compare_digest(g.encode(), expected) for g in given)
 
     # --- one connection -----------------------------------------------------------------
     async def _handler(self, ws: ServerConnection) -> None:
@@ -258,8 +303,8 @@ class BridgeServer:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, CLIENT_SNDBUF)
         sub: proto.Subscription = getattr(ws, "subscription", proto.Subscription())
-        client = Client(ws, sub, cfg.queue_size, tokens=cfg.client_msg_burst,
-                        tokens_t=time.monotonic())
+        client = Client(ws, sub, SendQueue(cfg.queue_size, cfg.queue_bytes),
+                        TokenBucket(cfg.client_msg_rate, cfg.client_msg_burst, time.monotonic()))
         self._set_pacer(client)
         client.push(proto.encode(self._hello(), sub.encoding), False)
         self.clients.add(client)  # from here on it gets every frame, after the hello
@@ -280,12 +325,15 @@ class BridgeServer:
                 await client.wake.wait()
                 client.wake.clear()
                 while client.queue:
-                    if client.missed:
-                        count, client.missed = client.missed, 0
-                        await ws.send(proto.encode(proto.dropped(count, client.missed_total),
-                                                   client.sub.encoding))
-                    _, payload = client.queue.popleft()
+                    missed = client.queue.take_missed()
+                    payload = client.queue.pop()
+                    client.sending_since = time.monotonic()
+                    if missed:
+                        await ws.send(proto.encode(
+                            proto.dropped(missed, client.queue.missed_total),
+                            client.sub.encoding))
                     await ws.send(payload)
+                    client.sending_since = None
         except ConnectionClosed:
             pass
 
@@ -296,19 +344,14 @@ class BridgeServer:
 
     async def _on_client_message(self, client: Client, message: str | bytes) -> None:
         cfg = self.config
-        now = time.monotonic()
-        client.tokens = min(cfg.client_msg_burst,
-                            client.tokens + (now - client.tokens_t) * cfg.client_msg_rate)
-        client.tokens_t = now
-        if client.tokens < 1:
-            client.over_limit += 1
-            if client.over_limit > cfg.client_abuse_limit:
+        bucket = client.bucket
+        if not bucket.allow(time.monotonic()):
+            if bucket.over > cfg.client_abuse_limit:
                 await client.ws.close(1008, "too many messages")
-            elif client.over_limit == 1 or client.over_limit % 20 == 0:
+            elif bucket.over == 1 or bucket.over % 20 == 0:
                 self._reply(client, proto.error(
                     "rate_limited", f"at most {cfg.client_msg_rate:g} messages per second"))
             return
-        client.tokens -= 1
         try:
             msg = proto.parse_client_message(message)
             kind = msg["type"]
@@ -334,7 +377,8 @@ class BridgeServer:
         cfg = self.config
         limits = {"max_message_bytes": proto.MAX_CLIENT_MESSAGE,
                   "messages_per_s": cfg.client_msg_rate, "burst": cfg.client_msg_burst,
-                  "queue_frames": cfg.queue_size, "max_clients": cfg.max_clients}
+                  "queue_frames": cfg.queue_size, "queue_bytes": cfg.queue_bytes,
+                  "send_stall_s": cfg.send_stall_s, "max_clients": cfg.max_clients}
         return proto.hello(self.session, self.game, cfg.rate, limits, self.track_outline)
 
     def _on_frame(self, t: float, wall: float, data: dict[str, Any],
@@ -385,12 +429,32 @@ class BridgeServer:
         self.session, self.paused = None, False
         self._broadcast(proto.event("session_end", **info))
 
-    async def _watch_pause(self) -> None:
-        """No frame for a while in an open session: the game is paused (or in a menu)."""
+    async def _watch(self) -> None:
+        """Closes clients whose sends are stuck, and tells everyone when frames stop
+        coming in an open session (the game is paused, or in a menu)."""
         after = self.config.pause_after_s or max(0.5, 3.0 / self.config.rate)
         while True:
             await asyncio.sleep(min(0.1, after / 2))
+            self._close_stalled(time.monotonic())
             if self.session is not None and not self.paused \
                     and time.monotonic() - self._last_frame > after:
                 self.paused = True
                 self._broadcast(proto.event("pause", since=time.time() - after))
+
+    def _close_stalled(self, now: float) -> None:
+        """A client whose send has been blocked too long does not read: cut it."""
+        for client in list(self.clients):
+            since = client.sending_since
+            if since is not None and now - since > self.config.send_stall_s:
+                client.sending_since = None
+                with contextlib.suppress(Exception):
+                    client.ws.transport.abort()
+
+
+def _tokens(request: Request, query: dict[str, list[str]]) -> list[str]:
+    """Every token the request presents: ?token=, Authorization: Bearer, X-Actelemetry-Token."""
+    given = [*query.get("token", []), request.headers.get("X-Actelemetry-Token", "")]
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        given.append(auth[7:].strip())
+    return given

@@ -96,7 +96,8 @@ def stream(
     port: int = typer.Option(8765, help="TCP port (0: any free port)"),
     token: str | None = typer.Option(None, envvar="ACTELEMETRY_TOKEN",
                                      help="Clients must present this (?token= or "
-                                          "Authorization: Bearer)"),
+                                          "Authorization: Bearer); at least 16 characters, "
+                                          "or 'generate' for a random one"),
     max_clients: int = typer.Option(200, help="Connections past this are refused politely"),
     queue: int = typer.Option(32, help="Frames a slow client may fall behind before the "
                                        "oldest are dropped"),
@@ -116,6 +117,11 @@ def stream(
 
     if not 1 <= rate <= 333:
         raise UsageError(f"--rate must be between 1 and 333 Hz, not {rate}")
+    if token == "generate":
+        from actelemetry.bridge.broadcaster import generate_token
+
+        token = generate_token()
+        console.print(f"token: {token}", highlight=False)
     config = BridgeConfig(host=host, port=port, token=token, rate=rate,
                           max_clients=max_clients, queue_size=queue)
     opts = capture_options(source, session, shm_dir=shm_dir, game=game.value if game else None,

@@ -16,7 +16,7 @@ from actelemetry.capture.sinks import SessionFileSink
 
 
 def test_sim_lap_events_match_the_session_file(tmp_path: Path, make_server) -> None:
-    server = make_server(rate=50, queue_size=100_000)  # fast mode outruns any reader
+    server = make_server(rate=50, queue_size=100_000, queue_bytes=1 << 30)  # fast: outruns readers
     files = SessionFileSink(tmp_path)
     opts = CaptureOptions(source="sim", fast=True, game="ac", sim_laps=1, seed=3, rate=50)
 

@@ -147,7 +147,8 @@ class BridgeServer:
         self._server: Server | None = None
         self._seq = 0
         self.admission = Admission(AdmissionRules(config.host, config.token, config.max_clients))
-        self.pending: set[ServerConnection] = set()  # connections still in their handshake
+        #: connections still in their handshake, oldest first
+        self.pending: dict[ServerConnection, None] = {}
         self.refused_pending = 0
         self._overload_logged = -OVERLOAD_LOG_EVERY_S
 
@@ -217,18 +218,20 @@ class BridgeServer:
         bridge = self
 
         class Connection(ServerConnection):
-            """Counts connections still in their handshake and cuts those past the cap."""
+            """Keeps the connections still in their handshake under a cap: past it the one
+            that has waited longest is cut, so a client that speaks at once gets in."""
 
             def connection_made(self, transport: asyncio.BaseTransport) -> None:
                 super().connection_made(transport)
                 if len(bridge.pending) >= cfg.max_pending:
                     bridge._overloaded()
-                    transport.abort()
-                else:
-                    bridge.pending.add(self)
+                    oldest = next(iter(bridge.pending))
+                    del bridge.pending[oldest]
+                    oldest.transport.abort()
+                bridge.pending[self] = None
 
             def connection_lost(self, exc: Exception | None) -> None:
-                bridge.pending.discard(self)
+                bridge.pending.pop(self, None)
                 super().connection_lost(exc)
 
         try:
@@ -259,11 +262,11 @@ class BridgeServer:
         if now - self._overload_logged >= OVERLOAD_LOG_EVERY_S:
             self._overload_logged = now
             log.warning("more than %d connections are in their handshake: cutting the "
-                        "newest (logged once a minute)", self.config.max_pending)
+                        "oldest (logged once a minute)", self.config.max_pending)
 
     # --- HTTP: the page, and admission of WebSocket clients -----------------------------
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
-        self.pending.discard(conn)  # the handshake request arrived
+        self.pending.pop(conn, None)  # the handshake request arrived
         url = urlsplit(request.path)
         host = request.headers.get("Host")
         if request.headers.get("Upgrade", "").lower() != "websocket":

@@ -117,6 +117,19 @@ class Dataset:
         self.con.execute(sql.LAPS_VIEW)
         self.con.execute(sql.SESSIONS_VIEW)
 
+    def lock_down(self) -> None:
+        """From now on the connection reads the session files and nothing else: no other
+        file, no writing (COPY, ATTACH), no extension installed or loaded, and the
+        configuration locked, so a query cannot undo it."""
+        paths = sorted({str(s.path) for s in self.sources} | {str(s.path.resolve())
+                                                             for s in self.sources})
+        con = self.con
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute("SET autoload_known_extensions = false")
+        con.execute("SET allowed_paths = ?", [paths])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+
     # --- queries -------------------------------------------------------------------------
     def _guard(self, fn: Any) -> Any:
         try:

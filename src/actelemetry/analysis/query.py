@@ -1,8 +1,10 @@
 """``actelemetry sql``: a user's query against the views, printed or written to a file.
 
-The query is the user's own SQL (that is the point of the command); it runs on a
-connection holding only the views over the given files. Values for ``?`` placeholders
-come from ``--param`` and are passed as parameters, never pasted into the text.
+The query is the user's own SQL (that is the point of the command). By default it runs on
+a locked-down connection (:meth:`Dataset.lock_down`): it reads the given session files and
+nothing else, writes nothing and installs nothing; ``unsafe`` gives the full DuckDB. Values
+for ``?`` placeholders come from ``--param`` and are passed as parameters, never pasted
+into the text.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def _failed(exc: duckdb.Error) -> UsageError:
 
 
 def run_query(query: str, paths: Sequence[str | Path], params: Sequence[Any] = (),
-              out: Path | None = None) -> Table | Path:
+              out: Path | None = None, unsafe: bool = False) -> Table | Path:
     """Run ``query`` against ``telemetry``, ``laps`` and ``sessions`` over ``paths``.
 
     With ``out`` (.csv or .parquet) the result is streamed there and the path returned;
@@ -38,6 +40,8 @@ def run_query(query: str, paths: Sequence[str | Path], params: Sequence[Any] = (
     if out is not None and Path(out).suffix.lower() not in OUTPUT_FORMATS:
         raise UsageError(f"{out}: output must end in .csv or .parquet")
     with open_dataset(paths) as ds:
+        if not unsafe:
+            ds.lock_down()
         try:
             if out is not None:
                 rel = ds.con.sql(query, params=list(params) or None)

@@ -75,12 +75,14 @@ def sql_command(
     param: list[str] = typer.Option([], "--param", "-p", help="Value for a ? placeholder"),
     out: Path = typer.Option(None, "--out", "-o", help="Write .csv or .parquet instead"),
     limit: int = typer.Option(50, "--limit", help="Rows to print"),
+    unsafe: bool = typer.Option(False, "--unsafe", help="Full DuckDB: the query may read "
+                                "and write any file and install extensions"),
 ) -> None:
     """Run DuckDB SQL against the sessions and print the result (or write it)."""
     from actelemetry.analysis.printing import fmt
     from actelemetry.analysis.query import run_query
 
-    result = run_query(query, sessions, [_param(p) for p in param], out)
+    result = run_query(query, sessions, [_param(p) for p in param], out, unsafe=unsafe)
     if isinstance(result, Path):
         console.print(f"wrote {result}")
         return

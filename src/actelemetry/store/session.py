@@ -187,13 +187,60 @@ def recover_folder(folder: Path, fmt: str = "parquet") -> list[Path]:
     return recovered
 
 
+#: what each known metadata field must be; unknown fields pass as they are
+_NUMBER = (int, float)
+META_TYPES: dict[str, tuple[type, ...]] = {
+    "game": (str,), "layout": (str,), "detection": (str,), "source": (str,),
+    "start_time": _NUMBER, "rate_hz": _NUMBER, "catalogue_version": (str,),
+    "recovered": (bool,), "quality": (dict,), "sm_version": (str,), "ac_version": (str,),
+    "car": (str,), "track": (str,), "track_config": (str,), "driver": (str,),
+    "track_length_m": _NUMBER, "max_rpm": _NUMBER, "max_fuel": _NUMBER,
+    "tyre_radius_m": (list,), "sector_count": _NUMBER, "static_page": (str,),
+}
+
+
 def session_metadata(path: Path) -> dict[str, Any]:
-    """The metadata of a session file (Parquet key, or the CSV/JSONL side file)."""
+    """The metadata of a session file (Parquet key, or the CSV/JSONL side file), checked:
+    a JSON object whose known fields have their types (else a one-line SessionFileError)."""
     if path.suffix == ".parquet":
         try:
             md = pq.read_schema(path).metadata or {}
         except (pa.ArrowInvalid, OSError) as exc:
             raise SessionFileError(f"{path}: not a readable Parquet file ({exc})") from exc
-        return json.loads(md[META_KEY]) if META_KEY in md else {}
+        if META_KEY not in md:
+            return {}
+        return parse_metadata(md[META_KEY], f"{path}: metadata")
     side = path.with_name(path.name + ".meta.json")
-    return json.loads(side.read_text()) if side.exists() else {}
+    if not side.exists():
+        return {}
+    try:
+        text = side.read_bytes()
+    except OSError as exc:
+        raise SessionFileError(f"{side}: cannot be read ({exc.strerror or exc})") from exc
+    return parse_metadata(text, str(side))
+
+
+def parse_metadata(text: str | bytes, where: str) -> dict[str, Any]:
+    """Session metadata from JSON text; ``where`` names it in the error."""
+    try:
+        meta = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise SessionFileError(f"{where}: not valid JSON") from exc
+    if not isinstance(meta, dict):
+        raise SessionFileError(f"{where}: not a JSON object")
+    for key, types in META_TYPES.items():
+        value = meta.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, types) or (type(value) is bool and bool not in types):
+            raise SessionFileError(f"{where}: field {key!r} should be "
+                                   f"{' or '.join(t.__name__ for t in types)}, "
+                                   f"not {type(value).__name__}")
+    radii = meta.get("tyre_radius_m") or []
+    if not all(isinstance(r, _NUMBER) and type(r) is not bool for r in radii):
+        raise SessionFileError(f"{where}: field 'tyre_radius_m' should hold numbers")
+    for key, value in (meta.get("quality") or {}).items():
+        if value is not None and (not isinstance(value, _NUMBER) or type(value) is bool):
+            raise SessionFileError(f"{where}: quality field {key!r} should be a number, "
+                                   f"not {type(value).__name__}")
+    return meta

@@ -13,7 +13,7 @@ capture in lockstep sees every recorded frame exactly once.
 from __future__ import annotations
 
 import base64
-import json
+import ctypes
 import mmap
 import threading
 import time
@@ -26,8 +26,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from actelemetry.errors import SessionFileError
+from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import create_page_files
-from actelemetry.store.session import META_KEY
+from actelemetry.store.session import META_KEY, parse_metadata
 
 #: offset of ``status`` in the graphics page (both games)
 _STATUS_OFFSET = 4
@@ -48,30 +49,63 @@ class Recording:
         return len(self.t)
 
 
+GAMES = ("ac", "acc")
+#: a pause in a recording longer than this is replayed as this long
+MAX_GAP_S = 5.0
+
+
 def load_recording(path: Path) -> Recording:
-    """Read a Parquet session recorded with ``--raw``; a one-line error otherwise."""
+    """Read a Parquet session recorded with ``--raw``; a one-line error otherwise.
+
+    Every raw page must be present and exactly its layout's size, the static page valid
+    base64 of the static layout's size, and the times finite; a pause longer than
+    :data:`MAX_GAP_S` is shortened to it (a recording's gap cannot stall a replay).
+    """
     path = Path(path)
     if not path.is_file():
         raise SessionFileError(f"{path}: no such session file")
     try:
         pf = pq.ParquetFile(path)
-        meta = json.loads((pf.schema_arrow.metadata or {}).get(META_KEY, b"{}"))
+        raw_meta = (pf.schema_arrow.metadata or {}).get(META_KEY, b"{}")
         names = set(pf.schema_arrow.names)
-    except (pa.ArrowInvalid, OSError, ValueError) as exc:
+    except (pa.ArrowException, OSError, ValueError) as exc:
         raise SessionFileError(f"{path}: not a readable Parquet session file ({exc})") from exc
+    meta = parse_metadata(raw_meta, f"{path}: metadata")
     need = {"session_time", "raw_physics", "raw_graphics"}
     if not need <= names or "static_page" not in meta:
         raise SessionFileError(
             f"{path}: holds no raw pages; record it with `actelemetry capture --raw` to replay it")
-    table = pf.read(columns=sorted(need))
-    rec = Recording(
-        path=path, game=meta.get("game", "ac"),
-        static_page=base64.b64decode(meta["static_page"]),
-        t=np.asarray(table["session_time"].to_numpy(), dtype="f8"),
-        physics=table["raw_physics"].to_pylist(), graphics=table["raw_graphics"].to_pylist())
-    if len(rec) == 0:
+    game = meta.get("game", "ac")
+    if game not in GAMES:
+        raise SessionFileError(f"{path}: unknown game {game!r} in its metadata")
+    try:
+        static_page = base64.b64decode(meta["static_page"], validate=True)
+        table = pf.read(columns=sorted(need))
+        t = np.asarray(table["session_time"].to_numpy(zero_copy_only=False), dtype="f8")
+        physics = table["raw_physics"].to_pylist()
+        graphics = table["raw_graphics"].to_pylist()
+    except (pa.ArrowException, OSError, ValueError, TypeError) as exc:
+        raise SessionFileError(f"{path}: its raw pages cannot be read ({exc})") from exc
+    _check_pages(path, game, "static", [static_page])
+    _check_pages(path, game, "physics", physics)
+    _check_pages(path, game, "graphics", graphics)
+    if len(t) == 0:
         raise SessionFileError(f"{path}: the session holds no samples")
-    return rec
+    if not np.isfinite(t).all():
+        raise SessionFileError(f"{path}: session_time holds values that are not finite")
+    steps = np.clip(np.diff(t, prepend=t[0]), 0.0, MAX_GAP_S)
+    return Recording(path=path, game=game, static_page=static_page, t=t[0] + np.cumsum(steps),
+                     physics=physics, graphics=graphics)
+
+
+def _check_pages(path: Path, game: str, page: str, pages: list[object]) -> None:
+    size = ctypes.sizeof(LAYOUTS[(game, page)])
+    for i, data in enumerate(pages):
+        if not isinstance(data, bytes) or len(data) != size:
+            what = "missing" if data is None else (
+                f"{len(data)} bytes" if isinstance(data, bytes) else type(data).__name__)
+            raise SessionFileError(f"{path}: raw {page} page of row {i} is {what}; the "
+                                   f"{game.upper()} layout has {size} bytes")
 
 
 class PageWriter:
@@ -155,8 +189,8 @@ def play(path: Path, shm_dir: Path, speed: float = 1.0, stop: threading.Event | 
     try:
         while (due := player.next_time()) is not None and not stop.is_set():
             delay = t0 + (due - player.start_time) / speed - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
+            if delay > 0 and stop.wait(delay):
+                break
             player.publish_next()
             if on_frame is not None:
                 on_frame(player.index, len(rec))

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat
 import struct
 import sys
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -162,20 +164,39 @@ def open_pages(shm_dir: Path | None = None) -> dict[str, PageMapping]:
     return opened
 
 
+#: how long a publisher watches existing pages for another live writer before taking over
+LIVE_WRITER_WATCH_S = 0.25
+
+
 def create_page_files(folder: Path) -> dict[str, mmap.mmap]:
     """Writable page files in ``folder``, mapped, for a publisher (simulator, replay).
 
     Files are created at :data:`BRIDGE_FILE_SIZE` bytes, like the Linux bridges do, or
-    reused when they exist, so ``/dev/shm`` publishes under the bridges' names.
+    reused when they exist, so ``/dev/shm`` publishes under the bridges' names. A page file
+    that is a symbolic link or not a regular file is refused (writing through it would
+    overwrite whatever it points to), and so is a folder whose pages another program is
+    writing right now.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    _refuse_live_writer(folder)
     maps: dict[str, mmap.mmap] = {}
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
         for page, name in PAGE_NAMES.items():
-            fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0),
-                         0o644)
+            path = folder / name
+            if path.is_symlink():
+                raise PageError(f"{path} is a symbolic link; refusing to write through it")
             try:
+                fd = os.open(path, flags, 0o644)
+            except OSError:
+                if path.is_symlink():  # made a link between the look and the open
+                    raise PageError(f"{path} is a symbolic link; refusing to write through "
+                                    "it") from None
+                raise
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise PageError(f"{path} is not a regular file; refusing to write to it")
                 if os.fstat(fd).st_size < BRIDGE_FILE_SIZE:
                     os.ftruncate(fd, BRIDGE_FILE_SIZE)
                 maps[page] = mmap.mmap(fd, BRIDGE_FILE_SIZE)
@@ -186,4 +207,25 @@ def create_page_files(folder: Path) -> dict[str, mmap.mmap]:
             m.close()
         raise
     return maps
+
+
+def _refuse_live_writer(folder: Path) -> None:
+    """Refuse a folder whose physics page is advancing: another program is publishing."""
+    path = folder / PAGE_NAMES["physics"]
+    if path.is_symlink() or not path.is_file():
+        return
+
+    def packet_id() -> int | None:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(_INT.size)
+        except OSError:
+            return None
+        return _INT.unpack(head)[0] if len(head) == _INT.size else None
+
+    first = packet_id()
+    time.sleep(LIVE_WRITER_WATCH_S)
+    if first is not None and packet_id() not in (None, first):
+        raise PageError(f"another program is writing live pages in {folder}; stop it or "
+                        "publish in another folder")
 

@@ -80,7 +80,8 @@ def test_no_sample_mixes_two_writes(tmp_path: Path) -> None:
                                                                   str(stalls_file)))
     writer.start()
     keep = Keep()
-    result = run_capture(CaptureOptions(shm_dir=shm, rate=333, duration=10.0), [keep])
+    result = run_capture(CaptureOptions(shm_dir=shm, rate=333, duration=10.0,
+                                        refuse_outrun=False), [keep])
     # the same pages read naively (one copy, no check) do tear: the check has teeth
     physics = open_pages(shm)["physics"]
     naive_torn = 0

@@ -72,6 +72,9 @@ class CaptureOptions:
     laps: int | None = None
     wait: bool = True
     smoothing: int = DEFAULT_SMOOTHING
+    #: stop when the pages run far faster than real time (a fast simulator, not a game);
+    #: a stress test that writes pages as fast as it can turns this off
+    refuse_outrun: bool = True
     # the built-in simulator (source "sim")
     track: str = "monza"
     sim_laps: int = 3
@@ -367,7 +370,7 @@ class CaptureLoop:
         off_since: float | None = None
         next_static = now + STATIC_CHECK_S
         pace_t, pace_pid = now, -1
-        judge_pace = realtime and self.source.name == "shm"
+        judge_pace = realtime and self.source.name == "shm" and opts.refuse_outrun
         while True:
             if stop.is_set():
                 return t_start, laps_done, "stopped"

@@ -57,22 +57,45 @@ class PageMapping(Protocol):
 
 
 class FilePageMapping:
-    """A page backed by a file (bridge file in /dev/shm or a folder of ours)."""
+    """A page backed by a file (bridge file in /dev/shm or a folder of ours).
+
+    Where the platform has ``pread`` the file is read with it rather than mapped: a page
+    file that another program truncates then reads short (an error with a message) instead
+    of killing the reader with SIGBUS. Elsewhere (Windows, where a mapped file cannot be
+    truncated) it is mapped.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with open(path, "rb") as fh:
-            self.size = os.fstat(fh.fileno()).st_size
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            st = os.fstat(self._fd)
+            self.size, self._ino = st.st_size, st.st_ino
             if self.size == 0:
                 raise PageError(f"{path}: page file is empty")
-            self._ino = os.fstat(fh.fileno()).st_ino
-            self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            self._mm = None if hasattr(os, "pread") else mmap.mmap(
+                self._fd, 0, access=mmap.ACCESS_READ)
+        except BaseException:
+            os.close(self._fd)
+            raise
 
     def read(self, n: int) -> bytes:
-        return self._mm[:n]
+        if self._mm is not None:
+            return self._mm[:n]
+        data = os.pread(self._fd, n, 0)
+        if len(data) < n:
+            raise PageError(f"{self.path}: the page file shrank to {len(data)} bytes while "
+                            "being read (its writer truncated it)")
+        return data
 
     def read_int(self, offset: int) -> int:
-        return _INT.unpack_from(self._mm, offset)[0]
+        if self._mm is not None:
+            return _INT.unpack_from(self._mm, offset)[0]
+        data = os.pread(self._fd, _INT.size, offset)
+        if len(data) < _INT.size:
+            raise PageError(f"{self.path}: the page file shrank to {offset + len(data)} "
+                            "bytes while being read (its writer truncated it)")
+        return _INT.unpack(data)[0]
 
     def exists(self) -> bool:
         try:
@@ -81,7 +104,9 @@ class FilePageMapping:
             return False
 
     def close(self) -> None:
-        self._mm.close()
+        if self._mm is not None:
+            self._mm.close()
+        os.close(self._fd)
 
 
 class WindowsPageMapping:  # pragma: no cover - needs Windows and the game

@@ -29,16 +29,26 @@ import numpy as np
 from actelemetry.capture.pacing import StepPacer
 from actelemetry.capture.sinks import Sample, Session, Sink
 from actelemetry.capture.sources import Source, open_source
-from actelemetry.channels.decode import decode_static
+from actelemetry.channels.decode import as_records, decode_static
 from actelemetry.channels.derive import DEFAULT_SMOOTHING
-from actelemetry.errors import GameNotRunning, UsageError
-from actelemetry.game.detect import detect_game
+from actelemetry.channels.plausible import look_plausible
+from actelemetry.errors import GameNotRunning, PageError, UsageError
+from actelemetry.game.detect import detect_game, running_game
 from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import GAME_NOT_FOUND
-from actelemetry.game.reader import STATUS_LIVE, STATUS_NAMES, STATUS_OFF, PageReader, peek
+from actelemetry.game.reader import (
+    STATUS_LIVE,
+    STATUS_NAMES,
+    STATUS_OFF,
+    PageReader,
+    Snapshot,
+    peek,
+)
 
 #: AC's physics rate; asking for it (or more) means "every physics step"
 PHYSICS_HZ = 333.0
+#: implausible pages in a row after which the capture stops: these are not a game's pages
+IMPLAUSIBLE_STOP = 50
 #: pages that advance this many times faster than real time come from a simulator in
 #: fast mode: a reader on the wall clock keeps almost nothing of them
 OUTRUN_FACTOR = 10.0
@@ -72,6 +82,9 @@ class CaptureOptions:
     laps: int | None = None
     wait: bool = True
     smoothing: int = DEFAULT_SMOOTHING
+    #: LIVE pages whose packetId stands still this long, with no game process running,
+    #: are a game that died: the session is closed (AC's own pauses keep its process)
+    frozen_after_s: float = 10.0
     #: stop when the pages run far faster than real time (a fast simulator, not a game);
     #: a stress test that writes pages as fast as it can turns this off
     refuse_outrun: bool = True
@@ -122,6 +135,7 @@ class CaptureStats:
     polls: int = 0
     recorded_s: float = 0.0
     snapshot_s: float = 0.0
+    implausible: int = 0  # pages refused because no car shows such values
     lateness: deque = field(default_factory=lambda: deque(maxlen=200_000))
     ended: str = ""
 
@@ -181,6 +195,8 @@ class CaptureLoop:
         self.reader: PageReader | None = None
         self._reason = ""
         self._t_first: float | None = None
+        self._process_looked_at = -1.0
+        self._process_seen = False
 
     # --- sessions ---------------------------------------------------------------------------
     def _open_session(self, game: str, detection: str) -> None:
@@ -295,6 +311,18 @@ class CaptureLoop:
         assert self.reader is not None
         return self.source.alive() is False or not self.reader.pages_exist()
 
+    def _game_process_gone(self) -> bool:
+        """No game process runs (a pause can freeze LIVE pages while the game lives).
+        Processes are listed at most once a second: it costs milliseconds."""
+        alive = self.source.alive()
+        if alive is not None:
+            return not alive
+        now = time.monotonic()
+        if now - self._process_looked_at >= 1.0:
+            self._process_looked_at = now
+            self._process_seen = running_game() is not None
+        return not self._process_seen
+
     def _static_changed(self) -> bool:
         """Another car, track or driver on the static page than at the session's start."""
         assert self.reader is not None and self.session is not None
@@ -322,6 +350,10 @@ class CaptureLoop:
                 if reason_end in ("duration", "laps", "stopped"):
                     self.stats.ended = reason_end
                     break
+                if reason_end == "frozen":
+                    self.on_wait(f"The game stopped publishing (pages frozen at LIVE for "
+                                 f"{opts.frozen_after_s:g} s, no game process): session closed")
+                    reason_end = "gone"
                 if reason_end == "gone":
                     self._drop_reader()
                     if self.source.name != "shm":
@@ -370,6 +402,7 @@ class CaptureLoop:
         off_since: float | None = None
         next_static = now + STATIC_CHECK_S
         pace_t, pace_pid = now, -1
+        implausible_run = 0
         judge_pace = realtime and self.source.name == "shm" and opts.refuse_outrun
         while True:
             if stop.is_set():
@@ -423,6 +456,8 @@ class CaptureLoop:
                         pacer.reset()
                 if paused and now - last_new_t > GONE_AFTER_S and self._writer_gone():
                     return t_start, laps_done, "gone"
+                if now - last_new_t > opts.frozen_after_s and self._game_process_gone():
+                    return t_start, laps_done, "frozen"
                 continue
             # a new physics step: take a consistent copy of both pages
             t0 = perf()
@@ -432,6 +467,19 @@ class CaptureLoop:
             pid = snap.packet_id
             if snap.status != STATUS_LIVE or pid == last_pid:
                 continue  # changed between the look and the copy: the next poll decides
+            if not look_plausible(session.game, snap.physics, snap.graphics):
+                # not what a game writes (a broken bridge, another program): never recorded,
+                # never a reason for a new session; a run of them ends the capture
+                stats.implausible += 1
+                implausible_run += 1
+                if implausible_run >= IMPLAUSIBLE_STOP:
+                    raise PageError(
+                        f"the {session.game.upper()} pages hold values no car shows "
+                        f"({implausible_run} pages in a row, e.g. {_example(session.game, snap)});"
+                        " not the game's pages, or the wrong --game")
+                last_pid = pid
+                continue
+            implausible_run = 0
             g = snap.graphics
             completed, session_type = _int(g, off.completed_laps), _int(g, off.session)
             timer = _int(g, off.current_time)
@@ -483,6 +531,13 @@ class CaptureLoop:
             count = getattr(sink, "count_duplicate", None)
             if count is not None:
                 count()
+
+
+def _example(game: str, snap: Snapshot) -> str:
+    """A few decoded values of an implausible page, for the error message."""
+    p = as_records(game, "physics", snap.physics)[0]
+    return (f"rpm {int(p['rpms']):.3g}, gear {int(p['gear']) - 1}, "
+            f"speed {float(p['speedKmh']):.3g} km/h")
 
 
 def _refuse_outrun(steps_per_s: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from actelemetry.errors import PageError
 from actelemetry.game.dtypes import decode_text, page_size
 from actelemetry.game.layouts import AccGraphics, AccStatic, AcStatic
 
@@ -67,9 +68,22 @@ def detect_game(static: bytes, graphics: bytes, forced: str | None = None,
                 check_process: bool = True) -> tuple[str, str]:
     """Decide the layout: forced, else the running process, else the pages' contents."""
     if forced:
+        _check_forced(forced, static, graphics)
         return forced, f"forced with --game {forced}"
     if check_process:
         found = running_game()
         if found:
             return found
     return detect_from_pages(static, graphics)
+
+
+def _check_forced(forced: str, static: bytes, graphics: bytes) -> None:
+    """A forced layout must not contradict what the pages plainly hold."""
+    import numpy as np
+
+    found, reason = detect_from_pages(static, graphics)
+    version = decode_text(np.frombuffer(static[: AcStatic.acVersion.offset], dtype="<u2"))
+    plainly_ac = found == "ac" and version.startswith("1.") and version < "1.8"
+    if (forced == "ac" and found == "acc") or (forced == "acc" and plainly_ac):
+        raise PageError(f"--game {forced}, but the pages are {found.upper()}'s ({reason}); "
+                        f"leave out --game or give --game {found}")

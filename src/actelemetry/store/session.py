@@ -26,6 +26,7 @@ from actelemetry.channels.catalogue import (
 )
 from actelemetry.channels.decode import as_records, decode_pages, decode_static
 from actelemetry.channels.derive import DEFAULT_SMOOTHING, derive_session
+from actelemetry.channels.plausible import count_implausible
 from actelemetry.errors import SessionFileError, StorageError
 from actelemetry.store.spool import SUFFIX, read_spool
 
@@ -114,6 +115,7 @@ def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
         "catalogue_version": CATALOGUE_VERSION,
         "recovered": recovered,
         "quality": capture_quality(header, records, duplicates),
+        "implausible": count_implausible(columns),
         **static.as_metadata(),
     }
     if raw:
@@ -196,6 +198,7 @@ META_TYPES: dict[str, tuple[type, ...]] = {
     "car": (str,), "track": (str,), "track_config": (str,), "driver": (str,),
     "track_length_m": _NUMBER, "max_rpm": _NUMBER, "max_fuel": _NUMBER,
     "tyre_radius_m": (list,), "sector_count": _NUMBER, "static_page": (str,),
+    "implausible": (dict,),
 }
 
 
@@ -236,6 +239,9 @@ def parse_metadata(text: str | bytes, where: str) -> dict[str, Any]:
             raise SessionFileError(f"{where}: field {key!r} should be "
                                    f"{' or '.join(t.__name__ for t in types)}, "
                                    f"not {type(value).__name__}")
+    counts = meta.get("implausible") or {}
+    if not all(isinstance(n, int) and type(n) is not bool for n in counts.values()):
+        raise SessionFileError(f"{where}: field 'implausible' should hold counts")
     radii = meta.get("tyre_radius_m") or []
     if not all(isinstance(r, _NUMBER) and type(r) is not bool for r in radii):
         raise SessionFileError(f"{where}: field 'tyre_radius_m' should hold numbers")

@@ -2,9 +2,11 @@
 
 A capture writes every sample here first. Each block is one ``os.write`` of a
 self-describing, checksummed chunk, so a capture killed with SIGKILL leaves a file whose
-complete blocks are all readable; only the samples not yet flushed (at most
-``flush_interval`` seconds) are lost. A spool is turned into a session file when the
-session closes, or recovered by the next command that reads the folder.
+complete blocks are all readable; only the samples not yet flushed are lost: at most
+``flush_interval`` seconds (0.25) or :data:`FLUSH_SAMPLES` samples, whichever is less, plus
+how late the capturing thread runs on a busy machine. The first sample is written at once.
+A spool is turned into a session file when the session closes, or recovered by the next
+command that reads the folder.
 
 Layout: ``MAGIC``, u32 header length, header JSON, then blocks of
 ``BLOCK_MAGIC, u32 payload length, u32 records, u32 duplicates so far, u32 crc32`` followed by
@@ -31,6 +33,9 @@ MAGIC = b"ACTSPOOL1\n"
 BLOCK_MAGIC = b"BLK1"
 _BLOCK_HEAD = struct.Struct("<4sIIII")
 SUFFIX = ".spool"
+#: a block is written at the latest after this many samples (0.1 s at the physics rate)
+FLUSH_SAMPLES = 32
+_INT32_MAX = 2**31 - 1
 
 
 def record_dtype(game: str) -> np.dtype:
@@ -43,7 +48,8 @@ def record_dtype(game: str) -> np.dtype:
 
 
 class SpoolWriter:
-    """Appends samples; flushes a compressed block every ``flush_interval`` wall seconds."""
+    """Appends samples; writes a compressed block at once for the first sample, then every
+    ``flush_interval`` wall seconds or :data:`FLUSH_SAMPLES` samples, whichever comes first."""
 
     def __init__(self, path: Path, header: dict[str, Any], flush_interval: float = 0.25) -> None:
         self.path = path
@@ -56,6 +62,7 @@ class SpoolWriter:
         self._fd = -1
         self._good_size = 0
         self._last_flush = time.monotonic()
+        self._appended = 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -77,8 +84,10 @@ class SpoolWriter:
 
     def append(self, t: float, skipped: int, gap: float, physics: bytes, graphics: bytes) -> None:
         """Queue one sample; write a block when the last one is older than the interval."""
-        self._pending.append((t, skipped, gap, physics, graphics))
-        if time.monotonic() - self._last_flush >= self.flush_interval:
+        self._pending.append((t, min(max(skipped, 0), _INT32_MAX), gap, physics, graphics))
+        self._appended += 1
+        if (self._appended == 1 or len(self._pending) >= FLUSH_SAMPLES
+                or time.monotonic() - self._last_flush >= self.flush_interval):
             self.flush()
 
     def flush(self) -> None:

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 
 from actelemetry.channels.catalogue import SEED_COLUMN_NAMES
 from actelemetry.errors import SessionFileError, UsageError
-from actelemetry.store.session import session_metadata
+from actelemetry.store.session import recover_folder, recover_spool, session_metadata
+from actelemetry.store.spool import SUFFIX
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl"}
 #: what every session must carry: the seed's 38 CSV columns
@@ -51,11 +52,20 @@ def resolve_inputs(inputs: Iterable[str | Path]) -> list[Path]:
         text = str(item)
         path = Path(text)
         if path.is_dir():
+            recover_folder(path)  # a capture that was killed left its samples in a spool
             inside = sorted(p for p in path.iterdir() if _is_session_file(p))
             if not inside:
-                raise SessionFileError(f"{path}: folder holds no session files "
-                                       "(.parquet, .csv, .jsonl)")
+                spools = sorted(p.name for p in path.glob(f"*{SUFFIX}"))
+                raise SessionFileError(
+                    f"{path}: folder holds no session files (.parquet, .csv, .jsonl)"
+                    + (f"; {spools[0]} is an unfinished capture still running or that "
+                       "cannot be recovered here" if spools else ""))
             found += inside
+        elif path.suffix == SUFFIX and path.is_file():
+            out = recover_spool(path)
+            if out is None:
+                raise SessionFileError(f"{path}: the unfinished capture holds no samples")
+            found.append(out)
         elif path.exists():
             found.append(path)
         elif glob.has_magic(text):

@@ -28,7 +28,7 @@ from actelemetry.channels.decode import as_records, decode_pages, decode_static
 from actelemetry.channels.derive import DEFAULT_SMOOTHING, derive_session
 from actelemetry.channels.plausible import count_implausible
 from actelemetry.errors import SessionFileError, StorageError
-from actelemetry.store.spool import SUFFIX, read_spool
+from actelemetry.store.spool import SUFFIX, read_spool, spool_writer_alive
 
 FORMATS = ("parquet", "csv", "jsonl")
 META_KEY = b"actelemetry"
@@ -177,16 +177,34 @@ def _json_default(value: object) -> object:
 
 
 def recover_folder(folder: Path, fmt: str = "parquet") -> list[Path]:
-    """Turn every unfinished spool in ``folder`` into a session file (marked recovered)."""
+    """Turn every unfinished spool in ``folder`` into a session file (marked recovered).
+
+    A spool whose capture still runs is left alone; one that is damaged or cannot be
+    written out (a read-only folder, a full disk) stays where it is for a person to see.
+    """
     recovered = []
     for spool in sorted(Path(folder).glob(f"*{SUFFIX}")):
         try:
-            out = finalize_spool(spool, fmt, recovered=True)
-        except SessionFileError:
-            continue  # not ours or unreadable: leave it for a person to look at
+            out = recover_spool(spool, fmt)
+        except (SessionFileError, StorageError):
+            continue
         if out is not None:
             recovered.append(out)
     return recovered
+
+
+def recover_spool(spool: Path, fmt: str = "parquet") -> Path | None:
+    """The session file of an unfinished spool (None if it held no sample); refused while
+    the capture that writes it is still running."""
+    pid = spool_writer_alive(spool)
+    if pid is not None:
+        raise SessionFileError(f"{spool}: a running capture (process {pid}) is still "
+                               "writing it; it becomes a session file when that capture ends")
+    try:
+        return finalize_spool(spool, fmt, recovered=True)
+    except OSError as exc:
+        raise StorageError(f"{spool}: cannot be recovered here "
+                           f"({exc.strerror or exc})") from exc
 
 
 #: what each known metadata field must be; unknown fields pass as they are

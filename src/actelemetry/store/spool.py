@@ -67,7 +67,8 @@ class SpoolWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
             self._fd = os.open(path, flags)
-            head = json.dumps(header).encode()
+            # the writer's process id: a spool whose writer still runs is not recovered
+            head = json.dumps({**header, "pid": os.getpid()}).encode()
             self._write(MAGIC + struct.pack("<I", len(head)) + head)
             self._good_size = len(MAGIC) + 4 + len(head)
         except OSError as exc:
@@ -133,10 +134,7 @@ def read_spool(path: Path) -> tuple[dict[str, Any], np.ndarray, int]:
         raise SessionFileError(f"{path}: not an actelemetry spool")
     (hlen,) = struct.unpack_from("<I", data, len(MAGIC))
     pos = len(MAGIC) + 4
-    try:
-        header = json.loads(data[pos:pos + hlen])
-    except ValueError as exc:
-        raise SessionFileError(f"{path}: spool header is damaged") from exc
+    header = _header(path, data[pos:pos + hlen])
     pos += hlen
     dtype = record_dtype(header["game"])
     chunks, duplicates = [], 0
@@ -145,7 +143,10 @@ def read_spool(path: Path) -> tuple[dict[str, Any], np.ndarray, int]:
         payload = data[pos + _BLOCK_HEAD.size: pos + _BLOCK_HEAD.size + plen]
         if magic != BLOCK_MAGIC or len(payload) < plen or zlib.crc32(payload) != crc:
             break  # torn or missing tail: everything before it is intact
-        raw = zlib.decompress(payload)
+        try:
+            raw = zlib.decompress(payload)
+        except zlib.error:
+            break
         if len(raw) != nrec * dtype.itemsize:
             break
         chunks.append(np.frombuffer(raw, dtype=dtype))
@@ -153,3 +154,33 @@ def read_spool(path: Path) -> tuple[dict[str, Any], np.ndarray, int]:
         pos += _BLOCK_HEAD.size + plen
     records = np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
     return header, records, duplicates
+
+
+def _header(path: Path, text: bytes) -> dict[str, Any]:
+    try:
+        header = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise SessionFileError(f"{path}: spool header is damaged") from exc
+    if not isinstance(header, dict) or header.get("game") not in ("ac", "acc") \
+            or not isinstance(header.get("static_page"), str):
+        raise SessionFileError(f"{path}: spool header is damaged")
+    return header
+
+
+def spool_writer_alive(path: Path) -> int | None:
+    """The process id of the capture still writing this spool, or None when none is."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(MAGIC) + 4)
+            if not head.startswith(MAGIC) or len(head) < len(MAGIC) + 4:
+                return None
+            (hlen,) = struct.unpack_from("<I", head, len(MAGIC))
+            header = json.loads(fh.read(min(hlen, 1 << 20)))
+    except (OSError, ValueError, RecursionError):
+        return None
+    pid = header.get("pid") if isinstance(header, dict) else None
+    if not isinstance(pid, int) or type(pid) is bool or pid <= 0:
+        return None
+    import psutil
+
+    return pid if psutil.pid_exists(pid) else None

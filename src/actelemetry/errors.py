@@ -31,3 +31,17 @@ class UsageError(ActelemetryError):
 
 class StorageError(ActelemetryError):
     """Writing a session failed (disk full, permissions); what was captured is kept."""
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: line breaks become spaces, other control characters
+    (from a foreign file's bytes) their escapes, so a message can never break a terminal."""
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        elif ch in "\n\r\t":
+            out.append(" ")
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return " ".join("".join(out).split())

@@ -18,7 +18,7 @@ from actelemetry.analysis import sql
 from actelemetry.analysis.compare import Comparison, best_lap, compare_laps, timed_laps
 from actelemetry.analysis.dataset import Dataset, open_dataset
 from actelemetry.analysis.laps import LapRef, LapTrace, load_lap
-from actelemetry.errors import ActelemetryError, UsageError
+from actelemetry.errors import ActelemetryError, SessionFileError, UsageError
 from actelemetry.plots.thin import SCREEN_BUCKETS
 
 #: the seed's three files, then ours
@@ -87,6 +87,9 @@ def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: boo
     if downsample < 1:
         raise UsageError(f"--downsample must be at least 1 (got {downsample})")
     with open_dataset(paths) as ds:
+        if not ds.rows("SELECT count(*) AS n FROM telemetry")[0]["n"]:
+            names = ", ".join(str(src.path) for src in ds.sources)
+            raise SessionFileError(f"{names}: holds no samples to analyse")
         sessions = ds.rows(sql.SESSION_SUMMARY)
         laps = ds.lap_rows()
         inputs = ds.rows(sql.INPUT_SUMMARY)[0]

@@ -10,9 +10,10 @@ import importlib
 import sys
 
 import typer
+from rich.markup import escape
 
 from actelemetry.cli.app import app, err_console
-from actelemetry.errors import ActelemetryError
+from actelemetry.errors import ActelemetryError, one_line
 
 # command modules, imported for their registrations; a module not written yet is skipped
 _COMMAND_MODULES = ("capture", "replay", "sim", "analysis", "ml", "bridge", "demo")
@@ -29,7 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=argv, standalone_mode=False)
     except ActelemetryError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(one_line(str(exc)))}", highlight=False,
+                          soft_wrap=True)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)

@@ -127,6 +127,9 @@ def find_sessions(paths: Iterable[Path]) -> list[Path]:
 
 def column_names(path: Path) -> set[str]:
     """The channels a session file holds, without reading its rows."""
+    if path.suffix not in SESSION_SUFFIXES:
+        raise SessionFileError(f"{path}: not a session file (expected .parquet, .csv or "
+                               ".jsonl)")
     try:
         if path.suffix == ".parquet":
             return set(pq.read_schema(path).names)
@@ -136,8 +139,11 @@ def column_names(path: Path) -> set[str]:
             raise SessionFileError(f"{path}: empty session file")
         if path.suffix == ".csv":
             return {c.strip().strip('"') for c in first.rstrip("\n").split(",")}
-        return set(json.loads(first))
-    except (pa.ArrowInvalid, OSError, ValueError, UnicodeDecodeError) as exc:
+        row = json.loads(first)
+        if not isinstance(row, dict):
+            raise SessionFileError(f"{path}: line 1 is not a JSON object")
+        return set(row)
+    except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
         raise SessionFileError(f"{path}: not a readable session file ({exc})") from exc
 
 
@@ -152,10 +158,16 @@ def read_columns(path: Path, names: Iterable[str]) -> dict[str, np.ndarray]:
                 include_columns=names))
         else:
             table = pajson.read_json(path).select(names)
-    except (pa.ArrowInvalid, OSError, KeyError) as exc:
+    except (pa.ArrowException, OSError, KeyError) as exc:
         raise SessionFileError(f"{path}: cannot read channels ({exc})") from exc
     if table.num_rows == 0:
         raise SessionFileError(f"{path}: the session holds no samples")
+    wrong = [n for n in names if not (pa.types.is_integer(table.schema.field(n).type)
+                                      or pa.types.is_floating(table.schema.field(n).type)
+                                      or pa.types.is_boolean(table.schema.field(n).type))]
+    if wrong:
+        raise SessionFileError(f"{path}: channel(s) {', '.join(wrong[:5])} hold text, not "
+                               "numbers")
     return {n: table.column(n).to_numpy(zero_copy_only=False) for n in names}
 
 

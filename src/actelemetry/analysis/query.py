@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from actelemetry.analysis.dataset import Table, open_dataset
 from actelemetry.errors import UsageError
+from actelemetry.store.output import atomic_file
 
 BATCH_ROWS = 100_000
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet"}
@@ -62,15 +63,14 @@ def run_query(query: str, paths: Sequence[str | Path], params: Sequence[Any] = (
 def write_stream(reader: pa.RecordBatchReader, out: Path) -> int:
     """Write batches as they come (CSV or Parquet by suffix), atomically; rows written."""
     fmt = OUTPUT_FORMATS[out.suffix.lower()]
-    tmp = out.with_name(out.name + ".tmp")
     rows = 0
-    writer = (pacsv.CSVWriter(tmp, reader.schema) if fmt == "csv"
-              else pq.ParquetWriter(tmp, reader.schema, compression="zstd"))
-    try:
-        for batch in reader:
-            writer.write_batch(batch)
-            rows += batch.num_rows
-    finally:
-        writer.close()
-    tmp.replace(out)
+    with atomic_file(out) as tmp:
+        writer = (pacsv.CSVWriter(tmp, reader.schema) if fmt == "csv"
+                  else pq.ParquetWriter(tmp, reader.schema, compression="zstd"))
+        try:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        finally:
+            writer.close()
     return rows

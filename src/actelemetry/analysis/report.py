@@ -20,6 +20,7 @@ from actelemetry.analysis.dataset import Dataset, open_dataset
 from actelemetry.analysis.laps import LapRef, LapTrace, load_lap
 from actelemetry.errors import ActelemetryError, SessionFileError, UsageError
 from actelemetry.plots.thin import SCREEN_BUCKETS
+from actelemetry.store.output import moved, staged_folder
 
 #: the seed's three files, then ours
 SEED_FILES = ("speed_trace.html", "control_inputs.html", "acceleration.html")
@@ -116,7 +117,9 @@ def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: boo
             raise UsageError("--plots needs an output folder")
         from actelemetry.plots.report import write_plots
 
-        result.files = write_plots(result, Path(out_dir))
+        with staged_folder(Path(out_dir)) as stage:
+            files = write_plots(result, stage)
+        result.files = moved(files, stage, Path(out_dir))
     if ml:
         result.ml_dir = prepare_ml(paths, Path(out_dir or ".") / "ml_data")
     return result

@@ -63,8 +63,11 @@ def compare_command(
     print_comparison(result, console)
     if html:
         from actelemetry.plots.report import write_comparison
+        from actelemetry.store.output import moved, staged_folder
 
-        for name, path in write_comparison(result, out).items():
+        with staged_folder(out) as stage:
+            files = write_comparison(result, stage)
+        for name, path in moved(files, stage, out).items():
             console.print(f"wrote {name}: {path}")
 
 

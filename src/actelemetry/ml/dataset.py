@@ -40,6 +40,7 @@ from actelemetry.ml.features import (
     resolve_features,
     track_key,
 )
+from actelemetry.store.output import staged_folder
 from actelemetry.store.session import session_metadata
 
 SESSION_SUFFIXES = (".parquet", ".csv", ".jsonl")
@@ -305,7 +306,9 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
             on_session(s.path)
         parts.append(_session_rows(s, sorted(wanted_channels), available, opts, track_maps))
     table = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return _write(Path(out_dir), table, sessions, chosen, available, track_maps, opts)
+    with staged_folder(Path(out_dir)) as stage:
+        _write(stage, table, sessions, chosen, available, track_maps, opts)
+    return Path(out_dir)
 
 
 def _spec_name(features: str | tuple[str, ...]) -> str:

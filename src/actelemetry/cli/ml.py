@@ -117,6 +117,8 @@ def _feature_sets(text: str | None) -> list[str] | None:
 @ml_app.command()
 def predict(
     model: Path = typer.Option(..., help="A saved model folder, e.g. ml_results/hgb-seed"),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Load a model saved in "
+                                      "the old pickle format (runs code from the folder)"),
     source: PredictSource = typer.Option(PredictSource.shm, help="shm: the game; sim: the "
                                          "built-in simulator"),
     window: float = typer.Option(5.0, help="Seconds in the rolling error"),
@@ -134,6 +136,7 @@ def predict(
 
     opts = CaptureOptions(source=source.value, shm_dir=shm_dir, duration=duration, laps=laps,
                           track=track, sim_laps=sim_laps, seed=seed, fast=fast)
-    summary = run_live_prediction(model, opts, console, window_s=window)
+    summary = run_live_prediction(model, opts, console, window_s=window,
+                                  trust_pickle=trust_pickle)
     for line in summary.lines():
         console.print(line, highlight=False)

@@ -13,7 +13,6 @@ row repeats before it), so they predict for exactly the same rows as frame model
 from __future__ import annotations
 
 import json
-import pickle
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,12 @@ from actelemetry.ml.features import ACTION_RANGES, ACTIONS, Normaliser
 
 #: called with the fraction of training done (0..1)
 Progress = Callable[[float], None]
-FORMAT_VERSION = 1
+#: 2: scikit-learn estimators saved with skops (data, not code); 1 was a pickle
+FORMAT_VERSION = 2
+#: what a saved estimator may be made of beyond skops' own safe defaults
+TRUSTED_TYPES = {"sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+                 "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+                 "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"}
 #: every Model subclass by class name (filled in as subclasses are defined)
 MODEL_CLASSES: dict[str, type[Model]] = {}
 
@@ -75,10 +79,25 @@ class Model:
         raise NotImplementedError
 
     def _state(self) -> bytes:
-        return pickle.dumps(self.__dict__.get("estimator"))
+        import skops.io as sio
+
+        return sio.dumps(self.__dict__.get("estimator"))
 
     def _restore(self, blob: bytes) -> None:
-        self.estimator = pickle.loads(blob)  # our own file, written by _state
+        """Rebuild the estimator from data (skops), never by running code from the file:
+        only the scikit-learn types our models are made of are accepted."""
+        import skops.io as sio
+
+        try:
+            unknown = set(sio.get_untrusted_types(data=blob)) - TRUSTED_TYPES
+            if unknown:
+                raise UsageError(f"the saved model holds types this program does not make "
+                                 f"({', '.join(sorted(unknown))}); refusing to load it")
+            self.estimator = sio.loads(blob, trusted=sorted(TRUSTED_TYPES))
+        except UsageError:
+            raise
+        except Exception as exc:  # a damaged or foreign file: skops names what it found
+            raise UsageError(f"the saved model cannot be read ({exc})") from exc
 
     # --- the shared part ---------------------------------------------------------------------
     def fit(self, x: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None,
@@ -467,28 +486,53 @@ def make_model(name: str, features: list[str], seed: int = 0, quick: bool = Fals
     return model
 
 
-def load_model(folder: Path) -> Model:
-    """A saved model, ready to predict: features, normaliser and weights as trained."""
+def load_model(folder: Path, trust_pickle: bool = False) -> Model:
+    """A saved model, ready to predict: features, normaliser and weights as trained.
+
+    Models of format 1 hold a pickle, which runs code when loaded: they are refused unless
+    ``trust_pickle`` says the folder comes from someone you trust.
+    """
     folder = Path(folder)
     meta_path = folder / "model.json"
     if not meta_path.exists():
         raise UsageError(f"{folder}: no saved model here (model.json missing)")
-    meta = json.loads(meta_path.read_text())
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (ValueError, OSError) as exc:
+        raise UsageError(f"{meta_path}: not a readable model description") from exc
+    if not isinstance(meta, dict):
+        raise UsageError(f"{meta_path}: not a model description")
+    version = meta.get("format_version")
+    if version == 1 and not trust_pickle:
+        raise UsageError(f"{folder}: saved as a pickle (format 1), which runs code when "
+                         "loaded; retrain it, or pass --trust-pickle if you trust its source")
+    if version not in (1, FORMAT_VERSION):
+        raise UsageError(f"{folder}: model format {version!r} is not one this program reads")
     cls = MODEL_CLASSES.get(meta.get("class", ""))
     if cls is None:
         raise UsageError(f"{folder}: unknown model class {meta.get('class')!r}")
     if issubclass(cls, SequenceModel) and not torch_available():
         raise UsageError(NO_TORCH)
     model = cls.__new__(cls)
-    Model.__init__(model, meta["features"], meta["seed"], meta["quick"], **meta["params"])
-    if isinstance(model, SequenceModel):
-        model.net = None
-    model.normaliser = Normaliser.from_dict(meta["normaliser"])
-    model.y_mean = np.asarray(meta["targets"]["mean"], np.float64)
-    model.y_std = np.asarray(meta["targets"]["std"], np.float64)
+    try:
+        Model.__init__(model, list(meta["features"]), int(meta["seed"]), bool(meta["quick"]),
+                       **dict(meta["params"]))
+        if isinstance(model, SequenceModel):
+            model.net = None
+        model.normaliser = Normaliser.from_dict(meta["normaliser"])
+        model.y_mean = np.asarray(meta["targets"]["mean"], np.float64)
+        model.y_std = np.asarray(meta["targets"]["std"], np.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"{meta_path}: a field is missing or wrong ({exc})") from exc
     model.train_seconds = meta.get("train_seconds", 0.0)
     known = {"format_version", "class", "label", "kind", "features", "actions", "seed",
              "quick", "params", "normaliser", "targets", "train_seconds"}
     model.info = {k: v for k, v in meta.items() if k not in known}
-    model._restore((folder / "model.bin").read_bytes())
+    blob = (folder / "model.bin").read_bytes()
+    if version == 1 and not issubclass(cls, SequenceModel):
+        import pickle
+
+        model.estimator = pickle.loads(blob)  # asked for with trust_pickle
+    else:
+        model._restore(blob)
     return model

@@ -223,12 +223,13 @@ def _bars(actual: float, pred: float, signed: bool, width: int = 20) -> Text:
 
 
 def run_live_prediction(model_dir: Path, opts: Any, console: Console | None = None,
-                        window_s: float = 5.0, display: bool = True) -> PredictionSummary:
+                        window_s: float = 5.0, display: bool = True,
+                        trust_pickle: bool = False) -> PredictionSummary:
     """Capture (game or simulator, per ``opts``: a CaptureOptions) and predict live."""
     from actelemetry.capture.loop import run_capture
     from actelemetry.ml.train import limit_threads
 
-    model = load_model(Path(model_dir))
+    model = load_model(Path(model_dir), trust_pickle=trust_pickle)
     predictor = LivePredictor(model, console, window_s, display)
     try:
         with limit_threads(1):  # one sample at a time: threads only add hand-over latency

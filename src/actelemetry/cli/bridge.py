@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from actelemetry.capture.loop import CaptureOptions
 from actelemetry.cli.app import app, console
 from actelemetry.cli.capture import Game, run_with_spinner, stop_on_sigterm
 from actelemetry.errors import UsageError
+
+if TYPE_CHECKING:
+    from actelemetry.capture.loop import CaptureOptions
 
 
 class LiveSource(str, Enum):
@@ -22,6 +25,8 @@ class LiveSource(str, Enum):
 
 def capture_options(source: LiveSource, session: Path | None, **kwargs: object) -> CaptureOptions:
     """CaptureOptions for a live command; ``replay`` passes the session file through."""
+    from actelemetry.capture.loop import CaptureOptions
+
     if source is LiveSource.replay:
         if session is None:
             raise UsageError("--source replay needs the session file to replay (SESSION)")

@@ -6,17 +6,16 @@ import signal
 import threading
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from actelemetry.capture.loop import CaptureOptions, CaptureResult, run_capture
-from actelemetry.capture.sinks import LiveView, SessionFileSink
-from actelemetry.capture.summary import summarize_session
-from actelemetry.channels.catalogue import CATALOGUE
 from actelemetry.cli.app import app, console
 from actelemetry.errors import GameNotRunning, StorageError, UsageError
-from actelemetry.store.session import recover_folder
+
+if TYPE_CHECKING:  # the capture machinery (NumPy, PyArrow) loads when a command runs
+    from actelemetry.capture.loop import CaptureOptions, CaptureResult
 
 
 class Source(str, Enum):
@@ -52,6 +51,8 @@ def stop_on_sigterm() -> threading.Event:
 
 def run_with_spinner(opts: CaptureOptions, sinks: list, stop: threading.Event) -> CaptureResult:
     """Run a capture, showing a spinner while it waits for the game."""
+    from actelemetry.capture.loop import run_capture
+
     status = console.status("Waiting for Assetto Corsa...", spinner="dots")
     shown = False
 
@@ -110,6 +111,10 @@ def capture(
     fast: bool = typer.Option(False, help="sim/replay: as fast as possible (lockstep)"),
 ) -> None:
     """Record telemetry at the game's physics rate into crash-safe session files."""
+    from actelemetry.capture.loop import CaptureOptions
+    from actelemetry.capture.sinks import LiveView, SessionFileSink
+    from actelemetry.store.session import recover_folder
+
     if (session is not None) != (source is Source.replay):
         raise UsageError("a session file goes with --source replay (and only with it)")
     opts = CaptureOptions(
@@ -137,6 +142,8 @@ def capture(
 
 
 def print_summaries(paths: list[Path]) -> None:
+    from actelemetry.capture.summary import summarize_session
+
     for path in paths:
         console.print()
         for line in summarize_session(path).lines():
@@ -146,6 +153,8 @@ def print_summaries(paths: list[Path]) -> None:
 @app.command()
 def channels(game: Game | None = typer.Option(None, help="Only this game's channels")) -> None:
     """Print the channel catalogue (names, units, types, origins)."""
+    from actelemetry.channels.catalogue import CATALOGUE
+
     table = Table("name", "unit", "type", "games", "origin", "description")
     for ch in CATALOGUE:
         if game is None or game.value in ch.games:

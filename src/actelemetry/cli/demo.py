@@ -7,9 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from actelemetry.capture.summary import summarize_session
 from actelemetry.cli.app import app, console
-from actelemetry.demo import run_demo
 
 
 @app.command()
@@ -20,6 +18,9 @@ def demo(
     game: str = typer.Option("ac", help="Layout the simulator publishes: ac or acc"),
 ) -> None:
     """Simulate a short session, capture it, then analyse it and train models on it."""
+    from actelemetry.capture.summary import summarize_session
+    from actelemetry.demo import run_demo
+
     columns = (SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:

@@ -19,7 +19,7 @@ def test_demo_quick_runs_every_stage_and_says_where_outputs_are(
     assert len(sessions) == 1
     laps = pq.read_table(sessions[0], columns=["completed_laps"]).column(0).to_numpy()
     assert laps.max() >= 3  # out lap + the quick demo's timed laps
-    for produced in ("reports/report.html", "reports/speed_trace.html",
+    for produced in ("reports/report.html",
                      "ml_data/X_states.npy", "ml_data/y_actions.npy",
                      "ml_results/training_report.md"):
         assert (tmp_path / produced).is_file(), produced

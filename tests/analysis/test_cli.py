@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -35,24 +33,6 @@ def test_compare_and_sql_commands(three_laps: Path, tmp_path: Path,
     main(["export", str(three_laps), "--columns", "speed_kmh", "--laps", "3",
           "-o", str(tmp_path / "l3.csv")])
     assert "rows x 1 columns" in capsys.readouterr().out
-
-
-def test_ml_hands_over(three_laps: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                       ) -> None:
-    calls = []
-    fake = types.ModuleType("actelemetry.ml.dataset")
-
-    def prepare_dataset(paths: list[Path], out_dir: Path) -> Path:
-        calls.append((paths, out_dir))
-        return out_dir
-
-    fake.prepare_dataset = prepare_dataset  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "actelemetry.ml.dataset", fake)
-    res = analyze([three_laps], tmp_path, plots=False, ml=True)
-    assert calls == [([three_laps], tmp_path / "ml_data")] and res.ml_dir == tmp_path / "ml_data"
-    monkeypatch.setitem(sys.modules, "actelemetry.ml.dataset", None)
-    with pytest.raises(UsageError, match="not available"):
-        analyze([three_laps], tmp_path, plots=False, ml=True)
 
 
 def test_ascii_graphs() -> None:

@@ -80,8 +80,9 @@ def test_no_sample_mixes_two_writes(tmp_path: Path) -> None:
                                                                   str(stalls_file)))
     writer.start()
     keep = Keep()
+    # the pages are synthetic patterns written as fast as possible: no game's pace or values
     result = run_capture(CaptureOptions(shm_dir=shm, rate=333, duration=10.0,
-                                        refuse_outrun=False), [keep])
+                                        refuse_outrun=False, check_plausible=False), [keep])
     # the same pages read naively (one copy, no check) do tear: the check has teeth
     physics = open_pages(shm)["physics"]
     naive_torn = 0

@@ -39,7 +39,7 @@ def test_prepare_and_train_from_the_cli(ml_sessions: list[Path], tmp_path: Path)
                  "normalization_min.npy", "normalization_max.npy", "dataset.parquet",
                  "dataset_card.md"):
         assert (data / name).exists(), name
-    proc = run_cli("ml", "train", "--data-dir", str(data), "--output-dir", str(res),
+    proc = run_cli("ml", "train", "--data", str(data), "-o", str(res),
                    "--models", "linear", "--features", "seed")
     assert proc.returncode == 0, proc.stderr
     assert "R² on held-out laps" in proc.stdout

@@ -76,7 +76,7 @@ def test_without_torch_sequence_models_skip_with_a_message(
         train_models(ml_data, tmp_path / "a", ["gru"], quick=True)
     monkeypatch.setattr(train_mod, "DEFAULT_MODELS", ["linear", "lstm", "gru"])
     res = train_models(ml_data, tmp_path / "b", None, quick=False, feature_sets=["seed"],
-                       abs_steer="without", report=False)
+                       abs_steer="without", report=False, all_models=True)
     assert [r.name for r in res.results] == ["linear"]
     assert len(res.skipped) == 2 and "PyTorch" in res.skipped[0]
 

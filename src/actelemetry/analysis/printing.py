@@ -111,8 +111,6 @@ def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True
         console.print(f"No lap comparison: {result.comparison_note}.")
     for name, path in result.files.items():
         console.print(f"wrote {name}: {path}")
-    if result.ml_dir is not None:
-        console.print(f"ML datasets: {result.ml_dir}")
 
 
 def print_comparison(cmp: Comparison, console: Console) -> None:

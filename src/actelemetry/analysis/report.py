@@ -45,7 +45,6 @@ class AnalysisResult:
     comparison_note: str = ""
     best: LapTrace | None = None
     files: dict[str, Path] = field(default_factory=dict)
-    ml_dir: Path | None = None
 
 
 def thinned_series(ds: Dataset, session: int, laps: Sequence[dict[str, Any]],
@@ -79,7 +78,7 @@ def _pick_comparison(ds: Dataset) -> tuple[LapRef, LapRef] | str:
 
 
 def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: bool = True,
-            downsample: int = 1, ml: bool = False) -> AnalysisResult:
+            downsample: int = 1, split_plots: bool = False) -> AnalysisResult:
     """Analyse sessions (files, folders, globs) and write the HTML plots to ``out_dir``.
 
     ``downsample`` N draws N times fewer points per trace (the plots are already thinned to
@@ -118,24 +117,11 @@ def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: boo
         from actelemetry.plots.report import write_plots
 
         with staged_folder(Path(out_dir)) as stage:
-            files = write_plots(result, stage)
+            files = write_plots(result, stage, split=split_plots)
         result.files = moved(files, stage, Path(out_dir))
-    if ml:
-        result.ml_dir = prepare_ml(paths, Path(out_dir or ".") / "ml_data")
     return result
 
 
 def _gg_all(ds: Dataset) -> dict[str, np.ndarray]:
     parts = [ds.table(sql.GG_CELLS, [s.session]).data for s in ds.sources]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def prepare_ml(paths: Sequence[str | Path], out_dir: Path) -> Path:
-    """Hand over to the ML issue's dataset preparation (the seed's ``--ml``)."""
-    try:
-        from actelemetry.ml.dataset import prepare_dataset
-    except ImportError as exc:
-        raise UsageError("ML dataset preparation is not available") from exc
-    from actelemetry.analysis.sources import resolve_inputs
-
-    return prepare_dataset(resolve_inputs(paths), out_dir)

@@ -28,12 +28,6 @@ def _session(ds: Dataset, path: str) -> int:
     raise UsageError(f"{path}: not among the opened sessions")
 
 
-def _lap_time(ds: Dataset, ref: LapRef) -> float:
-    info = lap_info(ds, ref)
-    t = info.get("game_time_s") or info.get("sample_time_s")
-    return float(t) if t is not None else float("inf")
-
-
 def _other_best(ds: Dataset, session: int, not_this: LapRef) -> LapRef:
     for r in timed_laps(ds, session):
         ref = LapRef(int(r["session"]), int(r["lap"]))
@@ -45,7 +39,11 @@ def _other_best(ds: Dataset, session: int, not_this: LapRef) -> LapRef:
 
 def choose_laps(ds: Dataset, specs: Sequence[Spec], ref_spec: Spec | None
                 ) -> tuple[LapRef, LapRef]:
-    """(reference, compared) from the command line's SESSION[:LAP] specs."""
+    """(reference, compared) from the command line's SESSION[:LAP] specs.
+
+    Two laps given: the first is the reference, in the order given. One: it is compared
+    with the best valid lap (or ``--ref``).
+    """
     given = [(_session(ds, p), lap) for p, lap in specs]
     for s, lap in given:
         if lap is not None:
@@ -56,7 +54,7 @@ def choose_laps(ds: Dataset, specs: Sequence[Spec], ref_spec: Spec | None
         lap_info(ds, reference)
     elif len(given) == 2 and all(lap is not None for _, lap in given):
         a, b = (LapRef(s, lap) for s, lap in given)  # type: ignore[arg-type]
-        return (a, b) if _lap_time(ds, a) <= _lap_time(ds, b) else (b, a)
+        return a, b  # the order given: the first is the reference
     else:
         reference = best_lap(ds)
     for s, lap in reversed(given):

@@ -88,6 +88,9 @@ class CaptureOptions:
     #: stop when the pages run far faster than real time (a fast simulator, not a game);
     #: a stress test that writes pages as fast as it can turns this off
     refuse_outrun: bool = True
+    #: judge each page against what a car can show before recording it (off only for
+    #: stress tests whose pages are synthetic patterns)
+    check_plausible: bool = True
     # the built-in simulator (source "sim")
     track: str = "monza"
     sim_laps: int = 3
@@ -467,7 +470,8 @@ class CaptureLoop:
             pid = snap.packet_id
             if snap.status != STATUS_LIVE or pid == last_pid:
                 continue  # changed between the look and the copy: the next poll decides
-            if not look_plausible(session.game, snap.physics, snap.graphics):
+            if opts.check_plausible and not look_plausible(session.game, snap.physics,
+                                                           snap.graphics):
                 # not what a game writes (a broken bridge, another program): never recorded,
                 # never a reason for a new session; a run of them ends the capture
                 stats.implausible += 1

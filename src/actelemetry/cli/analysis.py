@@ -23,18 +23,29 @@ def parse_lap_spec(spec: str) -> tuple[str, int | None]:
 def analyze_command(
     sessions: list[str] = typer.Argument(..., help="Session files, folders or globs"),
     plots: bool = typer.Option(False, "--plots", help="Write the HTML report and plots"),
-    ml: bool = typer.Option(False, "--ml", help="Prepare ML datasets from the sessions"),
+    ml: bool = typer.Option(False, "--ml", help="Also prepare the ML dataset in ml_data/ "
+                            "(where `ml train` looks)"),
     out: Path = typer.Option(Path("reports"), "--out", "-o",
                            help="Folder for the HTML report (--plots)"),
     downsample: int = typer.Option(1, "--downsample", help="Draw N times fewer points"),
+    split_plots: bool = typer.Option(False, "--split-plots", help="--plots: also each figure "
+                                     "as its own page (speed_trace.html, ...), sharing one "
+                                     "plotly.min.js"),
     graphs: bool = typer.Option(True, "--graphs/--no-graphs", help="ASCII graphs"),
 ) -> None:
     """Session summary, lap table, inputs, wheels, graphs; --plots writes HTML."""
     from actelemetry.analysis.printing import print_analysis
     from actelemetry.analysis.report import analyze
 
-    result = analyze(sessions, out, plots=plots, downsample=downsample, ml=ml)
+    result = analyze(sessions, out, plots=plots, downsample=downsample,
+                     split_plots=split_plots)
     print_analysis(result, console, graphs=graphs)
+    if ml:  # the seed's --ml: the dataset `ml train` then finds by default
+        from actelemetry.analysis.sources import resolve_inputs
+        from actelemetry.ml.dataset import DEFAULT_DATA_DIR, prepare_dataset
+
+        folder = prepare_dataset(resolve_inputs(sessions), DEFAULT_DATA_DIR)
+        console.print(f"wrote ML dataset: {folder}  (next: actelemetry ml train)")
 
 
 @app.command("compare")

@@ -68,12 +68,17 @@ def prepare(
 
 @ml_app.command()
 def train(
-    data_dir: Path = typer.Option(Path("ml_data"), help="Folder from `ml prepare`"),
-    output_dir: Path = typer.Option(Path("ml_results"), help="Models, report and plots"),
-    models: str | None = typer.Option(None, help="Comma list; default all: linear, mlp_32, "
-                                      "mlp_64_32, mlp_128_64_32, hgb, lstm, gru"),
+    data_dir: Path = typer.Option(Path("ml_data"), "--data", help="Folder from `ml prepare` "
+                                  "or `analyze --ml`"),
+    output_dir: Path = typer.Option(Path("ml_results"), "--out", "-o",
+                                    help="Models, report and plots"),
+    models: str | None = typer.Option(None, help="Comma list (default: linear, mlp_32, hgb; "
+                                      "known: linear, mlp_32, mlp_64_32, mlp_128_64_32, hgb, "
+                                      "lstm, gru)"),
+    all_models: bool = typer.Option(False, "--all", help="The full grid: every model on the "
+                                    "dataset's and the rich feature set (minutes)"),
     features: str | None = typer.Option(None, help="Feature sets, comma list (default: the "
-                                        "dataset's and rich)"),
+                                        "dataset's; with --all also rich)"),
     abs_steer: AbsSteer = typer.Option(AbsSteer.both, help="Train with, without or both"),
     seed: int = typer.Option(0, help="Random seed (runs are deterministic)"),
     quick: bool = typer.Option(False, help="Small fast models (linear, mlp_32, hgb)"),
@@ -90,7 +95,7 @@ def train(
     sets = _feature_sets(features)
     result = train_models(data_dir, output_dir, names, seed, quick, feature_sets=sets,
                           abs_steer=abs_steer.value, console=console, epochs=epochs,
-                          threads=threads)
+                          threads=threads, all_models=all_models)
     table = Table("model", "features", "abs_steer", "gas R²", "brake R²", "steer R²", "train s",
                   title="R² on held-out laps (RMSE and MAE: see the report)")
     for r in [*result.baselines.values(), *result.results]:
@@ -100,8 +105,14 @@ def train(
     console.print(table)
     for s in result.skipped:
         console.print(f"[yellow]skipped[/] {s}", highlight=False)
-    console.print(f"Report: {result.report_md}  plots: {len(result.plots)}  models: "
-                  f"{output_dir}/<model>-<features>", highlight=False)
+    console.print(f"wrote report: {result.report_md}", highlight=False)
+    console.print(f"wrote {len(result.results)} models: {output_dir}/<model>-<features>/, "
+                  f"{len(result.plots)} plots", highlight=False)
+    best = result.best()
+    if best is not None:
+        console.print(f"best: {best.key} (mean R² {best.mean_r2:.3f}), noted in "
+                      f"{output_dir / 'best.json'}: `actelemetry ml predict` loads it",
+                      highlight=False)
 
 
 def _feature_sets(text: str | None) -> list[str] | None:
@@ -116,7 +127,8 @@ def _feature_sets(text: str | None) -> list[str] | None:
 
 @ml_app.command()
 def predict(
-    model: Path = typer.Option(..., help="A saved model folder, e.g. ml_results/hgb-seed"),
+    model: Path | None = typer.Option(None, help="A saved model folder (default: the best "
+                                      "of ml_results/, as `ml train` noted in best.json)"),
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Load a model saved in "
                                       "the old pickle format (runs code from the folder)"),
     source: PredictSource = typer.Option(PredictSource.shm, help="shm: the game; sim: the "
@@ -132,8 +144,11 @@ def predict(
 ) -> None:
     """Predicted vs actual gas, brake and steer live, with the rolling error."""
     from actelemetry.capture.loop import CaptureOptions
-    from actelemetry.ml.predict import run_live_prediction
+    from actelemetry.ml.predict import best_model, run_live_prediction
 
+    if model is None:
+        model = best_model(Path("ml_results"))
+        console.print(f"model: {model} (the best of ml_results/)", highlight=False)
     opts = CaptureOptions(source=source.value, shm_dir=shm_dir, duration=duration, laps=laps,
                           track=track, sim_laps=sim_laps, seed=seed, fast=fast)
     summary = run_live_prediction(model, opts, console, window_s=window,

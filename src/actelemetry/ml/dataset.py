@@ -44,6 +44,8 @@ from actelemetry.store.output import staged_folder
 from actelemetry.store.session import session_metadata
 
 SESSION_SUFFIXES = (".parquet", ".csv", ".jsonl")
+#: where datasets go, and where `ml train` looks, unless told otherwise
+DEFAULT_DATA_DIR = Path("ml_data")
 #: channels that identify laps and decide which are kept
 LAP_CHANNELS = ("current_lap", "lap_valid", "out_lap", "partial_lap", "in_pit_lane")
 #: channels read when present (timing, gaps, the track position for the reference line)

@@ -20,6 +20,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from actelemetry.errors import UsageError
 from actelemetry.ml.features import (
     ACTIONS,
     FeatureContext,
@@ -220,6 +221,24 @@ def _bars(actual: float, pred: float, signed: bool, width: int = 20) -> Text:
     t = Text(bar(actual), style="white")
     t.append("\n" + bar(pred), style="cyan")
     return t
+
+
+def best_model(results: Path) -> Path:
+    """The model folder ``ml train`` noted as the best in ``results/best.json``."""
+    import json
+
+    note = Path(results) / "best.json"
+    try:
+        path = Path(json.loads(note.read_text())["path"])
+    except FileNotFoundError:
+        raise UsageError(f"no model given and no {note}: run `actelemetry ml train` first, "
+                         "or give --model FOLDER") from None
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise UsageError(f"{note}: not a note of the best model ({exc})") from exc
+    if not (path / "model.json").is_file():
+        raise UsageError(f"{note} names {path}, which holds no saved model any more; "
+                         "train again or give --model FOLDER")
+    return path
 
 
 def run_live_prediction(model_dir: Path, opts: Any, console: Console | None = None,

@@ -24,12 +24,14 @@ from actelemetry.errors import UsageError
 from actelemetry.ml.dataset import Dataset, load_dataset
 from actelemetry.ml.evaluate import ModelResult, action_metrics
 from actelemetry.ml.features import (
+    ACTIONS,
     FEATURE_SETS,
     LEAKY_FEATURE,
     resolve_features,
     without_leak,
 )
 from actelemetry.ml.models import (
+    CORE_MODELS,
     DEFAULT_MODELS,
     MODELS,
     NO_TORCH,
@@ -42,6 +44,8 @@ from actelemetry.ml.models import (
 )
 
 ABS_STEER_CHOICES = ("both", "with", "without")
+#: in the results folder: which model `ml predict` loads when given none
+BEST_FILE = "best.json"
 
 
 @dataclass
@@ -98,33 +102,36 @@ def feature_variants(dataset: Dataset, feature_sets: list[str] | None,
 def train_models(data_dir: Path, output_dir: Path, models: list[str] | None = None,
                  seed: int = 0, quick: bool = False, *, feature_sets: list[str] | None = None,
                  abs_steer: str = "both", console: Console | None = None,
+                 all_models: bool = False,
                  epochs: int | None = None, params: dict[str, dict[str, Any]] | None = None,
                  threads: int | None = None, report: bool = True) -> TrainingResult:
-    """Train ``models`` (names from :data:`MODELS`; default all, ``quick``: small fast ones)
-    on the prepared dataset in ``data_dir``; save each under ``output_dir/MODEL-VARIANT``
-    and write the comparison report and overlay plots. Deterministic for a given ``seed``.
+    """Train ``models`` (names from :data:`MODELS`; default :data:`CORE_MODELS` on the
+    dataset's feature set, ``all_models``: every model on the dataset's and the rich set,
+    ``quick``: small fast versions) on the prepared dataset in ``data_dir``; save each
+    under ``output_dir/MODEL-VARIANT``, note the best in ``best.json``, and write the
+    comparison report and overlay plots. Deterministic for a given ``seed``.
 
     ``epochs`` sets the MLPs' and sequence models' epochs; ``params`` overrides any model's
     parameters by name (e.g. ``{"hgb": {"max_iter": 50}, "gru": {"stride": 2}}``);
     ``threads`` caps BLAS/OpenMP/PyTorch threads (1 is much faster on a busy machine; the
-    default is 1 for ``quick`` runs and the libraries' own choice otherwise).
+    default is 1, and the libraries' own choice for ``all_models``).
     Sequence models are skipped with a note when PyTorch is absent (unless asked by name,
     which is an error).
     """
-    with limit_threads(threads if threads is not None else (1 if quick else None)):
+    with limit_threads(threads if threads is not None else (None if all_models else 1)):
         return _train(data_dir, output_dir, models, seed, quick, feature_sets, abs_steer,
-                      console, epochs, params, report)
+                      console, epochs, params, report, all_models)
 
 
 def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int, quick: bool,
            feature_sets: list[str] | None, abs_steer: str, console: Console | None,
            epochs: int | None, params: dict[str, dict[str, Any]] | None,
-           report: bool) -> TrainingResult:
+           report: bool, all_models: bool = False) -> TrainingResult:
     dataset = load_dataset(data_dir)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    names, skipped = _pick_models(models, quick)
-    variants = feature_variants(dataset, feature_sets, abs_steer, quick)
+    names, skipped = _pick_models(models, quick, all_models)
+    variants = feature_variants(dataset, feature_sets, abs_steer, quick or not all_models)
     train, test = dataset.train, dataset.test
     if not train.any() or not test.any():
         raise UsageError(f"{data_dir}: the dataset needs both training and held-out laps")
@@ -136,6 +143,7 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
     baselines: dict[str, ModelResult] = {}
     predictions: dict[str, np.ndarray] = {}
     jobs = [(v, n) for v in variants for n in names]
+    done = 0
     with _progress(console) as progress:
         overall = progress.add_task("models", total=len(jobs)) if progress else None
         for variant, feats in variants.items():
@@ -168,9 +176,15 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
                 res.path = str(folder)
                 results.append(res)
                 predictions[res.key] = pred
+                done += 1
                 if progress is not None:
                     progress.update(task, completed=1.0, visible=False)
                     progress.advance(overall)
+                elif console is not None and not console.quiet:  # piped: a line per model
+                    console.print(f"model {done}/{len(jobs)} {name} · {variant}: R² "
+                                  + " ".join(f"{a} {res.r2(a):.3f}" for a in ACTIONS)
+                                  + f" ({res.train_seconds:.1f} s)", highlight=False,
+                                  soft_wrap=True)
     result = TrainingResult(output_dir, results, baselines, skipped=skipped,
                             dataset=_dataset_summary(dataset))
     (output_dir / "results.json").write_text(json.dumps({
@@ -178,6 +192,12 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
         "baselines": {k: v.to_dict() for k, v in baselines.items()},
         "skipped": skipped, "dataset": result.dataset, "seed": seed, "quick": quick,
         "machine": machine_summary()}, indent=1))
+    best = result.best()
+    if best is not None:  # what `ml predict` loads when given no --model
+        (output_dir / BEST_FILE).write_text(json.dumps(
+            {"model": best.key, "path": str(Path(best.path).resolve()),
+             "mean_r2": best.mean_r2, "why": "best mean R² on held-out laps without abs_steer"},
+            indent=1))
     if report:
         from actelemetry.ml.report import write_report
 
@@ -185,8 +205,10 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
     return result
 
 
-def _pick_models(models: list[str] | None, quick: bool) -> tuple[list[str], list[str]]:
-    names = list(models) if models else list(QUICK_MODELS if quick else DEFAULT_MODELS)
+def _pick_models(models: list[str] | None, quick: bool,
+                 all_models: bool = False) -> tuple[list[str], list[str]]:
+    names = list(models) if models else list(
+        DEFAULT_MODELS if all_models else QUICK_MODELS if quick else CORE_MODELS)
     unknown = [n for n in names if n not in MODELS]
     if unknown:
         raise UsageError(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
@@ -263,14 +285,15 @@ def limit_threads(threads: int | None) -> Iterator[None]:
 
 
 class _progress:
-    """A Rich progress display on ``console``, or nothing (yields None)."""
+    """A Rich progress display on a terminal ``console``; None when there is no console or
+    it is not a terminal (then the trainer prints a plain line per model)."""
 
     def __init__(self, console: Console | None) -> None:
         self.console = console
         self.progress: Progress | None = None
 
     def __enter__(self) -> Progress | None:
-        if self.console is None:
+        if self.console is None or not self.console.is_terminal:
             return None
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),

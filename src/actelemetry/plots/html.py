@@ -1,8 +1,9 @@
-"""Plotly figures for drivers, written as self-contained HTML that opens offline.
+"""Plotly figures for drivers, written as HTML that opens offline.
 
 Every trace is handed NumPy arrays already thinned to what a screen shows (min-max per
 pixel column over time, per lap on a distance grid); long series use WebGL traces.
-plotly.js is embedded (``include_plotlyjs=True``) so no file needs the network.
+plotly.js (4.8 MB) is never fetched from the network: a folder of pages shares one
+``plotly.min.js`` beside them, and a single page embeds it once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from actelemetry.plots.thin import minmax_indices, minmax_union
 
 #: a trace longer than this is drawn with WebGL
 WEBGL_POINTS = 20_000
+#: one colour per session (or lap) in traces that compare them
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
+#: one colour per driver input, the same in every figure
+INPUT_COLOURS = {"gas": "#2ca02c", "brake": "#d62728", "steer": "#1f77b4"}
+#: the words for the inputs everywhere a person reads them
+INPUT_NAMES = {"gas": "throttle", "brake": "brake", "steer": "steering"}
+INPUT_UNITS = {"gas": "throttle (0-1)", "brake": "brake (0-1)",
+               "steer": "steering (-1 left .. 1 right)"}
+#: the script file a folder of pages shares
+PLOTLY_JS = "plotly.min.js"
 
 
 def _scatter(n: int) -> type:
@@ -52,15 +62,17 @@ def speed_trace(series: Sequence[dict[str, Any]]) -> go.Figure:
 def control_inputs(series: Sequence[dict[str, Any]]) -> go.Figure:
     """Throttle, brake and steering over session time (one row each)."""
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=("throttle", "brake", "steering"))
+                        subplot_titles=tuple(INPUT_NAMES.values()))
     for k, s in enumerate(series):
-        colour = COLOURS[k % len(COLOURS)]
-        for row, name in enumerate(("gas", "brake", "steer"), start=1):
+        for row, name in enumerate(INPUT_NAMES, start=1):
             keep = minmax_indices(s[name])
+            label = INPUT_NAMES[name] if len(series) == 1 else f"{s['name']} {INPUT_NAMES[name]}"
             fig.add_trace(_scatter(len(keep))(
-                x=s[f"{name}_t"][keep], y=s[name][keep], mode="lines",
-                name=f"{s['name']} {name}", line={"width": 1, "color": colour}),
+                x=s[f"{name}_t"][keep], y=s[name][keep], mode="lines", name=label,
+                line={"width": 1, "color": INPUT_COLOURS[name],
+                      "dash": ("solid", "dot", "dash")[k % 3]}),
                 row=row, col=1)
+            fig.update_yaxes(title_text=INPUT_UNITS[name], row=row, col=1)
     fig.update_layout(title="Control inputs", template="plotly_white", height=750)
     fig.update_xaxes(title_text="session time (s)", row=3, col=1)
     return fig
@@ -95,20 +107,45 @@ def track_map(x: np.ndarray, z: np.ndarray, speed: np.ndarray, title: str,
         hovertemplate="%{marker.color:.0f} km/h<extra></extra>"))
     if d is not None and len(corners):
         apex = np.array([c.apex_m for c in corners])
+        ax, az = np.interp(apex, d, x), np.interp(apex, d, z)
+        lx, lz = corner_label_positions(ax, az, x, z)
         fig.add_trace(go.Scatter(
-            x=np.interp(apex, d, x), y=np.interp(apex, d, z), mode="text",
-            text=[f"T{c.number}" for c in corners], textposition="top center",
-            name="corners"))
+            x=lx, y=lz, mode="text", text=[f"T{c.number}" for c in corners],
+            textposition="middle center", name="corners", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(  # a thin leader from each label to its apex
+            x=np.column_stack([ax, lx, np.full(len(ax), np.nan)]).ravel(),
+            y=np.column_stack([az, lz, np.full(len(az), np.nan)]).ravel(),
+            mode="lines", line={"width": 0.5, "color": "#999"}, hoverinfo="skip"))
     fig.update_layout(title=title, template="plotly_white", showlegend=False,
                       xaxis={"title": "x (m)", "constrain": "domain"},
                       yaxis={"title": "z (m)", "scaleanchor": "x", "scaleratio": 1})
     return fig
 
 
+def corner_label_positions(ax: np.ndarray, az: np.ndarray, x: np.ndarray, z: np.ndarray,
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """Where each corner's label goes: pushed away from the track's centre, further for
+    a label that would land on one already placed, so no two labels overlap."""
+    span = max(float(np.ptp(x)), float(np.ptp(z)), 1.0)
+    gap = 0.035 * span  # about the size of a label at the usual zoom
+    cx, cz = float(np.mean(x)), float(np.mean(z))
+    placed: list[tuple[float, float]] = []
+    for px, pz in zip(ax, az, strict=True):
+        dx, dz = px - cx, pz - cz
+        norm = float(np.hypot(dx, dz)) or 1.0
+        for step in range(1, 12):
+            lx, lz = px + dx / norm * gap * step, pz + dz / norm * gap * step
+            if all(np.hypot(lx - qx, lz - qz) >= gap for qx, qz in placed):
+                break
+        placed.append((lx, lz))
+    arr = np.array(placed)
+    return arr[:, 0], arr[:, 1]
+
+
 def lap_comparison(cmp: Any) -> go.Figure:
     """Speed, throttle, brake, steering, gear and delta over distance for two laps."""
     rows = ("speed_kmh", "gas", "brake", "steer", "gear")
-    titles = ("speed (km/h)", "throttle", "brake", "steering", "gear",
+    titles = ("speed (km/h)", "throttle (0-1)", "brake (0-1)", "steering (-1..1)", "gear",
               "delta (s, + = compared lap slower)")
     fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.025,
                         subplot_titles=titles,
@@ -153,7 +190,8 @@ def corner_table_html(cmp: Any) -> str:
     """The corner table as an HTML table (reference / compared per column)."""
     head = ("corner", "apex (m)", "braking point (m)", "entry (km/h)", "apex (km/h)",
             "exit (km/h)", "throttle (m)", "time (s)")
-    out = ["<table class='corners'><thead><tr>"]
+    pair_of = f"each pair: {cmp.reference.label} / {cmp.compared.label}"
+    out = [f"<table class='corners'><caption>{html.escape(pair_of)}</caption><thead><tr>"]
     out += [f"<th>{html.escape(h)}</th>" for h in head]
     out.append("</tr></thead><tbody>")
     for r in cmp.corners:
@@ -194,19 +232,46 @@ pre { background: #f7f7f7; padding: 0.8em; }
 """
 
 
-def write_figure(fig: go.Figure, path: Path) -> Path:
-    """One figure as a self-contained HTML file (plotly.js embedded)."""
-    fig.write_html(path, include_plotlyjs=True, full_html=True)
+def lighten(fig: go.Figure) -> go.Figure:
+    """Float32 instead of float64 for every array a trace carries: half the bytes, and
+    still finer than a screen (a millimetre at 10 km, 0.01 km/h)."""
+    for trace in fig.data:
+        for attr in ("x", "y"):
+            value = getattr(trace, attr, None)
+            if isinstance(value, np.ndarray) and value.dtype == np.float64:
+                setattr(trace, attr, value.astype(np.float32))
+        marker = getattr(trace, "marker", None)
+        colour = getattr(marker, "color", None) if marker is not None else None
+        if isinstance(colour, np.ndarray) and colour.dtype == np.float64:
+            marker.color = colour.astype(np.float32)
+    return fig
+
+
+def write_plotly_js(folder: Path) -> Path:
+    """The ``plotly.min.js`` the pages of a folder share (from the installed plotly)."""
+    from plotly.offline import get_plotlyjs
+
+    path = Path(folder) / PLOTLY_JS
+    path.write_text(get_plotlyjs(), encoding="utf-8")
     return path
 
 
-def write_report(path: Path, title: str, blocks: Sequence[str | go.Figure]) -> Path:
-    """One self-contained page: HTML blocks and figures in order, plotly.js embedded once."""
+def write_figure(fig: go.Figure, path: Path) -> Path:
+    """One figure as an HTML page that loads the ``plotly.min.js`` beside it."""
+    lighten(fig).write_html(path, include_plotlyjs=PLOTLY_JS, full_html=True)
+    return path
+
+
+def write_report(path: Path, title: str, blocks: Sequence[str | go.Figure],
+                 embed: bool = True) -> Path:
+    """One page: HTML blocks and figures in order; plotly.js embedded once (``embed``),
+    or loaded from the ``plotly.min.js`` beside the page."""
     parts: list[str] = []
     first = True
     for block in blocks:
         if isinstance(block, go.Figure):
-            parts.append(block.to_html(full_html=False, include_plotlyjs=first))
+            script: bool | str = (True if embed else PLOTLY_JS) if first else False
+            parts.append(lighten(block).to_html(full_html=False, include_plotlyjs=script))
             first = False
         else:
             parts.append(block)

@@ -34,16 +34,23 @@ WHEEL_COLUMNS = (
 )
 
 
-def write_plots(result: Any, out_dir: Path) -> dict[str, Path]:
-    """Every HTML file of an analysis; returns name -> path."""
+def write_plots(result: Any, out_dir: Path, split: bool = False) -> dict[str, Path]:
+    """The HTML of an analysis; returns name -> path.
+
+    By default one self-contained ``report.html`` (plotly.js inside, once) holding the
+    tables and every figure: the seed's speed trace, control inputs and G-G diagram, the
+    track map and the lap comparison (under 6 MB for a session of a few laps). ``split``
+    also writes each figure as its own page (``speed_trace.html``, ``control_inputs.html``,
+    ``acceleration.html``, ``track_map.html``, ``lap_comparison.html``), all loading one
+    shared ``plotly.min.js`` beside them, so they too open offline.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     speed = figs.speed_trace(result.series)
     inputs = figs.control_inputs(result.series)
     gg = figs.acceleration(result.gg)
-    files["speed_trace"] = figs.write_figure(speed, out_dir / "speed_trace.html")
-    files["control_inputs"] = figs.write_figure(inputs, out_dir / "control_inputs.html")
-    files["acceleration"] = figs.write_figure(gg, out_dir / "acceleration.html")
+    pages: dict[str, Any] = {"speed_trace": speed, "control_inputs": inputs,
+                             "acceleration": gg}
     blocks: list[Any] = ["<h1>Session analysis</h1>",
                          figs.table_html(result.sessions, SESSION_COLUMNS),
                          "<h2>Laps</h2>", figs.table_html(result.laps, LAP_COLUMNS),
@@ -56,16 +63,20 @@ def write_plots(result: Any, out_dir: Path) -> dict[str, Path]:
         corners = [r.corner for r in best if r.corner is not None]
         tmap = figs.track_map(lap.ch["x"], lap.ch["z"], lap.ch["speed_kmh"],
                               f"Track map, {lap.label}, coloured by speed", corners, lap.d)
-        files["track_map"] = figs.write_figure(tmap, out_dir / "track_map.html")
+        pages["track_map"] = tmap
         blocks.append(tmap)
     if cmp is not None:
         fig = figs.lap_comparison(cmp)
-        files["lap_comparison"] = figs.write_figure(fig, out_dir / "lap_comparison.html")
+        pages["lap_comparison"] = fig
         blocks += ["<h2>Lap comparison</h2>",
                    "<pre>" + html.escape("\n".join(cmp.summary)) + "</pre>",
                    figs.corner_table_html(cmp), fig]
     elif result.comparison_note:
         blocks.append(f"<p>No lap comparison: {html.escape(result.comparison_note)}.</p>")
+    if split:
+        files["plotly.js"] = figs.write_plotly_js(out_dir)
+        for name, fig in pages.items():
+            files[name] = figs.write_figure(fig, out_dir / f"{name}.html")
     files["report"] = figs.write_report(out_dir / "report.html", "actelemetry analysis", blocks)
     return files
 

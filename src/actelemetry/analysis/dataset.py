@@ -49,9 +49,12 @@ class Table:
 
 
 def _py(value: Any) -> Any:
+    """A plain Python value: NumPy scalars unwrapped, arrays (LIST) as lists, masked as None."""
     if value is np.ma.masked:
         return None
-    return value.item() if hasattr(value, "item") else value
+    if isinstance(value, np.ndarray):
+        return [_py(v) for v in value.tolist()] if value.ndim else _py(value.item())
+    return value.item() if isinstance(value, np.generic) else value
 
 
 class Dataset:

@@ -2,42 +2,57 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from actelemetry.analysis.compare import Comparison
 from actelemetry.analysis.report import AnalysisResult
+from actelemetry.analysis.tables import Format, TextTable, render
+from actelemetry.capture.summary import quality_line
 from actelemetry.plots.terminal import gg_diagram, line_graph
+from actelemetry.timefmt import lap_time_s
 
 
 def fmt(v: Any, spec: str = ".1f") -> str:
+    """A value as text: none as –, NaN as nan, infinities as inf and -inf, never an error."""
     if v is None:
         return "–"
     if isinstance(v, bool):
         return "yes" if v else "no"
-    if isinstance(v, float) and v != v:
-        return "–"
-    return format(v, spec) if isinstance(v, int | float) else str(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if v != v else ("inf" if v > 0 else "-inf")
+    if isinstance(v, float) and abs(v) >= 1e15 and spec.endswith("f"):
+        return f"{v:.6g}"  # 1e+308, not three hundred digits
+    if isinstance(v, int | float):
+        try:
+            return format(v, spec)
+        except (ValueError, OverflowError):  # a format for ints given a float, or too big
+            return repr(v)
+    return str(v)
+
+
+def exact(v: Any) -> str:
+    """A value with all it holds (a query's result): floats to 6 decimals, no exponent
+    below 10^15, so no digit a person needs is rounded away."""
+    if isinstance(v, float) and math.isfinite(v) and abs(v) < 1e15:
+        text = f"{v:.6f}".rstrip("0").rstrip(".")
+        return text if text not in ("-0", "") else "0"
+    return repr(v) if isinstance(v, float) and math.isfinite(v) else fmt(v)
 
 
 def _table(title: str, rows: Sequence[dict[str, Any]],
-           columns: Sequence[tuple[str, str, str]]) -> Table:
-    t = Table(title=title, title_justify="left", header_style="bold")
-    for _, heading, _ in columns:
-        t.add_column(heading, justify="right")
+           columns: Sequence[tuple[str, str, str]], keys: int = 1) -> TextTable:
+    t = TextTable(title, [heading for _, heading, _ in columns], keys=keys)
     for r in rows:
-        t.add_row(*(fmt(r.get(k), spec) for k, _, spec in columns))
+        t.add(*(fmt(r.get(k), spec) for k, _, spec in columns))
     return t
 
 
 def _lap_time(v: float | None) -> str:
-    if v is None:
-        return "–"
-    m, s = divmod(v, 60)
-    return f"{int(m)}:{s:06.3f}"
+    return lap_time_s(v)
 
 
 def print_summary(result: AnalysisResult, console: Console) -> None:
@@ -54,24 +69,26 @@ def print_summary(result: AnalysisResult, console: Console) -> None:
             f"{fmt(s['max_lat_g'], '.2f')} g; best valid lap "
             f"{_lap_time(s['best_valid_lap_s'])} (lap {fmt(s['best_valid_lap'], 'd')})")
         console.print(
-            f"  Capture: {fmt(s['achieved_rate_hz'])} Hz achieved of {fmt(s['rate_hz'], '.0f')}"
-            f", {fmt(s['packets_skipped'], '.0f')} physics steps not sampled, "
-            f"{fmt(s['duplicates_refused'], 'd')} duplicates refused, {s['gaps']} gaps")
+            "  Capture: " + quality_line({
+                "target_rate_hz": s["rate_hz"], "achieved_rate_hz": s["achieved_rate_hz"],
+                "packets_skipped": s["packets_skipped"], "gaps": s["gaps"]}))
 
 
-def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True) -> None:
-    """The terminal report of ``actelemetry analyze``."""
+def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True,
+                   fmt_: Format = Format.table) -> None:
+    """The terminal report of ``actelemetry analyze`` (``fmt_``: how tables print)."""
     print_summary(result, console)
     rows = [{**r, "game": _lap_time(r["game_time_s"]), "samples_t": _lap_time(
         r["sample_time_s"]), "flags": " ".join(f for f, on in (
             ("out", r["out_lap"]), ("partial", r["partial"])) if on)} for r in result.laps]
-    console.print(_table("Laps", rows, (
+    render(_table("Laps", rows, (
         ("session", "sess", "d"), ("lap", "lap", "d"), ("game", "game time", ""),
         ("samples_t", "from samples", ""), ("valid", "valid", ""), ("flags", "", ""),
         ("top_speed_kmh", "top km/h", ".1f"), ("min_speed_kmh", "min km/h", ".1f"),
         ("max_lat_g", "lat g", ".2f"), ("max_brake_g", "brake g", ".2f"),
         ("full_throttle_pct", "full thr %", ".1f"), ("braking_pct", "braking %", ".1f"),
-        ("coasting_pct", "coast %", ".1f"), ("tyres_out_samples", "tyres out", "d"))))
+        ("coasting_pct", "coast %", ".1f"), ("tyres_out_samples", "tyres out", "d")), keys=2),
+        console, fmt_)
     i = result.inputs
     console.print(
         f"[bold]Inputs[/]: throttle mean {fmt(i['gas_mean'] * 100)} %, full "
@@ -79,24 +96,21 @@ def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True
         f"{fmt(i['braking_pct'])} % of samples (max {fmt(i['brake_max'], '.2f')}); coasting "
         f"{fmt(i['coasting_pct'])} %; both pedals {fmt(i['overlap_pct'])} %; |steer| mean "
         f"{fmt(i['steer_abs_mean'], '.3f')}, max {fmt(i['steer_abs_max'], '.3f')}")
-    dist = Table(title="Input distribution (% of samples per tenth of travel)",
-                 title_justify="left", header_style="bold")
-    dist.add_column("input")
-    for b in range(10):
-        dist.add_column(f"{b / 10:.1f}" if b else "0", justify="right")
-    for name in ("gas", "brake", "steer"):
+    dist = TextTable("Input distribution (% of samples per tenth of travel; steering from "
+                     "-1 to 1)",
+                     ["input", *(f"{b / 10:.1f}" if b else "0" for b in range(10))])
+    for name, label in (("gas", "throttle"), ("brake", "brake"), ("steer", "steering")):
         counts = {int(r["bin"]): r["samples"] for r in result.input_distribution
                   if r["input"] == name and r["bin"] is not None}
         total = sum(counts.values()) or 1
-        dist.add_row(name + (" (-1..1)" if name == "steer" else ""),
-                     *(fmt(100 * counts.get(b, 0) / total) for b in range(10)))
-    console.print(dist)
-    console.print(_table("Wheels", result.wheels, (
+        dist.add(label, *(fmt(100 * counts.get(b, 0) / total) for b in range(10)))
+    render(dist, console, fmt_)
+    render(_table("Wheels", result.wheels, (
         ("wheel", "wheel", ""), ("slip_mean", "slip mean", ".3f"),
         ("slip_p95", "slip p95", ".3f"), ("slip_max", "slip max", ".3f"),
         ("load_mean", "load mean N", ".0f"), ("load_min", "min", ".0f"),
         ("load_max", "max", ".0f"), ("lockups", "lock-ups", "d"),
-        ("locked_samples", "locked samples", "d"))))
+        ("locked_samples", "locked samples", "d"))), console, fmt_)
     if graphs:
         for s in result.series:
             for line in line_graph(s["session_time"], s["speed_kmh"],
@@ -106,31 +120,30 @@ def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True
         for line in gg_diagram(result.gg["lat_g"], result.gg["long_g"], result.gg["samples"]):
             console.print(line, highlight=False)
     if result.comparison is not None:
-        print_comparison(result.comparison, console)
+        print_comparison(result.comparison, console, fmt_)
     elif result.comparison_note:
         console.print(f"No lap comparison: {result.comparison_note}.")
     for name, path in result.files.items():
         console.print(f"wrote {name}: {path}")
 
 
-def print_comparison(cmp: Comparison, console: Console) -> None:
-    """Corner table, the accuracy at the line and the three corners losing most."""
-    t = Table(title=f"{cmp.compared.label} against {cmp.reference.label} (reference)",
-              title_justify="left", header_style="bold")
-    for h in ("corner", "apex m", "brake pt m ref/cmp", "entry km/h", "apex km/h",
-              "exit km/h", "throttle m", "time s"):
-        t.add_column(h, justify="right")
+def print_comparison(cmp: Comparison, console: Console, fmt_: Format = Format.table) -> None:
+    """Corner table (a row per corner and lap), the accuracy at the line and the three
+    corners losing most."""
+    console.print(f"compared: {cmp.compared.label}\nreference: {cmp.reference.label}",
+                  highlight=False, markup=False)
+    t = TextTable("Corners (time: the compared lap's loss (+) or gain (-) there)",
+                  ["corner", "lap", "apex m", "brake pt m", "entry km/h", "apex km/h",
+                   "exit km/h", "throttle m", "time s"], keys=2)
     for r in cmp.corners:
-        def pair(attr: str, spec: str = ".0f", row: Any = r) -> str:
-            if row.ref is None:
-                return "–"
-            return f"{fmt(getattr(row.ref, attr), spec)} / {fmt(getattr(row.cmp, attr), spec)}"
-        colour = "red" if r.time_s > 0.0005 else "green" if r.time_s < -0.0005 else "white"
-        t.add_row(r.name, fmt(r.corner.apex_m, ".0f") if r.corner else "–",
-                  pair("brake_point_m"), pair("entry_kmh", ".1f"), pair("apex_kmh", ".1f"),
-                  pair("exit_kmh", ".1f"), pair("throttle_m"),
-                  f"[{colour}]{r.time_s:+.3f}[/]")
-    console.print(t)
+        apex = fmt(r.corner.apex_m, ".0f") if r.corner else "–"
+        for which, side in (("reference", r.ref), ("compared", r.cmp)):
+            values = ["–"] * 5 if side is None else [
+                fmt(side.brake_point_m, ".0f"), fmt(side.entry_kmh), fmt(side.apex_kmh),
+                fmt(side.exit_kmh), fmt(side.throttle_m, ".0f")]
+            t.add(r.name, which, apex, *values, f"{r.time_s:+.3f}" if which == "compared"
+                  else "")
+    render(t, console, fmt_)
     err = cmp.line_error_s
     if err is None:
         console.print(f"Delta at the line {cmp.line_delta_s:+.3f} s (the game's lap times "

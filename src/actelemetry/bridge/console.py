@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from actelemetry.capture.sinks import Sample, Session
+from actelemetry.timefmt import lap_time_ms
 
 
 def bar(value: float, width: int = 20) -> str:
@@ -29,10 +30,7 @@ def steer_bar(value: float, width: int = 21) -> str:
 
 
 def lap_ms(ms: int | float | None) -> str:
-    if not ms or ms <= 0:
-        return "-:--.---"
-    ms = int(ms)
-    return f"{ms // 60000}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+    return lap_time_ms(ms)
 
 
 def panel(c: dict[str, Any], session: Session, rate: float) -> Table:

@@ -19,6 +19,7 @@ from actelemetry.errors import StorageError
 from actelemetry.game.reader import Snapshot
 from actelemetry.store.session import finalize_spool
 from actelemetry.store.spool import SUFFIX, SpoolWriter
+from actelemetry.timefmt import lap_time_ms
 
 
 @dataclass
@@ -183,7 +184,7 @@ class LiveView:
         self.print(
             f"{c['speed_kmh']:6.1f} km/h  gas {c['gas']:4.2f}  brake {c['brake']:4.2f}  "
             f"steer {c['steer']:+5.2f}  gear {c['gear']:>2}  lap {c['current_lap']:>3}  "
-            f"{c['lap_time_str'] or '-':>9}  rate {rate:6.1f} Hz  skipped {self._skipped}")
+            f"{lap_time_ms(c['game_lap_ms']):>9}  rate {rate:6.1f} Hz")
 
     def close(self, session: Session) -> None:
         if session.path is not None:

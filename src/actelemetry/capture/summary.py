@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from actelemetry.store.session import session_metadata
+from actelemetry.timefmt import lap_time_ms
 
 _COLUMNS = ["speed_kmh", "distance_m", "gas", "brake", "accel_longitudinal", "accel_lateral",
             "completed_laps", "game_last_lap_ms", "lap_valid", "out_lap", "partial_lap",
@@ -26,37 +27,54 @@ class SessionSummary:
     distance_km: float
     max_gas: float
     max_brake: float
-    max_long_g: float
+    max_accel_g: float  # speeding up
+    max_braking_g: float  # slowing down
     max_lat_g: float
-    laps: int
+    timed_laps: int  # whole laps line to line, neither out lap nor partial
+    other_laps: int  # out laps and partial laps completed
     best_lap_ms: int | None
     quality: dict[str, Any]
 
     def lines(self) -> list[str]:
-        best = fmt_lap(self.best_lap_ms) if self.best_lap_ms else "-"
-        q = self.quality
+        others = f" (+{self.other_laps} out or partial)" if self.other_laps else ""
         return [
             f"Session:          {self.path}",
-            f"Top Speed:        {self.top_speed_kmh:.1f} km/h  "
+            f"Top speed:        {self.top_speed_kmh:.1f} km/h  "
             f"({self.top_speed_kmh / 1.609344:.1f} mph)",
-            f"Average Speed:    {self.avg_speed_kmh:.1f} km/h",
+            f"Average speed:    {self.avg_speed_kmh:.1f} km/h",
             f"Distance:         {self.distance_km:.2f} km",
-            f"Max Throttle:     {self.max_gas * 100:.1f}%",
-            f"Max Brake:        {self.max_brake * 100:.1f}%",
-            f"Max Accel:        {self.max_long_g:.2f} G long, {self.max_lat_g:.2f} G lat",
-            f"Laps completed:   {self.laps}",
-            f"Best valid lap:   {best}",
-            f"Capture quality:  {q.get('achieved_rate_hz', 0):.1f} Hz achieved of "
-            f"{q.get('target_rate_hz')} Hz, {q.get('packets_skipped', 0)} physics steps "
-            f"not sampled, "
-            f"{q.get('duplicates_refused', 0)} duplicates refused",
+            f"Max throttle:     {self.max_gas * 100:.1f} %",
+            f"Max brake:        {self.max_brake * 100:.1f} %",
+            f"Max acceleration: {self.max_accel_g:.2f} g",
+            f"Max braking:      {self.max_braking_g:.2f} g",
+            f"Max lateral:      {self.max_lat_g:.2f} g",
+            f"Timed laps:       {self.timed_laps}{others}",
+            f"Best valid lap:   {lap_time_ms(self.best_lap_ms)}",
+            f"Capture:          {quality_line(self.quality)}",
         ]
 
 
-def fmt_lap(ms: int | float) -> str:
-    """Lap time in the game's m:ss.mmm form."""
-    ms = int(round(ms))
-    return f"{ms // 60000}:{ms % 60000 // 1000:02d}.{ms % 1000:03d}"
+#: the games' physics rate: below it, steps between samples are left out by design
+PHYSICS_HZ = 333.0
+
+
+def quality_line(q: dict[str, Any]) -> str:
+    """The capture quality in words that say what is normal."""
+    target = float(q.get("target_rate_hz") or 0)
+    achieved = float(q.get("achieved_rate_hz") or 0)
+    skipped = int(q.get("packets_skipped") or 0)
+    text = f"{achieved:.1f} samples/s (asked {target:g}), each a distinct physics step"
+    if target and target < PHYSICS_HZ * 0.99:
+        text += f"; the game steps {PHYSICS_HZ:g} times a second, so the steps between " \
+                "samples are left out, as asked"
+    elif skipped:
+        text += f"; {skipped} physics steps were missed (the machine held the capture back)"
+    else:
+        text += "; no physics step missed"
+    gaps = int(q.get("gaps") or 0)
+    if gaps:
+        text += f"; {gaps} pauses"
+    return text
 
 
 def summarize_session(path: Path) -> SessionSummary:
@@ -68,12 +86,16 @@ def summarize_session(path: Path) -> SessionSummary:
     laps = c["completed_laps"]
     # a completed lap's time is the game's iLastTime right after the counter moves
     best = None
+    timed = others = 0
     moved = np.flatnonzero(np.diff(laps) > 0) + 1
     for i in moved:
         whole = not c["out_lap"][i - 1] and not c["partial_lap"][i - 1]
+        timed += whole
+        others += not whole
         if c["lap_valid"][i - 1] and whole:
             t = int(c["game_last_lap_ms"][i])
             best = t if best is None else min(best, t)
+    long_g = c["accel_longitudinal"].astype(float)
     dist = c["distance_m"].astype(float)
     return SessionSummary(
         path=path,
@@ -82,9 +104,11 @@ def summarize_session(path: Path) -> SessionSummary:
         distance_km=float((dist.max(initial=0) - dist.min(initial=0)) / 1000.0),
         max_gas=float(c["gas"].max(initial=0)),
         max_brake=float(c["brake"].max(initial=0)),
-        max_long_g=float(np.abs(c["accel_longitudinal"]).max(initial=0)),
+        max_accel_g=float(long_g.max(initial=0)),
+        max_braking_g=float(-long_g.min(initial=0)),
         max_lat_g=float(np.abs(c["accel_lateral"]).max(initial=0)),
-        laps=int(laps.max(initial=0) - laps.min(initial=0)) if len(laps) else 0,
+        timed_laps=timed,
+        other_laps=others,
         best_lap_ms=best,
         quality=session_metadata(path).get("quality", {}),
     )

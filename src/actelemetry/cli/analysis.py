@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
+from actelemetry.analysis.tables import Format
 from actelemetry.cli.app import app, console
 from actelemetry.errors import UsageError
 
@@ -32,6 +32,8 @@ def analyze_command(
                                      "as its own page (speed_trace.html, ...), sharing one "
                                      "plotly.min.js"),
     graphs: bool = typer.Option(True, "--graphs/--no-graphs", help="ASCII graphs"),
+    fmt: Format = typer.Option(Format.table, "--format", help="How tables print: table "
+                               "(plain text when piped), csv, json or markdown"),
 ) -> None:
     """Session summary, lap table, inputs, wheels, graphs; --plots writes HTML."""
     from actelemetry.analysis.printing import print_analysis
@@ -39,7 +41,7 @@ def analyze_command(
 
     result = analyze(sessions, out, plots=plots, downsample=downsample,
                      split_plots=split_plots)
-    print_analysis(result, console, graphs=graphs)
+    print_analysis(result, console, graphs=graphs, fmt_=fmt)
     if ml:  # the seed's --ml: the dataset `ml train` then finds by default
         from actelemetry.analysis.sources import resolve_inputs
         from actelemetry.ml.dataset import DEFAULT_DATA_DIR, prepare_dataset
@@ -91,24 +93,28 @@ def sql_command(
     limit: int = typer.Option(50, "--limit", help="Rows to print"),
     unsafe: bool = typer.Option(False, "--unsafe", help="Full DuckDB: the query may read "
                                 "and write any file and install extensions"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table (plain text when "
+                               "piped), csv, json or markdown"),
 ) -> None:
     """Run DuckDB SQL against the sessions and print the result (or write it)."""
-    from actelemetry.analysis.printing import fmt
+    from actelemetry.analysis.printing import exact
     from actelemetry.analysis.query import run_query
+    from actelemetry.analysis.tables import TextTable, render
 
     result = run_query(query, sessions, [_param(p) for p in param], out, unsafe=unsafe)
     if isinstance(result, Path):
         console.print(f"wrote {result}")
         return
-    table = Table(header_style="bold")
-    for c in result.columns:
-        table.add_column(c, justify="right")
     rows = result.rows()
-    for r in rows[:limit]:
-        table.add_row(*(fmt(r[c], ".6g") for c in result.columns))
-    console.print(table)
-    if len(rows) > limit:
-        console.print(f"{len(rows) - limit} more rows (use --limit or -o)")
+    shown = rows[:limit] if fmt is Format.table else rows
+    table = TextTable("", list(result.columns), keys=1,
+                      values=[[r[c] for c in result.columns] for r in shown])
+    for r in shown:
+        table.add(*(exact(r[c]) for c in result.columns))
+    render(table, console, fmt)
+    if len(rows) > len(shown):
+        console.print(f"{len(rows) - len(shown)} more rows (use --limit, --format or -o)",
+                      highlight=False)
 
 
 def _param(text: str) -> object:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
+from actelemetry.analysis.tables import Format as TableFormat
 from actelemetry.cli.app import app, console
 from actelemetry.errors import GameNotRunning, StorageError, UsageError
 
@@ -151,13 +151,21 @@ def print_summaries(paths: list[Path]) -> None:
 
 
 @app.command()
-def channels(game: Game | None = typer.Option(None, help="Only this game's channels")) -> None:
-    """Print the channel catalogue (names, units, types, origins)."""
+def channels(game: Game | None = typer.Option(None, help="Only this game's channels"),
+             fmt: TableFormat = typer.Option(TableFormat.table, "--format",
+                                             help="table (plain text when piped), csv, json "
+                                             "or markdown"),
+             long: bool = typer.Option(False, "--long", help="Also each channel's origin "
+                                       "in the pages")) -> None:
+    """Print the channel catalogue: names, units, types, games and meanings."""
+    from actelemetry.analysis.tables import TextTable, render
     from actelemetry.channels.catalogue import CATALOGUE
 
-    table = Table("name", "unit", "type", "games", "origin", "description")
+    headings = ["name", "unit", "type", "games", "description"] + (["origin"] if long else [])
+    table = TextTable(f"{len(CATALOGUE)} channels (docs/channels.md has them all)", headings,
+                      wrap=(4,))
     for ch in CATALOGUE:
         if game is None or game.value in ch.games:
-            table.add_row(ch.name, ch.unit, ch.dtype, ",".join(ch.games), ch.origin,
-                          ch.description)
-    console.print(table)
+            table.add(ch.name, ch.unit, ch.dtype, ",".join(ch.games), ch.description,
+                      *([ch.origin] if long else []))
+    render(table, console, fmt)

@@ -34,7 +34,8 @@ def sim_command(
     quiet: bool = typer.Option(False, "--quiet", help="No progress line"),
 ) -> None:
     """Drive a GT3-like car round a real circuit and publish AC / ACC shared-memory pages."""
-    from actelemetry.sim import PagePublisher, Simulator, format_lap_time
+    from actelemetry.sim import PagePublisher, Simulator
+    from actelemetry.timefmt import lap_time_s
 
     if speed <= 0:
         raise UsageError("--speed must be positive")
@@ -82,7 +83,7 @@ def sim_command(
             sim.stop()  # status OFF, last pages written
         publisher.close()
     if sim is not None and not quiet:
-        laps_txt = ", ".join(format_lap_time(int(t * 1000)) for t in sim.lap_times[1:])
+        laps_txt = ", ".join(lap_time_s(t) for t in sim.lap_times[1:])
         wall = time.perf_counter() - t_start
         console.print(f"done: {sim.completed_laps} line crossings in {sim.time:.1f} s simulated"
                       f" ({wall:.1f} s wall); laps {laps_txt or '-'}")
@@ -103,11 +104,11 @@ def _drive(sim: object, fast: bool, speed: float, stop: threading.Event) -> None
 
 
 def _status_line(sim: object, wall: float) -> str:
-    from actelemetry.sim import format_lap_time
+    from actelemetry.timefmt import lap_time_ms
 
     s = sim  # type: ignore[assignment]
-    best = format_lap_time(s.best_lap_ms) if s.best_lap_ms not in (0, 2147483647) else "-"
-    last = format_lap_time(s.last_lap_ms)
+    best = lap_time_ms(s.best_lap_ms)
+    last = lap_time_ms(s.last_lap_ms)
     factor = s.time / wall if wall > 0 else 0.0
     return (f"lap {s.completed_laps}/{s.laps + 1}  t={s.time:7.1f}s ({factor:4.1f}x)  "
             f"{s.car.s.u * 3.6:5.0f} km/h  gear {s.car.s.gear}  last {last}  best {best}  "

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 
 from actelemetry.analysis.compare import Comparison
@@ -18,6 +19,8 @@ from actelemetry.timefmt import lap_time_s
 
 def fmt(v: Any, spec: str = ".1f") -> str:
     """A value as text: none as –, NaN as nan, infinities as inf and -inf, never an error."""
+    if isinstance(v, np.generic):
+        v = v.item()
     if v is None:
         return "–"
     if isinstance(v, bool):
@@ -37,9 +40,13 @@ def fmt(v: Any, spec: str = ".1f") -> str:
 def exact(v: Any) -> str:
     """A value with all it holds (a query's result): floats to 6 decimals, no exponent
     below 10^15, so no digit a person needs is rounded away."""
+    if isinstance(v, np.generic):
+        v = v.item()
     if isinstance(v, float) and math.isfinite(v) and abs(v) < 1e15:
         text = f"{v:.6f}".rstrip("0").rstrip(".")
         return text if text not in ("-0", "") else "0"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
     return repr(v) if isinstance(v, float) and math.isfinite(v) else fmt(v)
 
 

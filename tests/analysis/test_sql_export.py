@@ -104,3 +104,18 @@ def test_rows_and_laps_arguments() -> None:
             parse_rows(bad)
     with pytest.raises(UsageError):
         parse_laps("three")
+
+
+def test_one_lap_name_joins_the_views_and_errors_keep_duckdbs_hint(three_laps: Path,
+                                                                   capsys) -> None:
+    from actelemetry.analysis.query import run_query
+    from actelemetry.cli import main
+
+    joined = run_query("SELECT t.lap, count(*) AS n FROM telemetry t JOIN laps l "
+                       "USING (session, lap) GROUP BY 1 ORDER BY 1", [three_laps]).rows()
+    assert [r["lap"] for r in joined] == [1, 2, 3, 4, 5]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sql", "SELECT lapp FROM telemetry", str(three_laps)])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert "Candidate bindings:" in err and '"lap"' in err

@@ -116,7 +116,8 @@ class Dataset:
 
     def _create_views(self) -> None:
         body = "\nUNION ALL BY NAME\n".join(self._source_select(s) for s in self.sources)
-        self.con.execute(f"CREATE VIEW telemetry AS {body}")
+        # `lap` as in the laps view (the seed's current_lap stays): one name joins them
+        self.con.execute(f"CREATE VIEW telemetry AS SELECT *, current_lap AS lap FROM ({body})")
         self.con.execute(sql.LAPS_VIEW)
         self.con.execute(sql.SESSIONS_VIEW)
 

@@ -27,8 +27,8 @@ OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet"}
 
 
 def _failed(exc: duckdb.Error) -> UsageError:
-    text = str(exc).strip().splitlines()
-    return UsageError(f"query failed: {text[0] if text else exc}")
+    """DuckDB's whole message, hints included (the CLI prints it on one line)."""
+    return UsageError(f"query failed: {str(exc).strip() or type(exc).__name__}")
 
 
 def run_query(query: str, paths: Sequence[str | Path], params: Sequence[Any] = (),

@@ -37,7 +37,10 @@ def test_session_summary(result: AnalysisResult, data: dict[str, np.ndarray]) ->
     assert s["max_accel_g"] == pytest.approx(data["accel_longitudinal"].max())
     assert s["distance_m"] == pytest.approx(np.ptp(data["distance_m"]))
     assert s["duration_s"] == pytest.approx(np.ptp(data["session_time"]))
-    assert s["laps_completed"] == np.ptp(data["completed_laps"])
+    assert s["line_crossings"] == np.ptp(data["completed_laps"])
+    kinds = [r["kind"] for r in result.laps]
+    assert s["timed_laps"] == kinds.count("timed")
+    assert s["other_laps"] + s["timed_laps"] == s["line_crossings"]
     assert s["packets_skipped"] == data["packets_skipped"].sum()
     assert s["achieved_rate_hz"] == pytest.approx(100.0, rel=0.02)
 
@@ -59,7 +62,10 @@ def test_lap_table(result: AnalysisResult, data: dict[str, np.ndarray]) -> None:
         assert r["braking_pct"] == pytest.approx(100 * np.mean(brake > 0.05))
         assert r["coasting_pct"] == pytest.approx(100 * np.mean((gas < 0.05) & (brake <= 0.05)))
         assert r["tyres_out_samples"] == int((data["tyres_out"][sl] > 0).sum())
-        assert r["valid"] == bool(data["lap_valid"][sl].all())
+        if r["kind"] == "timed":  # only a timed lap is valid or not
+            assert r["valid"] == bool(data["lap_valid"][sl].all())
+        else:
+            assert r["valid"] is None
         if lap + 1 in bounds:
             game = data["game_last_lap_ms"][b] / 1000.0  # first sample of the next lap
             assert r["game_time_s"] == pytest.approx(game)

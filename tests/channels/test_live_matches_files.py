@@ -38,3 +38,57 @@ def test_live_derivation_of_each_sample_equals_the_file(
         np.testing.assert_allclose(np.asarray(got[name], dtype="f8"),
                                    np.asarray(table[name], dtype="f8"), rtol=1e-5, atol=1e-6,
                                    err_msg=name)
+
+
+def test_live_lap_events_match_the_files_laps_with_invalid_laps(tmp_path: Path) -> None:
+    """One capture of a session with an invalid lap feeds a session file and a 10 Hz stream
+    (a real server and client): every lap_completed event equals the file's laps table."""
+    import asyncio
+    import threading
+
+    from actelemetry.analysis.dataset import open_dataset
+    from actelemetry.bridge.client import open_stream
+    from actelemetry.bridge.server import BridgeConfig, BridgeServer
+    from actelemetry.bridge.sink import BridgeSink
+    from actelemetry.capture.loop import CaptureOptions, run_capture
+    from actelemetry.capture.sinks import SessionFileSink
+
+    server = BridgeServer(BridgeConfig(port=0, rate=10, queue_size=100_000,
+                                       queue_bytes=1 << 30)).start()
+    files = SessionFileSink(tmp_path)
+    # seed 1 drives lap 3 over the track limits (analysis tests use the same session)
+    opts = CaptureOptions(source="sim", fast=True, game="ac", sim_laps=3, seed=1, rate=100)
+
+    async def main() -> list[dict]:
+        client = await open_stream(f"ws://127.0.0.1:{server.port}/")
+        capture = threading.Thread(target=run_capture, args=(
+            opts, [BridgeSink(server, capture_rate=100), files]))
+        capture.start()
+        events = []
+        while True:
+            msg = await client.recv(timeout=120)
+            if msg.get("event") == "lap_completed":
+                events.append(msg)
+            if msg.get("event") == "session_end":
+                break
+        capture.join(60)
+        await client.close()
+        return events
+
+    try:
+        events = asyncio.run(main())
+    finally:
+        server.stop()
+    with open_dataset([files.paths[0]]) as ds:
+        rows = {r["lap"]: r for r in ds.lap_rows()}
+        best = ds.rows("SELECT best_valid_lap_s FROM sessions")[0]["best_valid_lap_s"]
+    assert [e["lap"] for e in events] == [lap for lap, r in rows.items()
+                                          if r["game_time_s"] is not None]
+    assert any(e["valid"] is False for e in events), "the session needs an invalid lap"
+    for e in events:
+        row = rows[e["lap"]]
+        assert (e["kind"], e["valid"]) == (row["kind"], row["valid"]), e
+        assert e["time_ms"] / 1000 == row["game_time_s"]
+    assert events[-1]["best_ms"] / 1000 == best
+    bests = [e for e in events if e["best"]]
+    assert all(e["valid"] and e["kind"] == "timed" for e in bests)

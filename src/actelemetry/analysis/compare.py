@@ -216,9 +216,9 @@ def compare_laps(ds: Dataset, ref: LapRef, cmp: LapRef) -> Comparison:
 
 
 def timed_laps(ds: Dataset, session: int | None = None) -> list[dict]:
-    """Laps driven line to line (not out laps), fastest first; valid ones before invalid."""
+    """Timed laps (line to line, neither out nor in), fastest first; valid before invalid."""
     rows = [r for r in ds.lap_rows()
-            if not r["partial"] and not r["out_lap"]
+            if r["kind"] == "timed"
             and (r["game_time_s"] or r["sample_time_s"]) is not None
             and (session is None or r["session"] == session)]
     return sorted(rows, key=lambda r: (not r["valid"], r["game_time_s"] or r["sample_time_s"]))

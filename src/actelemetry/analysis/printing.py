@@ -69,7 +69,8 @@ def print_summary(result: AnalysisResult, console: Console) -> None:
         console.print(
             f"  Top speed {fmt(s['max_speed_kmh'])} km/h, average {fmt(s['avg_speed_kmh'])} "
             f"km/h, distance {fmt((s['distance_m'] or 0) / 1000, '.2f')} km, duration "
-            f"{fmt(s['duration_s'])} s, laps {s['laps_completed']}")
+            f"{fmt(s['duration_s'])} s, {s['timed_laps'] or 0} timed laps"
+            + (f" (+{s['other_laps']} out, in or partial)" if s["other_laps"] else ""))
         console.print(
             f"  Max accel {fmt(s['max_accel_g'], '.2f')} g, max braking "
             f"{fmt(abs(s['max_brake_g'] or 0), '.2f')} g, max lateral "
@@ -86,11 +87,10 @@ def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True
     """The terminal report of ``actelemetry analyze`` (``fmt_``: how tables print)."""
     print_summary(result, console)
     rows = [{**r, "game": _lap_time(r["game_time_s"]), "samples_t": _lap_time(
-        r["sample_time_s"]), "flags": " ".join(f for f, on in (
-            ("out", r["out_lap"]), ("partial", r["partial"])) if on)} for r in result.laps]
+        r["sample_time_s"])} for r in result.laps]
     render(_table("Laps", rows, (
-        ("session", "sess", "d"), ("lap", "lap", "d"), ("game", "game time", ""),
-        ("samples_t", "from samples", ""), ("valid", "valid", ""), ("flags", "", ""),
+        ("session", "sess", "d"), ("lap", "lap", "d"), ("kind", "kind", ""),
+        ("game", "game time", ""), ("samples_t", "from samples", ""), ("valid", "valid", ""),
         ("top_speed_kmh", "top km/h", ".1f"), ("min_speed_kmh", "min km/h", ".1f"),
         ("max_lat_g", "lat g", ".2f"), ("max_brake_g", "brake g", ".2f"),
         ("full_throttle_pct", "full thr %", ".1f"), ("braking_pct", "braking %", ".1f"),

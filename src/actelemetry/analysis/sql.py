@@ -45,6 +45,7 @@ FALLBACKS: dict[str, str] = {
     "lap_valid": "TRUE",
     "out_lap": "FALSE",
     "partial_lap": "FALSE",
+    "in_pit_lane": "FALSE",
     "game_lap_ms": "CAST(round(lap_time_sec * 1000) AS INTEGER)",
     "game_last_lap_ms": "CAST(NULL AS INTEGER)",
     "game_best_lap_ms": "CAST(NULL AS INTEGER)",
@@ -79,6 +80,7 @@ WITH per_lap AS (
         bool_and(lap_valid)                                    AS valid,
         bool_or(out_lap)                                       AS out_lap,
         bool_or(partial_lap)                                   AS partial_flag,
+        arg_max(in_pit_lane, session_time)                     AS ends_in_pit_lane,
         max(speed_kmh)                                         AS top_speed_kmh,
         min(speed_kmh)                                         AS min_speed_kmh,
         max(abs(accel_lateral))                                AS max_lat_g,
@@ -111,21 +113,33 @@ WITH per_lap AS (
         END AS t_line_end
     FROM linked
 )
+, flagged AS (
+    SELECT
+        *,
+        lag(t_line_end) OVER w                                   AS t_line_start,
+        partial_flag OR t_line_end IS NULL                       AS partial
+    FROM crossed
+    WINDOW w AS (PARTITION BY session ORDER BY lap)
+)
 SELECT
     session,
     lap,
+    -- one definition of a lap (channels/laps.py): out of the pits, into them, seen only in
+    -- part, or timed from line to line; only a timed lap is valid or not
+    CASE WHEN out_lap THEN 'out' WHEN ends_in_pit_lane THEN 'in'
+         WHEN partial THEN 'partial' ELSE 'timed' END            AS kind,
     samples,
     CASE WHEN next_lap = lap + 1 AND next_prev_game_ms > 0
          THEN next_prev_game_ms / 1000.0 END                     AS game_time_s,
-    t_line_end - lag(t_line_end) OVER w                          AS sample_time_s,
-    lag(t_line_end) OVER w                                       AS t_line_start,
+    t_line_end - t_line_start                                    AS sample_time_s,
+    t_line_start,
     t_line_end,
     t_first,
     t_last,
-    valid,
+    CASE WHEN NOT (out_lap OR ends_in_pit_lane OR partial) THEN valid END AS valid,
     out_lap,
-    partial_flag OR t_line_end IS NULL
-        OR lag(t_line_end) OVER w IS NULL                        AS partial,
+    ends_in_pit_lane                                             AS in_lap,
+    partial,
     top_speed_kmh,
     min_speed_kmh,
     max_lat_g,
@@ -136,12 +150,11 @@ SELECT
     coasting_pct,
     tyres_out_samples,
     max_tyres_out
-FROM crossed
-WINDOW w AS (PARTITION BY session ORDER BY lap)
+FROM flagged
 """
 
 #: a lap is timed when it was driven from line to line, out of the pits or not
-TIMED_LAP = "NOT partial AND NOT out_lap AND coalesce(game_time_s, sample_time_s) IS NOT NULL"
+TIMED_LAP = "kind = 'timed' AND coalesce(game_time_s, sample_time_s) IS NOT NULL"
 
 SESSIONS_VIEW = f"""
 CREATE VIEW sessions AS
@@ -151,7 +164,7 @@ WITH totals AS (
         count(*)                                      AS samples,
         max(session_time) - min(session_time)         AS duration_s,
         max(distance_m) - min(distance_m)             AS distance_m,
-        max(completed_laps) - min(completed_laps)     AS laps_completed,
+        max(completed_laps) - min(completed_laps)     AS line_crossings,
         max(speed_kmh)                                AS max_speed_kmh,
         avg(speed_kmh)                                AS avg_speed_kmh,
         max(accel_longitudinal)                       AS max_accel_g,
@@ -160,6 +173,12 @@ WITH totals AS (
         sum(packets_skipped)                          AS packets_skipped,
         count(*) FILTER (WHERE gap_before_s > 0)      AS gaps
     FROM telemetry
+    GROUP BY session
+), counted AS (
+    SELECT session,
+           count(*) FILTER (WHERE kind = 'timed')              AS timed_laps,
+           count(*) FILTER (WHERE kind <> 'timed' AND t_line_end IS NOT NULL) AS other_laps
+    FROM laps
     GROUP BY session
 ), best AS (
     SELECT session,
@@ -171,11 +190,12 @@ WITH totals AS (
 )
 SELECT f.session, f.name, f.game, f.car, f.track, f.driver, f.start_time, f.rate_hz,
        f.track_length_m, f.achieved_rate_hz, f.duplicates_refused, f.path, f.format,
-       t.samples, t.duration_s, t.distance_m, t.laps_completed,
+       t.samples, t.duration_s, t.distance_m, c.timed_laps, c.other_laps, t.line_crossings,
        t.max_speed_kmh, t.avg_speed_kmh, t.max_accel_g, t.max_brake_g, t.max_lat_g,
        t.packets_skipped, t.gaps, b.best_valid_lap, b.best_valid_lap_s
 FROM session_files f
 LEFT JOIN totals t USING (session)
+LEFT JOIN counted c USING (session)
 LEFT JOIN best b USING (session)
 ORDER BY f.session
 """

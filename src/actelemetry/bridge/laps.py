@@ -1,10 +1,11 @@
 """Lap events, the live delta to the best lap, and the track outline, from live samples.
 
 A lap is completed when ``completed_laps`` goes up: its time is ``game_last_lap_ms`` of
-the first sample after the increment (the game publishes it then), its validity the
-``lap_valid`` of the last sample before (live validity is "so far", so the last sample
-of a lap knows the whole lap). The delta compares the current lap's timer with the best
-valid full lap's at the same position along the lap.
+the first sample after the increment (the game publishes it then); its kind and validity
+are those of :mod:`actelemetry.channels.laps`, from the flags of the last sample before
+(live flags are "so far", so the last sample of a lap knows the whole lap), exactly as the
+session file's laps table has them. The delta compares the current lap's timer with the
+best valid timed lap's at the same position along the lap.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from actelemetry.channels.laps import lap_event
 
 #: a lap counts as full (usable as the delta's reference) when it was seen from below
 #: this lap fraction to above its complement
@@ -56,22 +59,19 @@ class LapTracker:
 
     def _lap_done(self, c: dict[str, Any], prev: dict[str, Any]) -> list[dict[str, Any]]:
         time_ms = int(c["game_last_lap_ms"])
-        valid = bool(prev["lap_valid"])
         full = bool(self._frac) and self._frac[0] < FULL_LAP_EDGE \
             and self._frac[-1] > 1 - FULL_LAP_EDGE
-        events: list[dict[str, Any]] = []
+        done = lap_event(int(c["completed_laps"]), time_ms, prev, self.best_ms)
+        done["full"] = full
+        events: list[dict[str, Any]] = [done]
         if full and self.outline is None:
             step = max(1, len(self._xz) // OUTLINE_POINTS)
             self.outline = [[round(x, 1), round(z, 1)] for x, z in self._xz[::step]]
             events.append({"event": "track_outline", "points": self.outline})
-        new_best = valid and full and time_ms > 0 and (self.best_ms is None
-                                                      or time_ms < self.best_ms)
-        if new_best:
+        if done["best"]:
             self.best_ms = time_ms
-            frac = np.array([*self._frac, 1.0])
-            self._ref = (frac, np.array([*self._ms, float(time_ms)]))
-        events.insert(0, {"event": "lap_completed", "lap": int(c["completed_laps"]),
-                          "time_ms": time_ms, "valid": valid, "full": full,
-                          "best": new_best, "best_ms": self.best_ms})
+            if full:  # the delta's reference needs the whole lap's trace
+                frac = np.array([*self._frac, 1.0])
+                self._ref = (frac, np.array([*self._ms, float(time_ms)]))
         self._frac, self._ms, self._xz = [], [], []
         return events

@@ -14,13 +14,12 @@ import numpy as np
 
 from actelemetry.channels.catalogue import BY_NAME, WHEELS, G, names_for
 from actelemetry.channels.decode import NUMPY_DTYPES, StaticInfo
+from actelemetry.channels.laps import MAX_TYRES_OUT, START_EDGE, sample_valid, starts_out
 
 DEFAULT_SMOOTHING = 5
 #: a wheel turning slower than this share of the car's speed, braking, counts as locked
 LOCK_SPEED_RATIO = 0.75
 LOCK_MIN_SPEED_MS = 5.0
-#: AC invalidates a lap when more than this many tyres are out
-MAX_TYRES_OUT = 2
 #: damage bands (game scale): above each bound the level rises by one
 DAMAGE_BANDS = (0.0, 0.1, 0.3)
 
@@ -73,9 +72,8 @@ def lap_flags(game: str, ch: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
             valid[a:b] = bool(ch["game_lap_valid"][a:b].all())
         else:
             valid[a:b] = bool(ch["tyres_out"][a:b].max(initial=0) <= MAX_TYRES_OUT)
-        head = max(1, (b - a) // 10)
-        started_slow = k == 0 and ch["speed_ms"][a] < 5.0
-        out[a:b] = bool(ch["in_pit_lane"][a:a + head].any()) or started_slow
+        out[a:b] = starts_out({"in_pit_lane": ch["in_pit_lane"][a],
+                               "speed_ms": ch["speed_ms"][a]}, k == 0)
         starts_late = k == 0 and frac[0] > 0.02 and not (frac[0] > 0.98)
         ends_early = k == len(segments) - 1 and frac[-1] < 0.98
         partial[a:b] = starts_late or ends_early or (k == 0 and frac[0] > 0.98)
@@ -178,12 +176,9 @@ class LiveDeriver:
         if v["completed_laps"] != self._lap:
             first = self._lap is None
             self._lap, self._lap_valid = v["completed_laps"], True
-            self._lap_out = bool(v["in_pit_lane"]) or (first and v["speed_ms"] < 5.0)
-            self._lap_partial = first and v["lap_fraction"] > 0.02
-        if self.game == "acc" and "game_lap_valid" in v:
-            self._lap_valid &= bool(v["game_lap_valid"])
-        else:
-            self._lap_valid &= v["tyres_out"] <= MAX_TYRES_OUT
+            self._lap_out = starts_out(v, first)
+            self._lap_partial = first and v["lap_fraction"] > START_EDGE
+        self._lap_valid &= sample_valid(self.game, v)
         v["lap_valid"], v["out_lap"], v["partial_lap"] = (
             self._lap_valid, self._lap_out, self._lap_partial)
         speed, braking = v["speed_ms"], v["brake"] > 0.05

@@ -92,6 +92,10 @@ def read(
             console.print(f"Wrote {jsonl.lines} samples to {jsonl.path}")
 
 
+#: the rate a stream captures at, whatever rate it sends frames at: that of session files
+LAP_RATE_HZ = 100.0
+
+
 @app.command()
 def stream(
     session: Path | None = SessionArg,
@@ -129,8 +133,12 @@ def stream(
         console.print(f"token: {token}", highlight=False)
     config = BridgeConfig(host=host, port=port, token=token, rate=rate,
                           max_clients=max_clients, queue_size=queue)
+    # laps are judged on every sample at the files' rate (a short trip off the track between
+    # two frames of a slow stream still invalidates the lap, as in the session file); the
+    # frames are thinned to --rate
+    capture_rate = max(rate, LAP_RATE_HZ)
     opts = capture_options(source, session, shm_dir=shm_dir, game=game.value if game else None,
-                           rate=rate, duration=duration, wait=wait, track=track,
+                           rate=capture_rate, duration=duration, wait=wait, track=track,
                            sim_laps=sim_laps, seed=seed, speed=speed)
     stop = stop_on_sigterm()
     with BridgeServer(config) as server:
@@ -138,6 +146,6 @@ def stream(
         console.print(f"Streaming at {rate:g} Hz on {ws_url}  (live page: {server.url})",
                       highlight=False)
         try:
-            run_with_spinner(opts, [BridgeSink(server)], stop)
+            run_with_spinner(opts, [BridgeSink(server, capture_rate)], stop)
         except KeyboardInterrupt:
             console.print("Stopped.")

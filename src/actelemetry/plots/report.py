@@ -10,7 +10,8 @@ from typing import Any
 from actelemetry.plots import html as figs
 
 LAP_COLUMNS = (
-    ("session", "session", "d"), ("lap", "lap", "d"), ("game_time_s", "game time (s)", ".3f"),
+    ("session", "session", "d"), ("lap", "lap", "d"), ("kind", "kind", ""),
+    ("game_time_s", "game time (s)", ".3f"),
     ("sample_time_s", "from samples (s)", ".3f"), ("valid", "valid", ""),
     ("top_speed_kmh", "top speed", ".1f"), ("min_speed_kmh", "min speed", ".1f"),
     ("max_lat_g", "max lat g", ".2f"), ("max_brake_g", "max brake g", ".2f"),
@@ -20,7 +21,7 @@ LAP_COLUMNS = (
 SESSION_COLUMNS = (
     ("name", "session", ""), ("car", "car", ""), ("track", "track", ""),
     ("duration_s", "duration (s)", ".1f"), ("distance_m", "distance (m)", ".0f"),
-    ("laps_completed", "laps", "d"), ("max_speed_kmh", "max speed", ".1f"),
+    ("timed_laps", "timed laps", "d"), ("max_speed_kmh", "max speed", ".1f"),
     ("avg_speed_kmh", "avg speed", ".1f"), ("max_accel_g", "max accel g", ".2f"),
     ("max_brake_g", "max brake g", ".2f"), ("max_lat_g", "max lat g", ".2f"),
     ("best_valid_lap_s", "best valid lap (s)", ".3f"),

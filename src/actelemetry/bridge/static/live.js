@@ -166,8 +166,9 @@ function onEvent(msg) {
       logEvent("session started"); break;
     case "session_end": onSession(null); logEvent("session ended"); break;
     case "lap_completed":
-      logEvent(`lap ${msg.lap}: ${lapTime(msg.time_ms)}${msg.valid ? "" : " (invalid)"}` +
-               `${msg.best ? " · best" : ""}`);
+      // one definition of a lap: only a timed lap is valid or not (see docs/protocol.md)
+      logEvent(`lap ${msg.lap} (${msg.kind || "timed"}): ${lapTime(msg.time_ms)}` +
+               `${msg.valid === false ? " · invalid" : ""}${msg.best ? " · best" : ""}`);
       break;
     case "track_outline": setOutline(msg.points); break;
     case "pause": state.paused = true; setBadge($("status"), "paused", "off"); break;

@@ -1,0 +1,63 @@
+"""What a lap is, once for files, SQL and live events.
+
+A lap runs from one crossing of the line to the next (``completed_laps`` going up). Its
+kind is the first of these that holds:
+
+- ``out``: it left the pits (in the pit lane at its first sample), or the recording's first
+  lap began at a standstill (a car on the grid or in its garage);
+- ``in``: it ended in the pit lane;
+- ``partial``: the recording saw only part of it (it began after the line, or had not
+  reached the line when the recording ended);
+- ``timed``: a whole lap from line to line, the only kind that is valid or invalid.
+
+Validity: the game's own flag where it has one (ACC ``isValidLap``), else no sample of the
+lap with more than :data:`MAX_TYRES_OUT` tyres off the track (AC's rule).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: AC invalidates a lap when more than this many tyres are out
+MAX_TYRES_OUT = 2
+#: a lap seen from below this lap fraction was seen from its start
+START_EDGE = 0.02
+#: the recording's first lap beginning slower than this (m/s) began at a standstill
+STANDSTILL_MS = 5.0
+KINDS = ("out", "in", "partial", "timed")
+
+
+def lap_kind(out: bool, ends_in_pit_lane: bool, partial: bool) -> str:
+    """The kind of a lap from its three facts (see the module's text)."""
+    if out:
+        return "out"
+    if ends_in_pit_lane:
+        return "in"
+    if partial:
+        return "partial"
+    return "timed"
+
+
+def starts_out(first: dict[str, Any], first_of_recording: bool) -> bool:
+    """Whether a lap is an out lap, from its first sample's channels."""
+    return bool(first["in_pit_lane"]) or (first_of_recording
+                                          and float(first["speed_ms"]) < STANDSTILL_MS)
+
+
+def sample_valid(game: str, c: dict[str, Any]) -> bool:
+    """Whether this sample leaves its lap valid."""
+    if game == "acc" and "game_lap_valid" in c:
+        return bool(c["game_lap_valid"])
+    return int(c["tyres_out"]) <= MAX_TYRES_OUT
+
+
+def lap_event(lap: int, time_ms: int, last: dict[str, Any],
+              best_ms: int | None) -> dict[str, Any]:
+    """The ``lap_completed`` event of a lap whose last sample's channels are ``last`` (its
+    flags "so far" then hold for the whole lap); ``best_ms`` the best before it."""
+    kind = lap_kind(bool(last.get("out_lap")), bool(last.get("in_pit_lane")),
+                    bool(last.get("partial_lap")))
+    valid = bool(last.get("lap_valid", True)) if kind == "timed" else None
+    best = bool(valid) and time_ms > 0 and (best_ms is None or time_ms < best_ms)
+    return {"event": "lap_completed", "lap": lap, "kind": kind, "time_ms": time_ms,
+            "valid": valid, "best": best, "best_ms": time_ms if best else best_ms}

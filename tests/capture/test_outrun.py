@@ -42,3 +42,19 @@ def test_pages_far_faster_than_real_time_are_refused(tmp_path: Path) -> None:
     # what was recorded before the refusal is a finished session file
     files = list(logs.glob("*.parquet"))
     assert len(files) == 1 and pq.read_metadata(files[0]).num_rows > 0
+
+
+def test_laps_counts_timed_laps_the_same_for_capture_and_the_simulator(tmp_path: Path) -> None:
+    """`capture --source sim --laps 1`: the driver drives one timed lap after its out lap,
+    and the capture stops when that timed lap is done (not after the out lap)."""
+    from actelemetry.analysis.query import run_query
+
+    logs = tmp_path / "logs"
+    proc = run_cli("capture", "--source", "sim", "--fast", "--laps", "1", "--rate", "20",
+                   "-o", str(logs), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    (path,) = logs.glob("*.parquet")
+    kinds = [r["kind"] for r in run_query(
+        "SELECT kind FROM laps WHERE game_time_s IS NOT NULL ORDER BY lap", [path]).rows()]
+    assert kinds == ["out", "timed"]
+    assert "Timed laps:       1 (+1 out or partial)" in proc.stdout

@@ -25,7 +25,7 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_capture_analyze_ml_train_predict_with_default_paths(tmp_path: Path) -> None:
     # 1. capture: three timed laps of the simulator, into telemetry_logs/
-    run(tmp_path, "capture", "--source", "sim", "--fast", "--sim-laps", "3", "--rate", "20")
+    run(tmp_path, "capture", "--source", "sim", "--fast", "--laps", "3", "--rate", "20")
     (session,) = (tmp_path / "telemetry_logs").glob("*.parquet")
     # 2. the seed's analysis with --ml: the dataset lands where `ml train` looks
     out = run(tmp_path, "analyze", str(session), "--ml", "--no-graphs").stdout

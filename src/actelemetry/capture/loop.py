@@ -31,6 +31,7 @@ from actelemetry.capture.sinks import Sample, Session, Sink
 from actelemetry.capture.sources import Source, open_source
 from actelemetry.channels.decode import as_records, decode_static
 from actelemetry.channels.derive import DEFAULT_SMOOTHING
+from actelemetry.channels.laps import LapCounter
 from actelemetry.channels.plausible import look_plausible
 from actelemetry.errors import GameNotRunning, PageError, UsageError
 from actelemetry.game.detect import detect_game, running_game
@@ -168,12 +169,15 @@ class _Offsets:
     session: int
     current_time: int
     position: int
+    in_pit_lane: int
+    speed_kmh: int  # in the physics page
 
     @classmethod
     def of(cls, game: str) -> _Offsets:
         g = LAYOUTS[(game, "graphics")]
         return cls(g.completedLaps.offset, g.session.offset, g.iCurrentTime.offset,
-                   g.normalizedCarPosition.offset)
+                   g.normalizedCarPosition.offset, g.isInPitLane.offset,
+                   LAYOUTS[(game, "physics")].speedKmh.offset)
 
 
 def _int(buf: bytes, offset: int) -> int:
@@ -405,6 +409,8 @@ class CaptureLoop:
         off_since: float | None = None
         next_static = now + STATIC_CHECK_S
         pace_t, pace_pid = now, -1
+        laps = LapCounter() if opts.laps is not None else None
+        laps_before = laps_done
         implausible_run = 0
         judge_pace = realtime and self.source.name == "shm" and opts.refuse_outrun
         while True:
@@ -515,8 +521,10 @@ class CaptureLoop:
             if paused:
                 paused, due = False, now  # the schedule starts again from here
             pending = False
-            if last_pid is not None and completed > last_laps:
-                laps_done += completed - last_laps
+            if laps is not None:  # --laps counts timed laps (not out, in or partial ones)
+                laps.feed(completed, pos, bool(_int(g, off.in_pit_lane)),
+                          float(np.frombuffer(snap.physics, "<f4", 1, off.speed_kmh)[0]) / 3.6)
+                laps_done = laps_before + laps.timed
             last_pid, last_laps, last_type, last_timer, last_pos = (
                 pid, completed, session_type, timer, pos)
             last_new_t = last_rec_t = now

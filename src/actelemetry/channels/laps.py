@@ -61,3 +61,33 @@ def lap_event(lap: int, time_ms: int, last: dict[str, Any],
     best = bool(valid) and time_ms > 0 and (best_ms is None or time_ms < best_ms)
     return {"event": "lap_completed", "lap": lap, "kind": kind, "time_ms": time_ms,
             "valid": valid, "best": best, "best_ms": time_ms if best else best_ms}
+
+
+class LapCounter:
+    """Counts completed laps by kind from a few raw values per sample (sans-I/O: the
+    capture feeds it what it read; no clock, no pages). Validity is not needed to count."""
+
+    def __init__(self) -> None:
+        self.timed = 0
+        self.other = 0
+        self._lap: int | None = None
+        self._out = self._partial = False
+        self._in_pit = False
+
+    def feed(self, completed_laps: int, fraction: float, in_pit_lane: bool,
+             speed_ms: float) -> str | None:
+        """The kind of the lap this sample completed, or None."""
+        done = None
+        if self._lap is not None and completed_laps > self._lap:
+            done = lap_kind(self._out, self._in_pit, self._partial)
+            if done == "timed":
+                self.timed += 1
+            else:
+                self.other += 1
+        if completed_laps != self._lap:
+            first = self._lap is None
+            self._out = starts_out({"in_pit_lane": in_pit_lane, "speed_ms": speed_ms}, first)
+            self._partial = first and fraction > START_EDGE
+            self._lap = completed_laps
+        self._in_pit = in_pit_lane
+        return done

@@ -46,7 +46,8 @@ ShmOpt = typer.Option(None, help="Read pages from this folder")
 DurationOpt = typer.Option(None, help="Stop after this many seconds")
 WaitOpt = typer.Option(True, help="Wait for the game (--no-wait exits 2 at once)")
 TrackOpt = typer.Option("monza", help="sim: track name or centre-line CSV")
-SimLapsOpt = typer.Option(3, help="sim: laps the simulated driver drives")
+SimLapsOpt = typer.Option(3, "--laps", "--sim-laps", help="sim: timed laps the simulated "
+                          "driver drives (after its out lap)")
 SeedOpt = typer.Option(0, help="sim: random seed")
 SpeedOpt = typer.Option(1.0, help="sim: simulated seconds per second")
 

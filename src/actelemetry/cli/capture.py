@@ -100,12 +100,14 @@ def capture(
     fmt: Format = typer.Option(Format.parquet, "--format", help="Session file format"),
     raw: bool = typer.Option(False, help="Also keep the raw page bytes (for replay)"),
     duration: float | None = typer.Option(None, help="Stop after this many seconds"),
-    laps: int | None = typer.Option(None, help="Stop after this many completed laps"),
+    laps: int | None = typer.Option(None, help="Stop after this many timed laps (out, in "
+                                    "and partial laps do not count); sim: the simulated "
+                                    "driver drives that many (default 3)"),
     wait: bool = typer.Option(True, help="Wait for the game (--no-wait exits 2 at once)"),
     shm_dir: Path | None = typer.Option(None, help="Read pages from this folder"),
     smoothing: int = typer.Option(5, help="Samples in the input smoothing window"),
     track: str = typer.Option("monza", help="sim: track name or centre-line CSV"),
-    sim_laps: int = typer.Option(3, help="sim: laps the simulated driver drives"),
+    sim_laps: int | None = typer.Option(None, "--sim-laps", hidden=True),  # old spelling
     seed: int = typer.Option(0, help="sim: random seed"),
     speed: float = typer.Option(1.0, help="sim/replay: simulated seconds per second"),
     fast: bool = typer.Option(False, help="sim/replay: as fast as possible (lockstep)"),
@@ -117,6 +119,9 @@ def capture(
 
     if (session is not None) != (source is Source.replay):
         raise UsageError("a session file goes with --source replay (and only with it)")
+    if source is Source.sim:  # one --laps: what the driver drives is what is recorded
+        laps = laps if laps is not None else sim_laps
+        sim_laps = laps if laps is not None else 3
     opts = CaptureOptions(
         source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
         busy_poll=busy_poll, duration=duration, laps=laps, wait=wait, smoothing=smoothing,

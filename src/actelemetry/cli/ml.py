@@ -134,10 +134,11 @@ def predict(
     source: PredictSource = typer.Option(PredictSource.shm, help="shm: the game; sim: the "
                                          "built-in simulator"),
     window: float = typer.Option(5.0, help="Seconds in the rolling error"),
-    laps: int | None = typer.Option(None, help="Stop after this many completed laps"),
+    laps: int | None = typer.Option(None, help="Stop after this many timed laps; sim: the "
+                                    "simulated driver drives that many (default 2)"),
     duration: float | None = typer.Option(None, help="Stop after this many seconds"),
     track: str = typer.Option("monza", help="sim: track"),
-    sim_laps: int = typer.Option(2, help="sim: laps the simulated driver drives"),
+    sim_laps: int | None = typer.Option(None, "--sim-laps", hidden=True),  # old spelling
     seed: int = typer.Option(0, help="sim: random seed"),
     fast: bool = typer.Option(False, help="sim: as fast as possible"),
     shm_dir: Path | None = typer.Option(None, help="Read pages from this folder"),
@@ -149,8 +150,11 @@ def predict(
     if model is None:
         model = best_model(Path("ml_results"))
         console.print(f"model: {model} (the best of ml_results/)", highlight=False)
+    if source is PredictSource.sim:
+        laps = laps if laps is not None else sim_laps
     opts = CaptureOptions(source=source.value, shm_dir=shm_dir, duration=duration, laps=laps,
-                          track=track, sim_laps=sim_laps, seed=seed, fast=fast)
+                          track=track, sim_laps=laps if laps is not None else 2, seed=seed,
+                          fast=fast)
     summary = run_live_prediction(model, opts, console, window_s=window,
                                   trust_pickle=trust_pickle)
     for line in summary.lines():

@@ -167,6 +167,17 @@ def with_healthy_client(port: int, flood: Callable[[], None], seconds_min: float
     return healthy
 
 
+def assert_survived(served: Served, base: int, healthy: Healthy,
+                    non_readers: list[socket.socket]) -> None:
+    """Memory bounded, every client that never read cut off, the healthy one served."""
+    growth = served.rss() - base
+    print(f"RSS growth {growth / 2**20:.1f} MB, healthy client {healthy.frames} frames")
+    assert all(closed_by_server(s) for s in non_readers), "a non-reader stayed connected"
+    served.stop()
+    assert growth < MAX_GROWTH, f"RSS grew {growth / 2**20:.1f} MB"
+    assert healthy.frames > 0 and "Traceback" not in served.stderr
+
+
 def test_unique_path_http_flood(serve: Callable[..., Served]) -> None:
     served = serve()
     base = warm(served)
@@ -201,12 +212,7 @@ def test_hello_flood_from_clients_that_do_not_read(serve: Callable[..., Served])
             time.sleep(0.005)
 
     healthy = with_healthy_client(served.port, flood, 6.0)
-    growth = served.rss() - base
-    print(f"RSS growth {growth / 2**20:.1f} MB, healthy client {healthy.frames} frames")
-    assert all(closed_by_server(s) for s in socks), "a client that never reads stayed connected"
-    served.stop()
-    assert growth < MAX_GROWTH, f"RSS grew {growth / 2**20:.1f} MB"
-    assert healthy.frames > 0 and "Traceback" not in served.stderr
+    assert_survived(served, base, healthy, socks)
 
 
 def test_idle_clients_that_do_not_read_are_bounded_and_closed(
@@ -216,12 +222,7 @@ def test_idle_clients_that_do_not_read_are_bounded_and_closed(
     socks = [raw_websocket(served.port) for _ in range(50)]
 
     healthy = with_healthy_client(served.port, lambda: time.sleep(6.0), 6.0)
-    growth = served.rss() - base
-    print(f"RSS growth {growth / 2**20:.1f} MB, healthy client {healthy.frames} frames")
-    assert all(closed_by_server(s) for s in socks), "a client that never reads stayed connected"
-    served.stop()
-    assert growth < MAX_GROWTH, f"RSS grew {growth / 2**20:.1f} MB"
-    assert healthy.frames > 0 and "Traceback" not in served.stderr
+    assert_survived(served, base, healthy, socks)
 
 
 def test_a_thousand_idle_sockets_do_not_exhaust_the_server(

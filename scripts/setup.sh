@@ -44,7 +44,7 @@ if [ -z "$PY" ]; then
 fi
 [ -n "$PY" ] && python_ok "$PY" || { say "Python 3.11 or newer is required (set PYTHON=...)" >&2; exit 1; }
 
-pip() { .venv/bin/python -m pip --disable-pip-version-check --progress-bar off "$@"; }
+pip() { .venv/bin/python -m pip --disable-pip-version-check "$@"; }
 
 stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -x .venv/bin/python ]; then

@@ -20,7 +20,8 @@ window.actelemetry = state;  // for tests and the curious
 const $ = (id) => document.getElementById(id);
 
 function lapTime(ms) {
-  if (!ms || ms <= 0) return "–";
+  if (!Number.isFinite(ms) || ms <= 0 || ms >= 2147483647) return "–";
+  ms = Math.round(ms);
   const m = Math.floor(ms / 60000), s = Math.floor(ms / 1000) % 60, r = ms % 1000;
   return `${m}:${String(s).padStart(2, "0")}.${String(r).padStart(3, "0")}`;
 }

@@ -38,7 +38,7 @@ def test_by_default_one_self_contained_report_under_6_mb(written: AnalysisResult
     assert '<script src="' not in text  # nothing fetched: plotly.js is inside, once
     assert text.count("Plotly.newPlot") == 5  # speed, inputs, G-G, map, comparison
     assert "corners" in text and "loses" in text
-    assert "each pair: " in text  # the corner table says which lap is which
+    assert "<td class='lap'>lap " in text  # the corner table says which lap is which
 
 
 def test_split_pages_share_one_script_offline(split: AnalysisResult) -> None:
@@ -61,7 +61,78 @@ def test_inputs_have_their_own_colours_names_and_units(written: AnalysisResult) 
     assert names == {"throttle", "brake", "steering"}
     assert len(set(colours.values())) == 3
     titles = [fig.layout[f"yaxis{i}"].title.text for i in ("", 2, 3)]
-    assert titles == ["throttle (0-1)", "brake (0-1)", "steering (-1 left .. 1 right)"]
+    assert titles == ["throttle (%)", "brake (%)", "steering (%)"]
+    throttle = np.asarray(fig.data[0].y, dtype="f8")
+    assert np.nanmax(throttle) == pytest.approx(100, abs=1)  # shown in its unit, %
+
+
+def _figures(result: AnalysisResult) -> list:
+    from actelemetry.plots import html as figs
+
+    cmp = result.comparison
+    assert cmp is not None and result.best is not None
+    lap = result.best
+    return [figs.speed_trace(result.series), figs.control_inputs(result.series),
+            figs.acceleration(result.gg), figs.lap_comparison(cmp),
+            figs.track_map(lap.ch["x"], lap.ch["z"], lap.ch["speed_kmh"], "map",
+                           [r.corner for r in cmp.corners if r.corner], lap.d)]
+
+
+def test_every_axis_names_its_unit(written: AnalysisResult) -> None:
+    for fig in _figures(written):
+        layout = fig.to_plotly_json()["layout"]
+        axes = {k: v for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))}
+        ys = [v.get("title", {}).get("text") for k, v in axes.items() if k[0] == "y"]
+        xs = [v.get("title", {}).get("text") for k, v in axes.items() if k[0] == "x"]
+        assert ys and all(ys), (fig.layout.title.text, ys)
+        assert any(xs), fig.layout.title.text  # shared x axes: the bottom one is titled
+        for title in [*ys, *filter(None, xs)]:
+            assert title == "gear" or "(" in title, title  # a unit in brackets
+
+
+def test_each_channel_keeps_its_colour_in_every_figure(written: AnalysisResult) -> None:
+    from actelemetry.plots.html import CHANNEL_COLOURS
+
+    assert len(set(CHANNEL_COLOURS.values())) == len(CHANNEL_COLOURS)
+    speed, inputs, _, comparison, _ = _figures(written)
+    seen: dict[str, set[str]] = {}
+    for fig in (speed, inputs, comparison):
+        for trace in fig.data:
+            axis = fig.layout[f"yaxis{(trace.yaxis or 'y')[1:]}"].title.text or ""
+            if trace.line.color != "#888":  # lap starts
+                seen.setdefault(axis.split(" (")[0], set()).add(trace.line.color)
+    for word, key in (("speed", "speed_kmh"), ("throttle", "gas"), ("brake", "brake"),
+                      ("steering", "steer"), ("gear", "gear"), ("delta", "delta")):
+        assert seen[word] == {CHANNEL_COLOURS[key]}, word
+    # the two laps differ by line width, and the legend says which is which
+    names = [t.name for t in comparison.data if t.showlegend is not False]
+    cmp = written.comparison
+    assert names[:2] == [f"reference: {cmp.reference.label}", f"compared: {cmp.compared.label}"]
+
+
+def test_the_corner_table_names_the_lap_of_every_row(written: AnalysisResult) -> None:
+    from actelemetry.plots.html import corner_table_html
+
+    cmp = written.comparison
+    text = corner_table_html(cmp)
+    for role, lap in (("reference", cmp.reference), ("compared", cmp.compared)):
+        assert text.count(f"<td class='lap'>lap {lap.ref.lap} ({role})</td>") == len(cmp.corners)
+        assert f"{role}: {lap.label}" in text
+    braking = [r.ref.brake_point_m for r in cmp.corners if r.ref and r.ref.brake_point_m]
+    assert braking and f"<td>{braking[0]:.0f}</td>" in text
+
+
+def test_corner_names_over_the_traces_do_not_overlap() -> None:
+    from actelemetry.plots.html import label_levels
+
+    xs = [930, 970, 1440, 2142, 2194, 2230, 2566, 5000]
+    levels = label_levels(xs, 100)
+    assert levels[:3] == [0, 1, 0]
+    assert len({levels[3], levels[4], levels[5]}) == 3  # three within 100 m: three rows
+    for i in range(len(xs)):
+        for j in range(i):
+            if levels[i] == levels[j]:
+                assert abs(xs[i] - xs[j]) >= 100
 
 
 def test_corner_labels_do_not_overlap() -> None:

@@ -137,19 +137,19 @@ def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True
 def print_comparison(cmp: Comparison, console: Console, fmt_: Format = Format.table) -> None:
     """Corner table (a row per corner and lap), the accuracy at the line and the three
     corners losing most."""
-    console.print(f"compared: {cmp.compared.label}\nreference: {cmp.reference.label}",
+    console.print(f"reference: {cmp.reference.label}, compared: {cmp.compared.label}",
                   highlight=False, markup=False)
     t = TextTable("Corners (time: the compared lap's loss (+) or gain (-) there)",
                   ["corner", "lap", "apex m", "brake pt m", "entry km/h", "apex km/h",
                    "exit km/h", "throttle m", "time s"], keys=2)
     for r in cmp.corners:
         apex = fmt(r.corner.apex_m, ".0f") if r.corner else "–"
-        for which, side in (("reference", r.ref), ("compared", r.cmp)):
+        for k, (which, side) in enumerate(((f"{cmp.reference.ref.lap} (reference)", r.ref),
+                                           (f"{cmp.compared.ref.lap} (compared)", r.cmp))):
             values = ["–"] * 5 if side is None else [
                 fmt(side.brake_point_m, ".0f"), fmt(side.entry_kmh), fmt(side.apex_kmh),
                 fmt(side.exit_kmh), fmt(side.throttle_m, ".0f")]
-            t.add(r.name, which, apex, *values, f"{r.time_s:+.3f}" if which == "compared"
-                  else "")
+            t.add(r.name, which, apex, *values, f"{r.time_s:+.3f}" if k else "")
     render(t, console, fmt_)
     err = cmp.line_error_s
     if err is None:

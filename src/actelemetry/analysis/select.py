@@ -1,8 +1,8 @@
 """Which two laps ``compare`` compares.
 
-Rules: ``--ref`` wins; two explicit laps make the faster one the reference (the delta then
-shows where the slower lost); otherwise the reference is the best valid lap of the given
-sessions, and a session given without a lap contributes its best lap other than that.
+Rules: ``--ref`` wins; of two laps given, the first is the reference, whichever is faster
+(the command prints which is which); otherwise the reference is the best valid lap of the
+given sessions, and a session given without a lap contributes its best lap other than that.
 """
 
 from __future__ import annotations

@@ -53,8 +53,8 @@ def analyze_command(
 @app.command("compare")
 def compare_command(
     laps: list[str] = typer.Argument(..., help="SESSION[:LAP], one or two"),
-    ref: str = typer.Option(None, "--ref", help="Reference SESSION:LAP (default: the best "
-                            "valid lap of the given sessions, or the faster of two laps)"),
+    ref: str = typer.Option(None, "--ref", help="Reference SESSION:LAP (default: the first "
+                            "of two laps given, else the best valid lap)"),
     out: Path = typer.Option(Path("reports"), "--out", "-o",
                              help="Folder for lap_comparison.html"),
     html: bool = typer.Option(True, "--html/--no-html", help="Write lap_comparison.html"),

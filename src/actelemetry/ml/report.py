@@ -159,26 +159,39 @@ def _png(result: TrainingResult, predictions: dict[str, np.ndarray], variant: st
 def _html(result: TrainingResult, predictions: dict[str, np.ndarray], dist: np.ndarray,
           actual: np.ndarray, mask: np.ndarray, keep: np.ndarray, lap_name: str,
           out: Path) -> Path:
+    """One page, plotly.js embedded once; inputs named, coloured and scaled as in the
+    analysis report (actual: the input's colour; each model its own colour)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, subplot_titles=ACTIONS,
-                        vertical_spacing=0.05)
-    x = np.asarray(dist[keep], dtype=np.float64)
+    from actelemetry.plots.html import AXIS_TITLES, CHANNEL_COLOURS, ROW_TITLES, SCALE
+
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        subplot_titles=[ROW_TITLES[a] for a in ACTIONS])
+    x = np.asarray(dist[keep], dtype=np.float32)
     best = result.best(with_abs_steer=False)
-    for j, _a in enumerate(ACTIONS):
-        fig.add_trace(go.Scattergl(x=x, y=np.asarray(actual[keep, j], np.float64),
+    for j, a in enumerate(ACTIONS):
+        scale = SCALE.get(a, 1.0)
+        fig.add_trace(go.Scattergl(x=x, y=np.asarray(actual[keep, j] * scale, np.float32),
                                    name="actual", legendgroup="actual", showlegend=j == 0,
-                                   line={"color": "black", "width": 2}), row=j + 1, col=1)
-        for r in result.results:
-            y = np.asarray(predictions[r.key][mask][keep, j], np.float64)
+                                   line={"color": CHANNEL_COLOURS[a], "width": 2}),
+                      row=j + 1, col=1)
+        for k, r in enumerate(result.results):
+            y = np.asarray(predictions[r.key][mask][keep, j] * scale, np.float32)
             fig.add_trace(go.Scattergl(
                 x=x, y=y, name=r.key, legendgroup=r.key, showlegend=j == 0,
                 visible=True if best is not None and r.key == best.key else "legendonly",
-                line={"width": 1}), row=j + 1, col=1)
+                line={"width": 1, "color": MODEL_COLOURS[k % len(MODEL_COLOURS)]}),
+                row=j + 1, col=1)
+        fig.update_yaxes(title_text=AXIS_TITLES[a], row=j + 1, col=1)
     fig.update_layout(title=f"Held-out {lap_name}: actual vs predicted (click the legend)",
                       height=900, template="plotly_white")
     fig.update_xaxes(title_text="lap distance (m)", row=3, col=1)
     path = out / "overlay.html"
     fig.write_html(path, include_plotlyjs=True, full_html=True)
     return path
+
+
+#: the models' colours in the overlay, none of them an input's colour
+MODEL_COLOURS = ("#222222", "#ff7f0e", "#17becf", "#e377c2", "#bcbd22", "#7f7f7f",
+                 "#8c564b")

@@ -21,16 +21,33 @@ from actelemetry.plots.thin import minmax_indices, minmax_union
 
 #: a trace longer than this is drawn with WebGL
 WEBGL_POINTS = 20_000
-#: one colour per session (or lap) in traces that compare them
-COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf")
-#: one colour per driver input, the same in every figure
-INPUT_COLOURS = {"gas": "#2ca02c", "brake": "#d62728", "steer": "#1f77b4"}
-#: the words for the inputs everywhere a person reads them
-INPUT_NAMES = {"gas": "throttle", "brake": "brake", "steer": "steering"}
-INPUT_UNITS = {"gas": "throttle (0-1)", "brake": "brake (0-1)",
-               "steer": "steering (-1 left .. 1 right)"}
+#: one colour per channel, the same in every figure; sessions and laps differ by line style
+CHANNEL_COLOURS = {"speed_kmh": "#9467bd", "gas": "#2ca02c", "brake": "#d62728",
+                   "steer": "#1f77b4", "gear": "#8c564b", "delta": "#333333"}
+#: the words for the channels everywhere a person reads them
+CHANNEL_NAMES = {"speed_kmh": "speed", "gas": "throttle", "brake": "brake",
+                 "steer": "steering", "gear": "gear", "delta": "delta"}
+#: each channel's axis title with its unit, and the factor from the stored value to it
+AXIS_TITLES = {"speed_kmh": "speed (km/h)", "gas": "throttle (%)", "brake": "brake (%)",
+               "steer": "steering (%)", "gear": "gear", "delta": "delta (s)"}
+#: a row's title where the axis title needs a word more
+ROW_TITLES = {**CHANNEL_NAMES, "steer": "steering (% of full lock, + right)",
+              "delta": "delta (+ = compared lap slower)"}
+SCALE = {"gas": 100.0, "brake": 100.0, "steer": 100.0}
+#: the driver's inputs, in the order they are drawn
+INPUTS = ("gas", "brake", "steer")
+#: the colour scale of speed, in the G-G diagram and on the track map
+SPEED_SCALE = "Turbo"
+#: line styles that tell sessions apart in one figure
+DASHES = ("solid", "dot", "dash", "dashdot")
 #: the script file a folder of pages shares
 PLOTLY_JS = "plotly.min.js"
+
+
+def _shown(name: str, values: np.ndarray) -> np.ndarray:
+    """A channel in the unit its axis names (fractions of pedal travel as %)."""
+    factor = SCALE.get(name)
+    return values * factor if factor else values
 
 
 def _scatter(n: int) -> type:
@@ -43,36 +60,41 @@ def speed_trace(series: Sequence[dict[str, Any]]) -> go.Figure:
     for k, s in enumerate(series):
         keep = minmax_indices(s["speed_kmh"])
         t, v = s["speed_kmh_t"][keep], s["speed_kmh"][keep]
-        fig.add_trace(_scatter(len(t))(x=t, y=v, mode="lines", name=f"{s['name']} speed",
-                                       line={"width": 1, "color": COLOURS[k % len(COLOURS)]}))
+        label = "speed" if len(series) == 1 else f"{s['name']} speed"
+        fig.add_trace(_scatter(len(t))(x=t, y=v, mode="lines", name=label,
+                                       line={"width": 1, "color": CHANNEL_COLOURS["speed_kmh"],
+                                             "dash": DASHES[k % len(DASHES)]}))
         starts = s["lap_starts"]
         if len(starts):
             top = float(np.nanmax(v)) if len(v) else 1.0
             xs = np.repeat(starts, 3)
             ys = np.tile([0.0, top, np.nan], len(starts))
             xs[2::3] = np.nan
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{s['name']} lap starts",
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines",
+                                     name="lap starts" if len(series) == 1
+                                     else f"{s['name']} lap starts",
                                      line={"width": 1, "dash": "dot", "color": "#888"},
                                      hoverinfo="skip"))
     fig.update_layout(title="Speed trace", xaxis_title="session time (s)",
-                      yaxis_title="speed (km/h)", template="plotly_white")
+                      yaxis_title=AXIS_TITLES["speed_kmh"], template="plotly_white")
     return fig
 
 
 def control_inputs(series: Sequence[dict[str, Any]]) -> go.Figure:
     """Throttle, brake and steering over session time (one row each)."""
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=tuple(INPUT_NAMES.values()))
+                        subplot_titles=tuple(ROW_TITLES[n] for n in INPUTS))
     for k, s in enumerate(series):
-        for row, name in enumerate(INPUT_NAMES, start=1):
+        for row, name in enumerate(INPUTS, start=1):
             keep = minmax_indices(s[name])
-            label = INPUT_NAMES[name] if len(series) == 1 else f"{s['name']} {INPUT_NAMES[name]}"
+            word = CHANNEL_NAMES[name]
             fig.add_trace(_scatter(len(keep))(
-                x=s[f"{name}_t"][keep], y=s[name][keep], mode="lines", name=label,
-                line={"width": 1, "color": INPUT_COLOURS[name],
-                      "dash": ("solid", "dot", "dash")[k % 3]}),
+                x=s[f"{name}_t"][keep], y=_shown(name, s[name][keep]), mode="lines",
+                name=word if len(series) == 1 else f"{s['name']} {word}",
+                line={"width": 1, "color": CHANNEL_COLOURS[name],
+                      "dash": DASHES[k % len(DASHES)]}),
                 row=row, col=1)
-            fig.update_yaxes(title_text=INPUT_UNITS[name], row=row, col=1)
+            fig.update_yaxes(title_text=AXIS_TITLES[name], row=row, col=1)
     fig.update_layout(title="Control inputs", template="plotly_white", height=750)
     fig.update_xaxes(title_text="session time (s)", row=3, col=1)
     return fig
@@ -83,8 +105,8 @@ def acceleration(cells: dict[str, np.ndarray]) -> go.Figure:
     n = len(cells["lat_g"])
     fig = go.Figure(_scatter(n)(
         x=cells["lat_g"], y=cells["long_g"], mode="markers", name="samples",
-        marker={"size": 4, "color": cells["speed_kmh"], "colorscale": "Viridis",
-                "colorbar": {"title": {"text": "km/h"}}},
+        marker={"size": 4, "color": cells["speed_kmh"], "colorscale": SPEED_SCALE,
+                "colorbar": {"title": {"text": "speed (km/h)"}}},
         customdata=cells["samples"],
         hovertemplate="lat %{x:.2f} g<br>long %{y:.2f} g<br>%{customdata} samples"))
     fig.update_layout(title="G-G diagram", template="plotly_white",
@@ -102,13 +124,15 @@ def track_map(x: np.ndarray, z: np.ndarray, speed: np.ndarray, title: str,
     step = max(1, len(x) // 1500)
     fig = go.Figure(go.Scatter(
         x=x[::step], y=z[::step], mode="markers", name="line",
-        marker={"size": 5, "color": speed[::step], "colorscale": "Turbo",
-                "colorbar": {"title": {"text": "km/h"}}},
+        marker={"size": 5, "color": speed[::step], "colorscale": SPEED_SCALE,
+                "colorbar": {"title": {"text": "speed (km/h)"}}},
         hovertemplate="%{marker.color:.0f} km/h<extra></extra>"))
+    xs, zs = [x], [z]
     if d is not None and len(corners):
         apex = np.array([c.apex_m for c in corners])
         ax, az = np.interp(apex, d, x), np.interp(apex, d, z)
         lx, lz = corner_label_positions(ax, az, x, z)
+        xs, zs = [x, lx], [z, lz]
         fig.add_trace(go.Scatter(
             x=lx, y=lz, mode="text", text=[f"T{c.number}" for c in corners],
             textposition="middle center", name="corners", hoverinfo="skip"))
@@ -116,9 +140,14 @@ def track_map(x: np.ndarray, z: np.ndarray, speed: np.ndarray, title: str,
             x=np.column_stack([ax, lx, np.full(len(ax), np.nan)]).ravel(),
             y=np.column_stack([az, lz, np.full(len(az), np.nan)]).ravel(),
             mode="lines", line={"width": 0.5, "color": "#999"}, hoverinfo="skip"))
-    fig.update_layout(title=title, template="plotly_white", showlegend=False,
-                      xaxis={"title": "x (m)", "constrain": "domain"},
-                      yaxis={"title": "z (m)", "scaleanchor": "x", "scaleratio": 1})
+    # the labels stand outside the line: the axes reach round them (autorange ignores text)
+    allx, allz = np.concatenate(xs), np.concatenate(zs)
+    pad = 0.05 * max(float(np.ptp(allx)), float(np.ptp(allz)), 1.0)
+    fig.update_layout(title=title, template="plotly_white", showlegend=False, height=750,
+                      xaxis={"title": "x (m)", "constrain": "domain",
+                             "range": [float(allx.min()) - pad, float(allx.max()) + pad]},
+                      yaxis={"title": "z (m)", "scaleanchor": "x", "scaleratio": 1,
+                             "range": [float(allz.min()) - pad, float(allz.max()) + pad]})
     return fig
 
 
@@ -142,40 +171,66 @@ def corner_label_positions(ax: np.ndarray, az: np.ndarray, x: np.ndarray, z: np.
     return arr[:, 0], arr[:, 1]
 
 
+def label_levels(xs: Sequence[float], min_gap: float) -> list[int]:
+    """A text row for each label along an axis (0 = the first row): a label closer than
+    ``min_gap`` to one already on a row goes to the next free row, so none overlap."""
+    last: list[float] = []  # the position of the last label on each row
+    levels = []
+    for x in xs:
+        row = next((i for i, at in enumerate(last) if x - at >= min_gap), len(last))
+        if row == len(last):
+            last.append(x)
+        last[row] = x
+        levels.append(row)
+    return levels
+
+
 def lap_comparison(cmp: Any) -> go.Figure:
-    """Speed, throttle, brake, steering, gear and delta over distance for two laps."""
+    """Speed, throttle, brake, steering, gear and delta over distance for two laps.
+
+    Each channel keeps its colour; the reference lap is the wide pale line, the compared
+    lap the thin dark one over it.
+    """
     rows = ("speed_kmh", "gas", "brake", "steer", "gear")
-    titles = ("speed (km/h)", "throttle (0-1)", "brake (0-1)", "steering (-1..1)", "gear",
-              "delta (s, + = compared lap slower)")
     fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.025,
-                        subplot_titles=titles,
+                        subplot_titles=[ROW_TITLES[r] for r in (*rows, "delta")],
                         row_heights=[0.28, 0.12, 0.12, 0.12, 0.1, 0.26])
     ref, other = cmp.reference, cmp.compared
-    for lap, colour in ((ref, COLOURS[0]), (other, COLOURS[1])):
+    styles = ((ref, f"reference: {ref.label}", {"width": 4}, 0.35),
+              (other, f"compared: {other.label}", {"width": 1.2}, 1.0))
+    for lap, name, line, opacity in styles:
         keep = minmax_union([lap.ch[r] for r in rows], 1500)
-        for i, name in enumerate(rows, start=1):
-            fig.add_trace(go.Scatter(x=lap.d[keep], y=lap.ch[name][keep], mode="lines",
-                                     name=lap.label, legendgroup=lap.label,
-                                     showlegend=i == 1, line={"width": 1, "color": colour}),
+        for i, ch in enumerate(rows, start=1):
+            fig.add_trace(go.Scatter(x=lap.d[keep], y=_shown(ch, lap.ch[ch][keep]),
+                                     mode="lines", name=name, legendgroup=name,
+                                     showlegend=i == 1, opacity=opacity,
+                                     line={**line, "color": CHANNEL_COLOURS[ch]}),
                           row=i, col=1)
     keep = minmax_indices(cmp.delta_s, 1500)
     delta = np.round(cmp.delta_s[keep], 6)  # float noise of identical laps is not a delta
     fig.add_trace(go.Scatter(x=cmp.d[keep], y=delta, mode="lines", name="delta",
-                             line={"width": 1.5, "color": "#333"}), row=6, col=1)
-    # corner apexes: one layout update (add_vline per corner re-validates the whole figure)
+                             line={"width": 1.5, "color": CHANNEL_COLOURS["delta"]}),
+                  row=6, col=1)
+    for i, ch in enumerate((*rows, "delta"), start=1):
+        fig.update_yaxes(title_text=AXIS_TITLES[ch], row=i, col=1)
+    # corner apexes above the first row's title: one layout update (add_vline per corner re-validates the whole figure)
     apexes = [(r.name, r.corner.apex_m) for r in cmp.corners if r.corner is not None]
+    levels = label_levels([x for _, x in apexes], 0.025 * float(ref.length_m or 1.0))
     shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0,
                "y1": 1, "line": {"width": 1, "dash": "dot", "color": "#bbb"}}
               for _, x in apexes]
-    labels = [{"x": x, "xref": "x", "y": 1.0, "yref": "paper", "text": name,
-               "showarrow": False, "font": {"size": 10}} for name, x in apexes]
+    labels = [{"x": x, "xref": "x", "y": 1.0, "yref": "paper", "yanchor": "bottom",
+               "yshift": 24 + 12 * level, "text": name, "showarrow": False,
+               "font": {"size": 10}} for (name, x), level in zip(apexes, levels, strict=True)]
     fig.update_layout(shapes=shapes, annotations=[*fig.layout.annotations, *labels])
     err = cmp.line_error_s
     note = (f"delta at the line {cmp.line_delta_s:+.3f} s; game's lap times differ by "
             f"{cmp.game_delta_s:+.3f} s (error {err * 1000:.1f} ms)" if err is not None
             else f"delta at the line {cmp.line_delta_s:+.3f} s (game's lap times unknown)")
+    top = 130 + 12 * max(levels, default=0)
     fig.update_layout(title=f"{other.label} against {ref.label}<br><sup>{note}</sup>",
-                      template="plotly_white", height=1100)
+                      template="plotly_white", height=1100, margin={"t": top},
+                      legend={"orientation": "h", "y": -0.06})
     fig.update_xaxes(title_text="distance from the line (m)", row=6, col=1)
     return fig
 
@@ -187,25 +242,31 @@ def _fmt(v: Any, spec: str = ".1f") -> str:
 
 
 def corner_table_html(cmp: Any) -> str:
-    """The corner table as an HTML table (reference / compared per column)."""
-    head = ("corner", "apex (m)", "braking point (m)", "entry (km/h)", "apex (km/h)",
+    """The corner table as HTML: a row per corner and lap, each naming its lap."""
+    head = ("corner", "lap", "apex (m)", "braking point (m)", "entry (km/h)", "apex (km/h)",
             "exit (km/h)", "throttle (m)", "time (s)")
-    pair_of = f"each pair: {cmp.reference.label} / {cmp.compared.label}"
-    out = [f"<table class='corners'><caption>{html.escape(pair_of)}</caption><thead><tr>"]
+    ref, other = cmp.reference, cmp.compared
+    caption = (f"reference: {ref.label}; compared: {other.label}. Time: what the compared "
+               "lap lost (+) or gained (-) in the corner")
+    out = [f"<table class='corners'><caption>{html.escape(caption)}</caption><thead><tr>"]
     out += [f"<th>{html.escape(h)}</th>" for h in head]
     out.append("</tr></thead><tbody>")
     for r in cmp.corners:
-        def pair(attr: str, spec: str = ".0f", row: Any = r) -> str:
-            if row.ref is None:
-                return "–"
-            return (f"{_fmt(getattr(row.ref, attr), spec)} / "
-                    f"{_fmt(getattr(row.cmp, attr), spec)}")
         cls = "lost" if r.time_s > 0.0005 else "gained" if r.time_s < -0.0005 else ""
-        cells = [r.name, _fmt(r.corner.apex_m, ".0f") if r.corner else "–",
-                 pair("brake_point_m"), pair("entry_kmh", ".1f"), pair("apex_kmh", ".1f"),
-                 pair("exit_kmh", ".1f"), pair("throttle_m"), f"{r.time_s:+.3f}"]
-        out.append(f"<tr class='{cls}'>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-                   + "</tr>")
+        span = "<td rowspan='2'>{}</td>"
+        for k, (lap, side, role) in enumerate(((ref, r.ref, "reference"),
+                                               (other, r.cmp, "compared"))):
+            cells = ["–"] * 5 if side is None else [
+                _fmt(side.brake_point_m, ".0f"), _fmt(side.entry_kmh), _fmt(side.apex_kmh),
+                _fmt(side.exit_kmh), _fmt(side.throttle_m, ".0f")]
+            row = [f"<td class='lap'>{html.escape(f'lap {lap.ref.lap} ({role})')}</td>"]
+            row += [f"<td>{html.escape(c)}</td>" for c in cells]
+            if k == 0:
+                apex = _fmt(r.corner.apex_m, ".0f") if r.corner else "–"
+                row = [span.format(html.escape(r.name)), row[0],
+                       span.format(html.escape(apex)), *row[1:],
+                       f"<td rowspan='2' class='time'>{r.time_s:+.3f}</td>"]
+            out.append(f"<tr class='{cls}'>" + "".join(row) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -227,7 +288,8 @@ body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
 th { background: #f3f3f3; }
-tr.lost td:last-child { color: #b00; } tr.gained td:last-child { color: #070; }
+tr.lost td.time { color: #b00; } tr.gained td.time { color: #070; }
+td.lap { text-align: left; } caption { text-align: left; }
 pre { background: #f7f7f7; padding: 0.8em; }
 """
 
@@ -247,18 +309,10 @@ def lighten(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def write_plotly_js(folder: Path) -> Path:
-    """The ``plotly.min.js`` the pages of a folder share (from the installed plotly)."""
-    from plotly.offline import get_plotlyjs
-
-    path = Path(folder) / PLOTLY_JS
-    path.write_text(get_plotlyjs(), encoding="utf-8")
-    return path
-
-
 def write_figure(fig: go.Figure, path: Path) -> Path:
-    """One figure as an HTML page that loads the ``plotly.min.js`` beside it."""
-    lighten(fig).write_html(path, include_plotlyjs=PLOTLY_JS, full_html=True)
+    """One figure as an HTML page that loads the ``plotly.min.js`` beside it (Plotly
+    writes that file into the page's folder if it is not there yet)."""
+    lighten(fig).write_html(path, include_plotlyjs="directory", full_html=True)
     return path
 
 

@@ -75,9 +75,9 @@ def write_plots(result: Any, out_dir: Path, split: bool = False) -> dict[str, Pa
     elif result.comparison_note:
         blocks.append(f"<p>No lap comparison: {html.escape(result.comparison_note)}.</p>")
     if split:
-        files["plotly.js"] = figs.write_plotly_js(out_dir)
         for name, fig in pages.items():
             files[name] = figs.write_figure(fig, out_dir / f"{name}.html")
+        files["plotly.js"] = out_dir / figs.PLOTLY_JS
     files["report"] = figs.write_report(out_dir / "report.html", "actelemetry analysis", blocks)
     return files
 

@@ -213,7 +213,8 @@ def lap_comparison(cmp: Any) -> go.Figure:
                   row=6, col=1)
     for i, ch in enumerate((*rows, "delta"), start=1):
         fig.update_yaxes(title_text=AXIS_TITLES[ch], row=i, col=1)
-    # corner apexes above the first row's title: one layout update (add_vline per corner re-validates the whole figure)
+    # corner names above the first row's title, in one layout update (add_vline per corner
+    # re-validates the whole figure)
     apexes = [(r.name, r.corner.apex_m) for r in cmp.corners if r.corner is not None]
     levels = label_levels([x for _, x in apexes], 0.025 * float(ref.length_m or 1.0))
     shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0,

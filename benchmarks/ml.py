@@ -4,6 +4,12 @@ training time of each model on this machine.
 
     python benchmarks/ml.py                      # 300 laps, cached under bench_out/ml
     python benchmarks/ml.py --laps 60 --quick    # a smaller, faster run
+    python benchmarks/ml.py --default-train      # `ml train` with its defaults, timed
+
+``--default-train`` times the command a user runs after the demo, ``actelemetry ml train``
+with no option, on a dataset like the demo's (five timed laps at 100 Hz, the seed feature
+set; ``--laps`` changes it), in a fresh folder: start-up, loading, every model, the report.
+The target is under 60 s on 2 cores; ``--all`` also times the full grid.
 
 Sessions are made by the simulator in fast mode (several in parallel) and cached, so a
 second run only trains. The four variants (seed / rich features, with / without
@@ -18,7 +24,11 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import platform
+import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +36,9 @@ import numpy as np
 
 from actelemetry.ml.evaluate import SEED_CLAIMED_R2, action_metrics, fmt3
 from actelemetry.ml.features import ACTIONS
+
+#: `ml train` with its defaults must finish within this on 2 cores
+DEFAULT_TRAIN_TARGET_S = 60.0
 
 
 def make_session(job: tuple[Path, int, int, str]) -> tuple[int, float]:
@@ -93,9 +106,50 @@ def train_variant(job: tuple) -> list[dict]:
     return [r.to_dict() for r in [*result.baselines.values(), *result.results]]
 
 
+def timed_train(folder: Path, *extra: str) -> tuple[float, list[str]]:
+    """Wall time of `actelemetry ml train EXTRA` run in ``folder``, and its per-model lines."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "actelemetry", "ml", "train", *extra],
+                          cwd=folder, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(proc.stderr)
+    return wall, [ln for ln in proc.stdout.splitlines() if re.match(r"model \d+/\d+", ln)]
+
+
+def default_train(laps: int, with_all: bool) -> None:
+    """Time `ml train` with defaults (and ``--all``) on a demo-like dataset; print a table."""
+    from actelemetry.capture.loop import CaptureOptions, run_capture
+    from actelemetry.capture.sinks import SessionFileSink
+    from actelemetry.ml.dataset import prepare_dataset
+
+    folder = Path(tempfile.mkdtemp(prefix="ml_train_bench_"))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load "
+          f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}; dataset: {laps} "
+          "timed laps of the simulator at 100 Hz, seed features (as the demo's)", flush=True)
+    sink = SessionFileSink(folder / "telemetry_logs")
+    run_capture(CaptureOptions(source="sim", fast=True, sim_laps=laps, seed=7), [sink])
+    prepare_dataset(sink.paths, folder / "ml_data")
+    runs = [("ml train (defaults)", ())] + ([("ml train --all", ("--all",))] if with_all else [])
+    print("\n| command | wall s | models | target | met |\n|---|---|---|---|---|", flush=True)
+    lines_of = {}
+    for label, extra in runs:
+        wall, lines_of[label] = timed_train(folder, *extra)
+        target = f"< {DEFAULT_TRAIN_TARGET_S:g}" if not extra else ""
+        met = "" if extra else ("yes" if wall < DEFAULT_TRAIN_TARGET_S else "no")
+        print(f"| {label} | {wall:.1f} | {len(lines_of[label])} | {target} | {met} |",
+              flush=True)
+    for label, lines in lines_of.items():
+        print(f"\n{label}:", *(f"  {line}" for line in lines), sep="\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--laps", type=int, default=300, help="timed laps in all")
+    ap.add_argument("--default-train", action="store_true",
+                    help="only time `ml train` with its defaults on a demo-like dataset")
+    ap.add_argument("--all", action="store_true", help="--default-train: also time --all")
+    ap.add_argument("--laps", type=int, default=None,
+                    help="timed laps in all (default 300; --default-train: 5)")
     ap.add_argument("--laps-per-session", type=int, default=10)
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--track", default="monza")
@@ -115,6 +169,10 @@ def main() -> None:
     ap.add_argument("--no-frame-split", action="store_true",
                     help="skip the leaky random-frame contrast")
     args = ap.parse_args()
+    if args.default_train:
+        default_train(args.laps or 5, args.all)
+        return
+    args.laps = args.laps or 300
 
     from actelemetry.ml.dataset import prepare_dataset
     from actelemetry.ml.evaluate import ModelResult

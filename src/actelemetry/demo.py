@@ -103,13 +103,15 @@ def _later_stages(out: Path, quick: bool, seed: int) -> list[tuple[str, Callable
 
         from actelemetry.ml.train import train_models
 
-        # training's own progress bars give way to the demo's stage bars
-        result = train_models(out / "ml_data", out / "ml_results", seed=seed, quick=True,
+        # `ml train`'s defaults (small models with --quick); training's own progress bars
+        # give way to the demo's stage bars
+        result = train_models(out / "ml_data", out / "ml_results", seed=seed, quick=quick,
                               console=Console(quiet=True))
         best = result.best()
-        note = f"best without abs_steer: {best.key}, mean R² {best.mean_r2:.3f}" if best else ""
-        files = [p for p in (result.report_md, result.report_txt) if p is not None]
-        return [*files, *result.plots], note
+        hint = "" if out == Path(".") else f" --model {best.path}" if best else ""
+        note = (f"best without abs_steer: {best.key}, mean R² {best.mean_r2:.3f} "
+                f"(next: actelemetry ml predict --source sim{hint})") if best else ""
+        return result.files(), note
 
     return [("analysis report + plots", analysis), ("ML dataset", dataset),
             ("ML models", models)]

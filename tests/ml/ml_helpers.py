@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from actelemetry.ml.models import MODELS, torch_available
 
@@ -21,12 +22,13 @@ def model_names() -> list[str]:
     return [n for n in MODELS if torch_available() or n not in ("lstm", "gru")]
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """``actelemetry ARGS`` in another process, as a user runs it."""
+def run_cli(*args: str, timeout: float = 120,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``actelemetry ARGS`` in another process (in ``cwd``), as a user runs it."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-m", "actelemetry", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+                          text=True, timeout=timeout, env=env, cwd=cwd)
 
 
 def one_line_error(proc: subprocess.CompletedProcess) -> str:

@@ -40,7 +40,7 @@ def test_prepare_and_train_from_the_cli(ml_sessions: list[Path], tmp_path: Path)
                  "dataset_card.md"):
         assert (data / name).exists(), name
     proc = run_cli("ml", "train", "--data", str(data), "-o", str(res),
-                   "--models", "linear", "--features", "seed")
+                   "--models", "linear", "--features", "seed", "--abs-steer", "both")
     assert proc.returncode == 0, proc.stderr
     assert "R² on held-out laps" in proc.stdout
     assert (res / "training_report.md").exists() and (res / "training_report.txt").exists()
@@ -84,3 +84,42 @@ def test_other_bad_input(ml_data: Path, tmp_path: Path) -> None:
         load_model(tmp_path)
     with pytest.raises(UsageError, match="split"):
         prepare_dataset([ml_data / "dataset.parquet"], tmp_path / "o", split="frame")
+
+
+def test_default_paths_missing_are_one_line_with_the_step_to_run(tmp_path: Path) -> None:
+    line = one_line_error(run_cli("ml", "train", cwd=tmp_path))
+    assert "ml_data" in line and "analyze SESSION --ml" in line
+    line = one_line_error(run_cli("ml", "predict", "--source", "sim", cwd=tmp_path))
+    assert "best.json" in line and "ml train" in line
+    assert not any(tmp_path.iterdir())  # a failed step writes nothing
+
+
+def test_progress_on_a_terminal_and_a_line_per_model_when_piped(ml_data: Path,
+                                                                tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    shown = {}
+    for name, terminal in (("terminal", True), ("piped", False)):
+        buf = io.StringIO()
+        console = Console(file=buf, force_terminal=terminal, width=80, color_system=None)
+        train_models(ml_data, tmp_path / name, ["linear", "mlp_32"], quick=True,
+                     console=console, report=False)
+        shown[name] = buf.getvalue()
+    # a Rich progress bar per model: its description and percentage, no plain lines
+    assert "linear · rich-no_abs_steer" in shown["terminal"] and "100%" in shown["terminal"]
+    assert "model 1/2" not in shown["terminal"]
+    # piped: exactly one plain line per model, as each finishes, without bars
+    lines = shown["piped"].splitlines()
+    assert [ln.split(":")[0] for ln in lines] == ["model 1/2 linear · rich-no_abs_steer",
+                                                  "model 2/2 mlp_32 · rich-no_abs_steer"]
+    assert "━" not in shown["piped"]
+
+
+def test_old_flag_spellings_still_reach_the_same_folders(ml_data: Path, tmp_path: Path) -> None:
+    proc = run_cli("ml", "train", "--data-dir", str(ml_data), "--output-dir",
+                   str(tmp_path / "r"), "--models", "linear")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "r" / "linear-rich-no_abs_steer" / "model.json").is_file()
+    assert "--data-dir" not in run_cli("ml", "train", "--help").stdout

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from actelemetry.ml.models import CORE_MODELS
+
 pytestmark = pytest.mark.slow
 
 
@@ -27,18 +29,26 @@ def test_capture_analyze_ml_train_predict_with_default_paths(tmp_path: Path) -> 
     # 1. capture: three timed laps of the simulator, into telemetry_logs/
     run(tmp_path, "capture", "--source", "sim", "--fast", "--laps", "3", "--rate", "20")
     (session,) = (tmp_path / "telemetry_logs").glob("*.parquet")
-    # 2. the seed's analysis with --ml: the dataset lands where `ml train` looks
-    out = run(tmp_path, "analyze", str(session), "--ml", "--no-graphs").stdout
+    # 2. the seed's analysis with --ml: the dataset lands where `ml train` looks, whatever
+    # analyze's own -o (the HTML report's folder)
+    out = run(tmp_path, "analyze", str(session), "--ml", "--no-graphs",
+              "-o", "html").stdout
     assert (tmp_path / "ml_data" / "X_states.npy").is_file()
     assert "ml_data" in out
     # 3. train with defaults: it finds ml_data/, writes ml_results/ and notes the best model
     out = run(tmp_path, "ml", "train").stdout
     best = json.loads((tmp_path / "ml_results" / "best.json").read_text())
     assert Path(best["path"]).is_dir() and "ml_results" in out
-    assert "model 1/" in out  # piped: a line per model as each finishes
+    # the models that matter, without the abs_steer leak; piped: a line per model
+    models = sorted(p.name for p in (tmp_path / "ml_results").iterdir() if p.is_dir())
+    assert models == sorted(f"{m}-seed-no_abs_steer" for m in CORE_MODELS)
+    assert f"model {len(CORE_MODELS)}/{len(CORE_MODELS)}" in out
+    # every path it wrote is printed
+    for path in ["best.json", "results.json", "training_report.md", *models]:
+        assert str(Path("ml_results") / path) in out, path
     # 4. predict with defaults: it loads that best model and drives the simulator
     out = run(tmp_path, "ml", "predict", "--source", "sim", "--fast", "--duration", "20").stdout
     assert best["model"] in out
     # nothing was written outside the folders the docs name
     assert {p.name for p in tmp_path.iterdir()} <= {"telemetry_logs", "ml_data", "ml_results",
-                                                    "reports"}
+                                                    "reports", "html"}

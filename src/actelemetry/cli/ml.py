@@ -45,7 +45,7 @@ def prepare(
     keep_pit: bool = typer.Option(False, help="Keep laps that visit the pit lane"),
 ) -> None:
     """State-to-action dataset (the seed's files plus a card), split by lap, never by frame."""
-    from actelemetry.ml.dataset import prepare_dataset
+    from actelemetry.ml.dataset import DEFAULT_DATA_DIR, prepare_dataset
 
     with console.status("Preparing...") as status:
         path = prepare_dataset(
@@ -63,7 +63,9 @@ def prepare(
                   f"({len(s['train_laps'])} train, {len(s['test_laps'])} held out by {s['by']}); "
                   f"{card['sequences']['windows']} sequence windows", highlight=False)
     console.print(f"Card: {path / 'dataset_card.md'} (abs_steer leaks the steer target: "
-                  "ml train reports with and without it)", highlight=False)
+                  "ml train leaves it out unless --abs-steer with|both)", highlight=False)
+    console.print("next: actelemetry ml train" + ("" if out == DEFAULT_DATA_DIR
+                                                  else f" --data {out}"), highlight=False)
 
 
 @ml_app.command()
@@ -72,6 +74,8 @@ def train(
                                   "or `analyze --ml`"),
     output_dir: Path = typer.Option(Path("ml_results"), "--out", "-o",
                                     help="Models, report and plots"),
+    old_data_dir: Path | None = typer.Option(None, "--data-dir", hidden=True),
+    old_output_dir: Path | None = typer.Option(None, "--output-dir", hidden=True),
     models: str | None = typer.Option(None, help="Comma list (default: linear, mlp_32, hgb; "
                                       "known: linear, mlp_32, mlp_64_32, mlp_128_64_32, hgb, "
                                       "lstm, gru)"),
@@ -79,7 +83,9 @@ def train(
                                     "dataset's and the rich feature set (minutes)"),
     features: str | None = typer.Option(None, help="Feature sets, comma list (default: the "
                                         "dataset's; with --all also rich)"),
-    abs_steer: AbsSteer = typer.Option(AbsSteer.both, help="Train with, without or both"),
+    abs_steer: AbsSteer | None = typer.Option(None, help="Train with abs_steer (which leaks "
+                                              "the steer target), without it, or both "
+                                              "(default: without; --all: both)"),
     seed: int = typer.Option(0, help="Random seed (runs are deterministic)"),
     quick: bool = typer.Option(False, help="Small fast models (linear, mlp_32, hgb)"),
     epochs: int | None = typer.Option(None, help="Epochs for the MLPs and sequence models"),
@@ -91,11 +97,12 @@ def train(
     from actelemetry.ml.features import ACTIONS
     from actelemetry.ml.train import train_models
 
+    data_dir, output_dir = old_data_dir or data_dir, old_output_dir or output_dir
     names = [m.strip() for m in models.split(",") if m.strip()] if models else None
     sets = _feature_sets(features)
     result = train_models(data_dir, output_dir, names, seed, quick, feature_sets=sets,
-                          abs_steer=abs_steer.value, console=console, epochs=epochs,
-                          threads=threads, all_models=all_models)
+                          abs_steer=abs_steer.value if abs_steer else None, console=console,
+                          epochs=epochs, threads=threads, all_models=all_models)
     table = Table("model", "features", "abs_steer", "gas R²", "brake R²", "steer R²", "train s",
                   title="R² on held-out laps (RMSE and MAE: see the report)")
     for r in [*result.baselines.values(), *result.results]:
@@ -105,14 +112,17 @@ def train(
     console.print(table)
     for s in result.skipped:
         console.print(f"[yellow]skipped[/] {s}", highlight=False)
-    console.print(f"wrote report: {result.report_md}", highlight=False)
-    console.print(f"wrote {len(result.results)} models: {output_dir}/<model>-<features>/, "
-                  f"{len(result.plots)} plots", highlight=False)
+    console.print(f"wrote {len(result.files())} paths:", highlight=False)
+    for path in result.files():
+        console.print(f"  {path}{'/' if path.is_dir() else ''}", highlight=False,
+                      soft_wrap=True)
     best = result.best()
     if best is not None:
-        console.print(f"best: {best.key} (mean R² {best.mean_r2:.3f}), noted in "
-                      f"{output_dir / 'best.json'}: `actelemetry ml predict` loads it",
-                      highlight=False)
+        console.print(f"best: {best.key} (mean R² {best.mean_r2:.3f} without abs_steer), "
+                      f"noted in {output_dir / 'best.json'}", highlight=False)
+        console.print("next: actelemetry ml predict --source sim" + (
+            "" if output_dir == Path("ml_results") else f" --model {best.path}"),
+            highlight=False)
 
 
 def _feature_sets(text: str | None) -> list[str] | None:
@@ -149,7 +159,8 @@ def predict(
 
     if model is None:
         model = best_model(Path("ml_results"))
-        console.print(f"model: {model} (the best of ml_results/)", highlight=False)
+        console.print(f"model: {model} (the best of ml_results/, from best.json)",
+                      highlight=False)
     if source is PredictSource.sim:
         laps = laps if laps is not None else sim_laps
     opts = CaptureOptions(source=source.value, shm_dir=shm_dir, duration=duration, laps=laps,

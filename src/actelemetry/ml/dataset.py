@@ -580,7 +580,9 @@ def load_dataset(data_dir: Path) -> Dataset:
     data_dir = Path(data_dir)
     card_path, parquet = data_dir / "dataset_card.json", data_dir / "dataset.parquet"
     if not card_path.exists() or not parquet.exists():
-        raise UsageError(f"{data_dir}: not a prepared dataset (run `actelemetry ml prepare`)")
+        raise UsageError(f"{data_dir}: not a prepared dataset (run `actelemetry ml prepare "
+                         "SESSION...` or `actelemetry analyze SESSION --ml` first, or give "
+                         "--data FOLDER)")
     card = json.loads(card_path.read_text())
     tbl = pq.read_table(parquet)
     table = {n: tbl.column(n).to_numpy(zero_copy_only=False) for n in tbl.column_names}

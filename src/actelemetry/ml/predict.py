@@ -229,7 +229,11 @@ def best_model(results: Path) -> Path:
 
     note = Path(results) / "best.json"
     try:
-        path = Path(json.loads(note.read_text())["path"])
+        best = json.loads(note.read_text())
+        # the folder beside the note first: the results folder may have moved since
+        path = Path(results) / best["model"]
+        if not (path / "model.json").is_file():
+            path = Path(best["path"])
     except FileNotFoundError:
         raise UsageError(f"no model given and no {note}: run `actelemetry ml train` first, "
                          "or give --model FOLDER") from None

@@ -57,8 +57,8 @@ def report_texts(result: TrainingResult) -> tuple[str, str]:
         f"{d['test_laps']} held-out laps ({d['rows_test']} rows). Every score below is on "
         "held-out laps only; the normaliser was fitted on training laps only.",
         f"Machine: {machine_summary()}.",
-        "abs_steer is |steer|, the steer target's own magnitude: each feature set is scored "
-        "with and without it; trust the 'without' rows.",
+        "abs_steer is |steer|, the steer target's own magnitude: a leak. Rows marked 'with' "
+        "use it (--abs-steer with|both, and --all); trust the 'without' rows.",
         "constant = the training mean of each action: the floor every model must beat.",
     ]
     seed_line = ("The seed's claimed MLP (128, 64, 32) R²: gas {gas}, brake {brake}, steer "

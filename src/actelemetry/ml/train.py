@@ -1,7 +1,8 @@
 """Training: every requested model on every feature variant, scored on held-out laps.
 
-Each feature set is trained twice, with and without ``abs_steer`` (the steer target's own
-magnitude), so the leak is always visible in the comparison. Models train on the
+By default each feature set is trained without ``abs_steer`` (the steer target's own
+magnitude, a leak); ``abs_steer="both"`` (and the full grid) also trains with it, so the
+leak shows in the comparison. Models train on the
 dataset's training laps only and are scored on its held-out laps; each is saved with its
 feature list, normaliser and (for curvature features) the track's reference line.
 """
@@ -46,6 +47,7 @@ from actelemetry.ml.models import (
 ABS_STEER_CHOICES = ("both", "with", "without")
 #: in the results folder: which model `ml predict` loads when given none
 BEST_FILE = "best.json"
+RESULTS_FILE = "results.json"
 
 
 @dataclass
@@ -65,6 +67,13 @@ class TrainingResult:
         """The model with the highest mean R² (by default among those without abs_steer)."""
         pool = [r for r in self.results if r.with_abs_steer == with_abs_steer]
         return max(pool, key=lambda r: r.mean_r2, default=None)
+
+    def files(self) -> list[Path]:
+        """Every file and model folder the run wrote, in the order a user wants them."""
+        out = [p for p in (self.report_md, self.report_txt) if p is not None]
+        out += [self.output_dir / n for n in (BEST_FILE, RESULTS_FILE)
+                if (self.output_dir / n).exists()]
+        return out + list(self.plots) + [Path(r.path) for r in self.results if r.path]
 
     def result(self, key: str) -> ModelResult:
         for r in self.results:
@@ -101,13 +110,14 @@ def feature_variants(dataset: Dataset, feature_sets: list[str] | None,
 
 def train_models(data_dir: Path, output_dir: Path, models: list[str] | None = None,
                  seed: int = 0, quick: bool = False, *, feature_sets: list[str] | None = None,
-                 abs_steer: str = "both", console: Console | None = None,
+                 abs_steer: str | None = None, console: Console | None = None,
                  all_models: bool = False,
                  epochs: int | None = None, params: dict[str, dict[str, Any]] | None = None,
                  threads: int | None = None, report: bool = True) -> TrainingResult:
     """Train ``models`` (names from :data:`MODELS`; default :data:`CORE_MODELS` on the
     dataset's feature set, ``all_models``: every model on the dataset's and the rich set,
-    ``quick``: small fast versions) on the prepared dataset in ``data_dir``; save each
+    ``quick``: small fast versions) on the prepared dataset in ``data_dir``, each feature set
+    ``abs_steer`` "without" (default), "with" or "both" (default with ``all_models``); save each
     under ``output_dir/MODEL-VARIANT``, note the best in ``best.json``, and write the
     comparison report and overlay plots. Deterministic for a given ``seed``.
 
@@ -118,6 +128,8 @@ def train_models(data_dir: Path, output_dir: Path, models: list[str] | None = No
     Sequence models are skipped with a note when PyTorch is absent (unless asked by name,
     which is an error).
     """
+    if abs_steer is None:
+        abs_steer = "both" if all_models else "without"
     with limit_threads(threads if threads is not None else (None if all_models else 1)):
         return _train(data_dir, output_dir, models, seed, quick, feature_sets, abs_steer,
                       console, epochs, params, report, all_models)
@@ -187,7 +199,7 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
                                   soft_wrap=True)
     result = TrainingResult(output_dir, results, baselines, skipped=skipped,
                             dataset=_dataset_summary(dataset))
-    (output_dir / "results.json").write_text(json.dumps({
+    (output_dir / RESULTS_FILE).write_text(json.dumps({
         "results": [r.to_dict() for r in results],
         "baselines": {k: v.to_dict() for k, v in baselines.items()},
         "skipped": skipped, "dataset": result.dataset, "seed": seed, "quick": quick,

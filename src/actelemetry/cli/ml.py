@@ -6,7 +6,6 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from actelemetry.cli.app import console, ml_app
 
@@ -61,9 +60,11 @@ def prepare(
     console.print(f"Dataset: {path}  {card['rows']} rows, {len(card['features'])} features, "
                   f"{card['laps_kept']} laps kept of {card['laps_total']} "
                   f"({len(s['train_laps'])} train, {len(s['test_laps'])} held out by {s['by']}); "
-                  f"{card['sequences']['windows']} sequence windows", highlight=False)
+                  f"{card['sequences']['windows']} sequence windows", highlight=False,
+                  soft_wrap=True)
     console.print(f"Card: {path / 'dataset_card.md'} (abs_steer leaks the steer target: "
-                  "ml train leaves it out unless --abs-steer with|both)", highlight=False)
+                  "ml train leaves it out unless --abs-steer with|both)", highlight=False,
+                  soft_wrap=True)
     console.print("next: actelemetry ml train" + ("" if out == DEFAULT_DATA_DIR
                                                   else f" --data {out}"), highlight=False)
 
@@ -93,6 +94,7 @@ def train(
                                        "machine)"),
 ) -> None:
     """Train models, score them on held-out laps, save them and write the report."""
+    from actelemetry.analysis.tables import TextTable, render
     from actelemetry.ml.evaluate import fmt3
     from actelemetry.ml.features import ACTIONS
     from actelemetry.ml.train import train_models
@@ -103,13 +105,14 @@ def train(
     result = train_models(data_dir, output_dir, names, seed, quick, feature_sets=sets,
                           abs_steer=abs_steer.value if abs_steer else None, console=console,
                           epochs=epochs, threads=threads, all_models=all_models)
-    table = Table("model", "features", "abs_steer", "gas R²", "brake R²", "steer R²", "train s",
-                  title="R² on held-out laps (RMSE and MAE: see the report)")
+    table = TextTable("R² on held-out laps (RMSE and MAE: see the report)",
+                      ["model", "features", "abs_steer", "gas R²", "brake R²", "steer R²",
+                       "train s"], keys=3)
     for r in [*result.baselines.values(), *result.results]:
-        table.add_row(r.name, r.variant.removesuffix("-no_abs_steer"),
-                      "with" if r.with_abs_steer else "without",
-                      *(fmt3(r.r2(a)) for a in ACTIONS), f"{r.train_seconds:.1f}")
-    console.print(table)
+        table.add(r.name, r.variant.removesuffix("-no_abs_steer"),
+                  "with" if r.with_abs_steer else "without",
+                  *(fmt3(r.r2(a)) for a in ACTIONS), f"{r.train_seconds:.1f}")
+    render(table, console)
     for s in result.skipped:
         console.print(f"[yellow]skipped[/] {s}", highlight=False)
     console.print(f"wrote {len(result.files())} paths:", highlight=False)
@@ -119,10 +122,10 @@ def train(
     best = result.best()
     if best is not None:
         console.print(f"best: {best.key} (mean R² {best.mean_r2:.3f} without abs_steer), "
-                      f"noted in {output_dir / 'best.json'}", highlight=False)
+                      f"noted in {output_dir / 'best.json'}", highlight=False, soft_wrap=True)
         console.print("next: actelemetry ml predict --source sim" + (
             "" if output_dir == Path("ml_results") else f" --model {best.path}"),
-            highlight=False)
+            highlight=False, soft_wrap=True)
 
 
 def _feature_sets(text: str | None) -> list[str] | None:

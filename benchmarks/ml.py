@@ -119,11 +119,15 @@ def timed_train(folder: Path, *extra: str) -> tuple[float, list[str]]:
 
 def default_train(laps: int, with_all: bool) -> None:
     """Time `ml train` with defaults (and ``--all``) on a demo-like dataset; print a table."""
+    with tempfile.TemporaryDirectory(prefix="ml_train_bench_") as tmp:
+        _default_train(Path(tmp), laps, with_all)
+
+
+def _default_train(folder: Path, laps: int, with_all: bool) -> None:
     from actelemetry.capture.loop import CaptureOptions, run_capture
     from actelemetry.capture.sinks import SessionFileSink
     from actelemetry.ml.dataset import prepare_dataset
 
-    folder = Path(tempfile.mkdtemp(prefix="ml_train_bench_"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load "
           f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}; dataset: {laps} "
           "timed laps of the simulator at 100 Hz, seed features (as the demo's)", flush=True)

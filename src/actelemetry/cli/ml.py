@@ -81,7 +81,8 @@ def train(
                                       "known: linear, mlp_32, mlp_64_32, mlp_128_64_32, hgb, "
                                       "lstm, gru)"),
     all_models: bool = typer.Option(False, "--all", help="The full grid: every model on the "
-                                    "dataset's and the rich feature set (minutes)"),
+                                    "dataset's and the rich feature set, with and without "
+                                    "abs_steer (minutes)"),
     features: str | None = typer.Option(None, help="Feature sets, comma list (default: the "
                                         "dataset's; with --all also rich)"),
     abs_steer: AbsSteer | None = typer.Option(None, help="Train with abs_steer (which leaks "

@@ -34,11 +34,15 @@ class ScriptedGame:
         self.folder.mkdir(parents=True, exist_ok=True)
         for page, name in PAGE_NAMES.items():
             path = self.folder / name
-            with open(path, "wb") as fh:
-                fh.write(bytes(size))
+            # pages that exist are zeroed in place, never truncated: a reader may be
+            # reading them already, as it may while a game starts
+            if not path.is_file() or path.stat().st_size != size:
+                with open(path, "wb") as fh:
+                    fh.write(bytes(size))
             fh = open(path, "r+b")  # noqa: SIM115 - kept open with the mapping
             self._maps[page] = mmap.mmap(fh.fileno(), size)
             fh.close()
+            self._maps[page][:] = bytes(size)
         put_text(self.static.smVersion, "1.7" if game == "ac" else "1.8.12")
         put_text(self.static.acVersion, "1.16.4")
         put_text(self.static.carModel, "test_car")
@@ -91,7 +95,8 @@ def play_script(folder: str, script: list[tuple], game: str = "ac") -> None:
 
     * ``live``: a physics step every 3 ms (packetId +1, the values of
       :func:`scripted_values`); options ``pid`` restarts the counter, ``laps`` sets
-      completedLaps, ``session`` the session type.
+      completedLaps, ``session`` the session type, ``until`` a file whose appearing ends
+      the segment early (a test says when it has seen enough, however busy the machine).
     * ``pause`` / ``frozen`` / ``off`` / ``replay``: status PAUSE / LIVE / OFF / REPLAY with
       the packetId standing still.
     * ``car``: another car on the static page (instant).
@@ -120,8 +125,10 @@ def play_script(folder: str, script: list[tuple], game: str = "ac") -> None:
                 game_pages.step(pid, status=status_of[action], **scripted_values(pid))
                 time.sleep(seconds)
                 continue
-            k = 0
+            k, until = 0, options.get("until")
             while (now := time.perf_counter() - t0) < seconds:
+                if until is not None and Path(until).exists():
+                    break
                 game_pages.graphics.normalizedCarPosition = (pid % 400) / 400.0
                 game_pages.graphics.iCurrentTime = (pid % 400) * 3
                 game_pages.step(pid, **scripted_values(pid))

@@ -25,11 +25,13 @@ from scripted_game import ScriptedGame
 HZ = 200.0
 
 
-def start_game(shm: Path, seconds: float = 6.0, laps: int = 4) -> mp.Process:
+def start_game(shm: Path, laps: int = 4) -> mp.Process:
+    """The scripted laps in another process; it ends after its laps, however slowly this
+    machine runs it (60 s is only a backstop)."""
     from scripted_laps import drive
 
     ScriptedGame(shm).close()  # zeroed pages exist before the game runs
-    proc = mp.get_context("spawn").Process(target=drive, args=(str(shm), seconds, HZ, laps))
+    proc = mp.get_context("spawn").Process(target=drive, args=(str(shm), 60.0, HZ, laps))
     proc.start()
     return proc
 
@@ -75,7 +77,9 @@ def test_stream_of_a_driven_session(tmp_path: Path, make_server) -> None:
     assert any(e["event"] == "track_outline" for e in events)
     frames = [m for m in msgs if m["type"] == "frame"]
     seqs = [f["seq"] for f in frames]
-    assert seqs == list(range(1, len(frames) + 1)) and len(frames) > 400
+    assert seqs == list(range(1, len(frames) + 1))
+    # the frames follow the whole session (how many a busy machine takes is no matter)
+    assert {f["data"]["completed_laps"] for f in frames} == {0, 1, 2, 3, 4}
     assert set(frames[0]["data"]) == set(names_for("ac"))
     pids = [f["data"]["packet_id"] for f in frames]
     assert all(b > a for a, b in itertools.pairwise(pids))
@@ -88,17 +92,17 @@ def test_stream_of_a_driven_session(tmp_path: Path, make_server) -> None:
 def test_read_writes_jsonl_a_reader_can_tail(tmp_path: Path, capsys) -> None:
     shm = tmp_path / "shm"
     out = tmp_path / "telemetry.jsonl"
-    game = start_game(shm, seconds=6.0, laps=4)
+    game = start_game(shm, laps=4)
     seen: list[dict] = []
     done = threading.Event()
 
     def tail() -> None:  # a training pipeline following the file as it grows
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not out.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         with open(out, encoding="utf-8") as fh:
             buf = ""
-            while time.monotonic() < deadline and len(seen) < 50 and not done.is_set():
+            while time.monotonic() < deadline and len(seen) < 20 and not done.is_set():
                 buf += fh.read()
                 *lines, buf = buf.split("\n")
                 seen.extend(json.loads(line) for line in lines)
@@ -111,9 +115,10 @@ def test_read_writes_jsonl_a_reader_can_tail(tmp_path: Path, capsys) -> None:
     done.set()
     reader.join(30)
     game.join(20)
-    assert len(seen) >= 50  # read while the capture was still writing
+    assert len(seen) >= 20  # read while the capture was still writing
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert 60 <= len(rows) <= 260
+    # 4 s at 50 Hz: never more than asked (a busy machine may give fewer)
+    assert len(seen) <= len(rows) <= 210
     assert list(rows[0]) == names_for("ac")
     pids = [r["packet_id"] for r in rows]
     assert all(b > a for a, b in itertools.pairwise(pids))

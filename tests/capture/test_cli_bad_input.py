@@ -8,12 +8,13 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from cli_helpers import one_line_error, run_cli
+from cli_helpers import finish, one_line_error, run_cli, start_cli
 from test_sessions import start_game
 
 from actelemetry.store.session import recover_folder, session_metadata
@@ -44,14 +45,22 @@ def test_zeroed_pages(tmp_path: Path) -> None:
 @pytest.mark.parametrize("how", ["off", "remove"])
 def test_game_quitting_keeps_the_session(tmp_path: Path, how: str) -> None:
     end = [("off", 3.0, {})] if how == "off" else [("remove", 0, {})]
-    game = start_game(tmp_path / "shm", [("live", 3.0, {}), *end])  # room for a slow start
-    proc = run_cli("capture", "--shm-dir", str(tmp_path / "shm"), "--no-wait",
-                   "-o", str(tmp_path / "o"))
-    game.join(10)
+    enough = tmp_path / "enough"
+    game = start_game(tmp_path / "shm", [("live", 120.0, {"until": str(enough)}), *end])
+    running = start_cli("capture", "--shm-dir", str(tmp_path / "shm"), "--no-wait",
+                        "-o", str(tmp_path / "o"))
+    deadline = time.monotonic() + 60  # however long a busy machine takes to start it
+    while not list((tmp_path / "o").glob("*.spool")):
+        assert running.poll() is None and time.monotonic() < deadline, running.poll()
+        time.sleep(0.05)
+    time.sleep(1.0)  # the capture records a second of the game, then the game quits
+    enough.touch()
+    proc = finish(running)
+    game.join(60)
     assert proc.returncode == 2
     assert "quit; the session was saved" in one_line_error(proc)
     (path,) = (tmp_path / "o").glob("*.parquet")
-    assert pq.read_metadata(path).num_rows > 80
+    assert pq.read_metadata(path).num_rows > 10
     assert "Capture:" in proc.stdout  # the summary was printed
 
 
@@ -61,7 +70,9 @@ def _limit_file_size() -> None:
 
 
 def test_write_error_keeps_what_was_written(tmp_path: Path) -> None:
-    game = start_game(tmp_path / "shm", [("live", 6.0, {}), ("off", 1.0, {})])
+    # live until the test ends it: the file-size limit stops the capture, however late
+    # a busy machine starts it
+    game = start_game(tmp_path / "shm", [("live", 120.0, {}), ("off", 1.0, {})])
     proc = run_cli("capture", "--shm-dir", str(tmp_path / "shm"), "--no-wait", "--duration",
                    "5", "-o", str(tmp_path / "o"), preexec=_limit_file_size)
     game.terminate()
@@ -92,7 +103,9 @@ def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_tmpfs_keeps_what_was_written(tmp_path: Path, tiny_tmpfs: Path) -> None:
-    game = start_game(tmp_path / "shm", [("live", 6.0, {}), ("off", 1.0, {})])
+    # live until the test ends it: the file-size limit stops the capture, however late
+    # a busy machine starts it
+    game = start_game(tmp_path / "shm", [("live", 120.0, {}), ("off", 1.0, {})])
     proc = run_cli("capture", "--shm-dir", str(tmp_path / "shm"), "--no-wait", "--duration",
                    "5", "-o", str(tiny_tmpfs))
     game.terminate()

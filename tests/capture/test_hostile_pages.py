@@ -20,14 +20,17 @@ from actelemetry.game.layouts import LAYOUTS
 from scripted_game import ScriptedGame, scripted_values
 
 
-def publish(game: ScriptedGame, stop: threading.Event, seconds: float | None = None) -> None:
-    """A live game: a physics step every 3 ms until ``stop`` (or ``seconds``)."""
-    pid, t0 = 1, time.monotonic()
+def publish(game: ScriptedGame, stop: threading.Event, seconds: float | None = None,
+            pid: int = 1) -> int:
+    """A live game: a physics step every 3 ms from packet ``pid`` until ``stop`` (or
+    ``seconds``); returns the next packetId."""
+    t0 = time.monotonic()
     while not stop.is_set() and (seconds is None or time.monotonic() - t0 < seconds):
         game.graphics.normalizedCarPosition = (pid % 400) / 400.0
         game.step(pid, **scripted_values(pid))
         pid += 1
         time.sleep(0.003)
+    return pid
 
 
 def test_page_truncated_to_zero_is_one_line_and_keeps_the_session(tmp_path: Path) -> None:
@@ -36,7 +39,11 @@ def test_page_truncated_to_zero_is_one_line_and_keeps_the_session(tmp_path: Path
     stop = threading.Event()
 
     def play_then_truncate() -> None:
-        publish(game, stop, 1.5)
+        pid, deadline = 1, time.monotonic() + 60  # a busy machine may start it slowly
+        while not list(logs.glob("*.spool")) and time.monotonic() < deadline \
+                and not stop.is_set():
+            pid = publish(game, stop, 0.1, pid)
+        publish(game, stop, 0.5, pid)  # the capture is recording: more steps, then gone
         game.close()  # our own writer lets go of its mapping first
         os.truncate(shm / "acpmf_physics", 0)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import struct
 import time
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,9 @@ PHYSICS_BYTES = 580
 STALL_S = 0.5e-6
 
 
-def hammer(folder: str, seconds: float, stalls_file: str) -> None:
-    """Rewrite the physics page as fast as possible; note writes that may have stalled."""
+def hammer(folder: str, stop: Event, stalls_file: str) -> None:
+    """Rewrite the physics page as fast as possible until ``stop``; note writes that may
+    have stalled."""
     game = ScriptedGame(Path(folder))
     game.graphics.status = 2
     game.write_page("graphics")
@@ -44,9 +46,8 @@ def hammer(folder: str, seconds: float, stalls_file: str) -> None:
     buf = bytearray(PHYSICS_BYTES)
     stalled = []
     clock = time.perf_counter
-    end = clock() + seconds
     k = 1
-    while clock() < end:
+    while k % 4096 or not stop.is_set():  # the event is looked at now and then: it is slow
         k += 1
         layout.pack_into(buf, 0, *([k] * (PHYSICS_BYTES // 4)))
         t0 = clock()
@@ -76,8 +77,9 @@ def test_no_sample_mixes_two_writes(tmp_path: Path) -> None:
     shm = tmp_path / "shm"
     ScriptedGame(shm).close()
     stalls_file = tmp_path / "stalls.npy"
-    writer = mp.get_context("spawn").Process(target=hammer, args=(str(shm), 14.0,
-                                                                  str(stalls_file)))
+    spawn = mp.get_context("spawn")
+    stop = spawn.Event()
+    writer = spawn.Process(target=hammer, args=(str(shm), stop, str(stalls_file)))
     writer.start()
     keep = Keep()
     # the pages are synthetic patterns written as fast as possible: no game's pace or values
@@ -90,11 +92,13 @@ def test_no_sample_mixes_two_writes(tmp_path: Path) -> None:
     while time.monotonic() < end:
         a = np.frombuffer(physics.read(PHYSICS_BYTES), "<i4")
         naive_torn += int(a.min() != a.max())
-    writer.join(20)
+    stop.set()
+    writer.join(60)
     stalled = set(np.load(stalls_file).tolist())
     print(f"{len(keep.pages)} samples, {result.stats.retries} retries, {naive_torn} naive tears,"
           f" {len(stalled)} interrupted writes")
-    assert len(keep.pages) > 2000
+    # how many samples a busy machine allows is no matter here: each one is checked
+    assert len(keep.pages) > 100
     if result.stats.retries == 0 and naive_torn == 0:
         pytest.skip("writer and reader never ran at the same time (machine too busy)")
     unexplained = []

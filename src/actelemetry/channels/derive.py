@@ -14,7 +14,7 @@ import numpy as np
 
 from actelemetry.channels.catalogue import BY_NAME, WHEELS, G, names_for
 from actelemetry.channels.decode import NUMPY_DTYPES, StaticInfo
-from actelemetry.channels.laps import MAX_TYRES_OUT, START_EDGE, sample_valid, starts_out
+from actelemetry.channels.laps import MAX_TYRES_OUT, START_EDGE, LapFlags, starts_out
 
 DEFAULT_SMOOTHING = 5
 #: a wheel turning slower than this share of the car's speed, braking, counts as locked
@@ -74,9 +74,9 @@ def lap_flags(game: str, ch: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
             valid[a:b] = bool(ch["tyres_out"][a:b].max(initial=0) <= MAX_TYRES_OUT)
         out[a:b] = starts_out({"in_pit_lane": ch["in_pit_lane"][a],
                                "speed_ms": ch["speed_ms"][a]}, k == 0)
-        starts_late = k == 0 and frac[0] > 0.02 and not (frac[0] > 0.98)
-        ends_early = k == len(segments) - 1 and frac[-1] < 0.98
-        partial[a:b] = starts_late or ends_early or (k == 0 and frac[0] > 0.98)
+        starts_late = k == 0 and frac[0] > START_EDGE
+        ends_early = k == len(segments) - 1 and frac[-1] < 1 - START_EDGE
+        partial[a:b] = starts_late or ends_early
     return valid, out, partial
 
 
@@ -144,10 +144,7 @@ class LiveDeriver:
         self.game = game
         self.static = static
         self._history = {k: deque(maxlen=max(1, smoothing)) for k in ("gas", "brake", "steer")}
-        self._lap: int | None = None
-        self._lap_valid = True
-        self._lap_out = False
-        self._lap_partial = False
+        self._laps = LapFlags(game)
         self._t0: float | None = None
         self._start_wall = 0.0
 
@@ -173,14 +170,7 @@ class LiveDeriver:
         v["packets_skipped"], v["gap_before_s"] = skipped, gap
         length = self.static.track_length_m
         v["lap_distance_m"] = v["lap_fraction"] * length if length > 0 else 0.0
-        if v["completed_laps"] != self._lap:
-            first = self._lap is None
-            self._lap, self._lap_valid = v["completed_laps"], True
-            self._lap_out = starts_out(v, first)
-            self._lap_partial = first and v["lap_fraction"] > START_EDGE
-        self._lap_valid &= sample_valid(self.game, v)
-        v["lap_valid"], v["out_lap"], v["partial_lap"] = (
-            self._lap_valid, self._lap_out, self._lap_partial)
+        v["lap_valid"], v["out_lap"], v["partial_lap"] = self._laps.feed(v)
         speed, braking = v["speed_ms"], v["brake"] > 0.05
         any_lock = False
         for w, radius in zip(WHEELS, self.static.tyre_radius_m, strict=True):

@@ -63,6 +63,27 @@ def lap_event(lap: int, time_ms: int, last: dict[str, Any],
             "valid": valid, "best": best, "best_ms": time_ms if best else best_ms}
 
 
+class LapFlags:
+    """A lap's flags "so far", one sample at a time (sans-I/O): what is knowable live. At a
+    lap's last sample they equal :func:`actelemetry.channels.derive.lap_flags` for that lap
+    (bar ``partial`` of the recording's last lap, which only its end can tell)."""
+
+    def __init__(self, game: str) -> None:
+        self.game = game
+        self._lap: int | None = None
+        self.valid, self.out, self.partial = True, False, False
+
+    def feed(self, c: dict[str, Any]) -> tuple[bool, bool, bool]:
+        """``lap_valid``, ``out_lap``, ``partial_lap`` after the sample with channels ``c``."""
+        if c["completed_laps"] != self._lap:
+            first = self._lap is None
+            self._lap, self.valid = c["completed_laps"], True
+            self.out = starts_out(c, first)
+            self.partial = first and float(c["lap_fraction"]) > START_EDGE
+        self.valid &= sample_valid(self.game, c)
+        return self.valid, self.out, self.partial
+
+
 class LapCounter:
     """Counts completed laps by kind from a few raw values per sample (sans-I/O: the
     capture feeds it what it read; no clock, no pages). Validity is not needed to count."""

@@ -25,7 +25,7 @@ from actelemetry.channels.decode import as_records, decode_pages, decode_static
 from actelemetry.channels.derive import derive_session
 from actelemetry.errors import ActelemetryError
 from actelemetry.game.layouts import LAYOUTS
-from actelemetry.ml.dataset import column_names, read_columns
+from actelemetry.store.files import column_names, read_columns
 from actelemetry.store.session import finalize_spool
 from actelemetry.store.spool import MAGIC, SpoolWriter
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ml_helpers import RATE, SEEDS, TEST_PARAMS, model_names
 
 from actelemetry.ml.dataset import prepare_dataset
 from actelemetry.ml.train import TrainingResult, train_models
+from ml.helpers import RATE, SEEDS, TEST_PARAMS, model_names
 
 
 @pytest.fixture(scope="session")

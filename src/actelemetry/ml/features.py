@@ -16,6 +16,7 @@ import numpy as np
 
 from actelemetry.channels.catalogue import BY_NAME
 from actelemetry.errors import UsageError
+from actelemetry.ml.windows import lagged
 
 ACTIONS: tuple[str, ...] = ("gas", "brake", "steer")
 #: physical range of each action; predictions are clipped to it
@@ -31,6 +32,8 @@ SEED_FEATURES: tuple[str, ...] = (
 CURVATURE_AHEAD_M: tuple[int, ...] = (0, 25, 50, 100, 200)
 #: how far back the "previous action" features look by default (a driver's reaction time)
 DEFAULT_PREV_LAG_S = 0.2
+#: the sample rate assumed when neither the metadata nor the timestamps tell it
+FALLBACK_RATE_HZ = 100.0
 #: the feature that is the steer target's own magnitude
 LEAKY_FEATURE = "abs_steer"
 
@@ -105,6 +108,16 @@ def track_key(track: str, config: str = "") -> str:
     return f"{track}/{config}" if config else track
 
 
+def session_rate(stated: float | None, session_time: np.ndarray | None = None) -> float:
+    """A session's sample rate: the stated one, else the median step of its timestamps, else
+    :data:`FALLBACK_RATE_HZ`."""
+    rate = float(stated or 0.0)
+    if rate <= 0 and session_time is not None and len(session_time) > 1:
+        dt = np.diff(np.asarray(session_time, dtype=np.float64))
+        rate = 1.0 / float(np.median(dt[dt > 0])) if (dt > 0).any() else FALLBACK_RATE_HZ
+    return rate if rate > 0 else FALLBACK_RATE_HZ
+
+
 def channels_needed(features: Iterable[str]) -> set[str]:
     """Session channels the features are computed from."""
     return {c for f in features for c in FEATURES[f].needs}
@@ -173,7 +186,7 @@ class TrackMap:
 class FeatureContext:
     """What features need beyond the samples: the rate, the lag, the track's reference line."""
 
-    rate_hz: float = 100.0
+    rate_hz: float = FALLBACK_RATE_HZ
     prev_lag_s: float = DEFAULT_PREV_LAG_S
     track_map: TrackMap | None = None
     warnings: list[str] = field(default_factory=list)
@@ -215,19 +228,6 @@ def compute_features(cols: Mapping[str, np.ndarray], names: Iterable[str],
             raise UsageError(f"feature {name} needs channel(s) "
                              f"{', '.join(FEATURES[name].needs)}, which the data lacks")
     return out
-
-
-def lagged(values: np.ndarray, lag: int, segment: np.ndarray | None = None) -> np.ndarray:
-    """``values`` ``lag`` samples earlier, never reaching back across a segment start."""
-    n = len(values)
-    idx = np.arange(n) - lag
-    if segment is None:
-        start = np.zeros(n, dtype=np.int64)
-    else:
-        seg = np.asarray(segment)
-        change = np.r_[True, seg[1:] != seg[:-1]]
-        start = np.maximum.accumulate(np.where(change, np.arange(n), 0))
-    return values[np.maximum(idx, start)] if n else values.astype(np.float64)
 
 
 @dataclass

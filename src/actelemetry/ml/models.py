@@ -22,6 +22,7 @@ import numpy as np
 
 from actelemetry.errors import UsageError
 from actelemetry.ml.features import ACTION_RANGES, ACTIONS, Normaliser
+from actelemetry.ml.windows import window_indices
 
 #: called with the fraction of training done (0..1)
 Progress = Callable[[float], None]
@@ -368,8 +369,6 @@ class SequenceModel(Model):
     def _fit(self, x, y, groups, progress):
         import torch
 
-        from actelemetry.ml.dataset import window_indices
-
         torch.manual_seed(self.seed)
         p = self.params
         dev = self.device()
@@ -405,8 +404,6 @@ class SequenceModel(Model):
 
     def _predict(self, x, groups):
         import torch
-
-        from actelemetry.ml.dataset import window_indices
 
         windows = window_indices(groups, np.arange(len(x)), self.params["seq_len"])
         xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))

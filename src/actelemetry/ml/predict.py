@@ -27,6 +27,7 @@ from actelemetry.ml.features import (
     TrackMap,
     channels_needed,
     compute_features,
+    session_rate,
     track_key,
 )
 from actelemetry.ml.models import Model, load_model
@@ -110,7 +111,7 @@ class LivePredictor:
 
     # --- the sink protocol ---------------------------------------------------------------
     def open(self, session: Any) -> None:
-        rate = float(session.rate or 100.0)
+        rate = session_rate(session.rate)
         model_rate = float(self.model.info.get("sample_rate_hz") or rate)
         self.step = max(1, int(round(rate / model_rate)))
         track = track_key(session.static.track, getattr(session.static, "track_config", ""))

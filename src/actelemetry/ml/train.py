@@ -26,6 +26,7 @@ from actelemetry.ml.dataset import Dataset, load_dataset
 from actelemetry.ml.evaluate import ModelResult, action_metrics
 from actelemetry.ml.features import (
     ACTIONS,
+    FALLBACK_RATE_HZ,
     FEATURE_SETS,
     LEAKY_FEATURE,
     resolve_features,
@@ -241,7 +242,8 @@ def _attach_info(model: Model, dataset: Dataset, res: ModelResult, variant: str)
     card = dataset.card
     model.info.update({
         "name": res.name, "variant": variant, "metrics": res.metrics,
-        "sample_rate_hz": card.get("sample_rate_hz", 100.0), "every": card.get("every", 1),
+        "sample_rate_hz": card.get("sample_rate_hz", FALLBACK_RATE_HZ),
+        "every": card.get("every", 1),
         "prev_lag_s": card.get("prev_lag_s", 0.2), "dataset": str(dataset.path),
         "test_laps": card["split"]["test_laps"],
     })

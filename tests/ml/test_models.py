@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ml_helpers import TEST_PARAMS, model_names
 
 from actelemetry.errors import UsageError
 from actelemetry.ml import models as models_mod
@@ -15,6 +14,7 @@ from actelemetry.ml.dataset import load_dataset
 from actelemetry.ml.features import ACTIONS
 from actelemetry.ml.models import load_model
 from actelemetry.ml.train import TrainingResult, train_models
+from ml.helpers import TEST_PARAMS, model_names
 
 
 @pytest.mark.parametrize("name", model_names())

@@ -7,17 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-from ml_helpers import RATE, SEEDS
 
-from actelemetry.ml.dataset import (
-    PrepareOptions,
-    lap_table,
-    load_dataset,
-    prepare_dataset,
-    window_ends,
-    window_indices,
-)
-from actelemetry.ml.features import SEED_FEATURES, FeatureContext, TrackMap, lagged
+from actelemetry.ml.dataset import load_dataset, prepare_dataset
+from actelemetry.ml.features import SEED_FEATURES, FeatureContext, TrackMap
+from actelemetry.ml.windows import window_indices
+from ml.helpers import RATE, SEEDS
 
 
 def _laps(card: dict, split: str) -> set[tuple[str, int]]:
@@ -95,20 +89,6 @@ def test_sequences_never_cross_laps(ml_data: Path) -> None:
     np.testing.assert_array_equal(seq, xn[idx])
 
 
-def test_window_helpers_stay_inside_groups() -> None:
-    groups = np.repeat([0, 1, 2], [7, 3, 12])
-    ends = window_ends(groups, 4, 2)
-    assert all(groups[e - 3] == groups[e] for e in ends)
-    padded = window_indices(groups, np.arange(len(groups)), 5)
-    assert (groups[padded] == groups[:, None]).all()
-
-
-def test_lagged_never_crosses_a_segment() -> None:
-    v = np.arange(10.0)
-    out = lagged(v, 3, np.array([0] * 5 + [1] * 5))
-    np.testing.assert_array_equal(out, [0, 0, 0, 0, 1, 5, 5, 5, 5, 6])
-
-
 def test_track_map_curvature_of_a_circle() -> None:
     radius, length = 100.0, 2 * np.pi * 100.0
     s = np.linspace(0, length, 5000, endpoint=False)
@@ -127,18 +107,6 @@ def test_csv_sessions_give_the_same_dataset(make_sim_session, ml_sessions: list[
     np.testing.assert_allclose(np.load(b / "X_states.npy"), np.load(a / "X_states.npy"),
                                atol=1e-4)
     np.testing.assert_array_equal(np.load(b / "y_actions.npy"), np.load(a / "y_actions.npy"))
-
-
-def test_lap_table_reasons() -> None:
-    lap = np.repeat([1, 2, 3, 4, 5], 4)
-    flag = lambda *laps: np.isin(lap, laps)  # noqa: E731
-    cols = {"current_lap": lap, "out_lap": flag(1), "in_pit_lane": flag(2),
-            "partial_lap": flag(3), "lap_valid": ~flag(4)}
-    records, lap_of_row = lap_table(cols, 0, PrepareOptions())
-    assert [r.excluded for r in records] == ["out lap", "pit lane", "partial", "invalid", ""]
-    np.testing.assert_array_equal(lap_of_row, lap - 1)
-    kept, _ = lap_table(cols, 0, PrepareOptions(keep_pit=True, keep_invalid=True))
-    assert [r.excluded for r in kept] == ["out lap", "", "partial", "", ""]
 
 
 def test_previous_actions_look_back_the_lag(ml_data: Path) -> None:

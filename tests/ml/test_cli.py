@@ -8,12 +8,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from ml_helpers import one_line_error, run_cli
 
 from actelemetry.errors import SessionFileError, UsageError
 from actelemetry.ml.dataset import prepare_dataset
 from actelemetry.ml.models import load_model
 from actelemetry.ml.train import train_models
+from ml.helpers import one_line_error, run_cli
 
 
 def _rewrite(src: Path, dst: Path, drop: str | None = None,

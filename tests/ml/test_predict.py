@@ -6,11 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ml_helpers import RATE
 
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
-from actelemetry.ml.dataset import read_columns
 from actelemetry.ml.features import (
     ACTIONS,
     FeatureContext,
@@ -21,6 +19,8 @@ from actelemetry.ml.features import (
 from actelemetry.ml.models import load_model
 from actelemetry.ml.predict import LivePredictor, run_live_prediction
 from actelemetry.ml.train import TrainingResult
+from actelemetry.store.files import read_columns
+from ml.helpers import RATE
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,8 @@ MARKER = 0x40
 CHANNEL_BLOCK = 124
 #: no real log has near this many channels; a walk that gets here is corrupt
 MAX_CHANNELS = 10_000
+#: decimal places beyond this are corruption, not precision (10^-309 is no longer a float)
+MAX_DECIMALS = 30
 EVENT_SIZE = 1160  # fields used by i2 end at +1160 (section 4)
 VENUE_SIZE = 1102
 VEHICLE_SIZE = 260
@@ -145,7 +147,8 @@ def _read(r: _Reader) -> ForeignLog:
     for b in blocks:
         ch = _read_channel(r, b)
         if ch is None:
-            unreadable.append(f"{b.name} (type {b.type_code}, {b.size} bytes)")
+            unreadable.append(f"{b.name} (type {b.type_code}, {b.size} bytes, "
+                              f"{b.dec} decimals)")
             continue
         name, k = ch.name, 2
         while name in channels:  # two channels of one name: keep both
@@ -211,7 +214,7 @@ def _read_channel(r: _Reader, b: _Block) -> LogChannel | None:
         values = np.empty(0, np.float64)
     else:
         dtype = SAMPLE_TYPES.get((b.type_code, b.size))
-        if dtype is None:
+        if dtype is None or abs(b.dec) > MAX_DECIMALS:
             return None
         raw = r.read(b.data_ptr, b.count * b.size, f"the samples of channel {label!r}")
         values = np.frombuffer(raw, dtype).astype(np.float64)
@@ -282,9 +285,9 @@ def _encode(ch: LogChannel) -> _Encoded:
         whole = np.round(scaled)
         if dec or np.array_equal(whole, scaled):
             lo, hi = whole.min(), whole.max()
-            if -32768 <= lo and hi <= 32767:
+            if lo >= -32768 and hi <= 32767:
                 return _Encoded(3, 2, dec, whole.astype("<i2").tobytes())
-            if -(2**31) <= lo and hi <= 2**31 - 1:
+            if lo >= -(2**31) and hi <= 2**31 - 1:
                 return _Encoded(3, 4, dec, whole.astype("<i4").tobytes())
     with np.errstate(over="ignore"):
         return _Encoded(7, 4, 0, v.astype("<f4").tobytes())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -124,7 +125,7 @@ def ldx_text(marks: list[float]) -> str:
                          f'Flags="77" Time="{t * US_PER_S:.6f}"/>')
         lines += ["    </MarkerGroup>", "   </MarkerBlock>", "   <RangeBlock/>", "  </Layer>"]
     details = [("Total Laps", str(len(times) + 1))]
-    laps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    laps = [b - a for a, b in pairwise(times)]
     if laps:
         best = min(range(len(laps)), key=laps.__getitem__)
         details += [("Fastest Time", lap_time_text(laps[best])), ("Fastest Lap", str(best + 2))]

@@ -64,7 +64,7 @@ def parse_ldx(data: bytes, where: str) -> LdxInfo:
         raise SessionFileError(f"{where}: not accepted as an .ldx sidecar: {exc}") from exc
     except expat.ExpatError as exc:
         raise SessionFileError(one_line(f"{where}: not valid XML ({exc})")) from exc
-    except (ValueError, RecursionError) as exc:  # nesting too deep, odd encodings
+    except (ValueError, LookupError, RecursionError) as exc:  # odd encodings, deep nesting
         raise SessionFileError(one_line(f"{where}: not valid XML ({exc})")) from exc
     if root.tag != "LDXFile":
         raise SessionFileError(one_line(f"{where}: root element is <{root.tag[:40]}>, "

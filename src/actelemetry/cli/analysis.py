@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 
 import typer
@@ -126,18 +127,48 @@ def _param(text: str) -> object:
     return text
 
 
+class ExportFormat(str, Enum):
+    """What ``export`` writes; ``auto`` goes by the output's extension."""
+
+    auto = "auto"
+    csv = "csv"
+    parquet = "parquet"
+    ld = "ld"
+
+
 @app.command("export")
 def export_command(
     session: str = typer.Argument(..., help="A session file"),
-    out: Path = typer.Option(..., "--out", "-o", help="Output .csv or .parquet"),
+    out: Path = typer.Option(..., "--out", "-o", help="Output .csv, .parquet or .ld (MoTeC "
+                             "i2; its .ldx with the lap beacons goes beside it)"),
+    fmt: ExportFormat = typer.Option(ExportFormat.auto, "--format", help="auto (by the "
+                                     "output's extension), csv, parquet or ld"),
     columns: str = typer.Option(None, "--columns", help="Comma-separated channels"),
     rows: str = typer.Option(None, "--rows", help="START:STOP file rows (0-based)"),
     laps: str = typer.Option(None, "--laps", help="Comma-separated lap numbers"),
     where: str = typer.Option(None, "--where", help="A condition on channels"),
 ) -> None:
-    """Stream a subset of a session to CSV (spreadsheets) or Parquet."""
+    """Stream a subset of a session to CSV (spreadsheets) or Parquet, or write the whole
+    session as a MoTeC i2 log (.ld + .ldx)."""
+    cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else []
+    kind = fmt.value
+    if kind == "auto":
+        kind = "ld" if out.suffix.lower() == ".ld" else out.suffix.lower().lstrip(".")
+    if kind == "ld":
+        from actelemetry.analysis.export_motec import export_ld
+
+        if rows or laps or where:
+            raise UsageError("--rows, --laps and --where do not apply to --format ld: a "
+                             "MoTeC log holds the whole session (use --columns to choose "
+                             "channels)")
+        done = export_ld(session, out, cols)
+        console.print(f"wrote {done.paths[0]} ({done.channels} channels x {done.samples} "
+                      f"samples at {done.rate_hz} Hz) and {done.paths[1]} ({done.laps} lap "
+                      "beacons)", highlight=False, soft_wrap=True)
+        return
+    if fmt is not ExportFormat.auto and out.suffix.lower() != f".{kind}":
+        raise UsageError(f"{out}: --format {kind} writes a .{kind} file")
     from actelemetry.analysis.export import export_session
 
-    cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else []
     result = export_session(session, out, cols, rows, laps, where)
     console.print(f"wrote {result.rows} rows x {len(result.columns)} columns to {result.path}")

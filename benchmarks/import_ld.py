@@ -114,8 +114,8 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    print(f"read_ld: {CHANNELS} channels at {RATE} Hz (80 float32, 15 int16, 5 with 1 decimal), "
-          f"best of 3 reads; {os.cpu_count()} CPUs")
+    print(f"read_ld: {CHANNELS} channels at {RATE} Hz (80 float32, 15 int16, 5 with one "
+          f"decimal), best of 3 reads; {os.cpu_count()} CPUs")
     head = ("duration", "file MB", "write s", "read s", "MB/s", "samples/s", "values MB",
             "traced peak MB", "RSS peak +MB")
     print(" | ".join(head))

@@ -157,6 +157,16 @@ def test_multi_rate_log_is_written_at_the_fastest_rate_holding_values(tmp_path: 
     assert np.isnan(back.channels["Distance"].values).all()  # no speed channel: no distance
 
 
+def test_a_time_channel_is_the_axis_of_channels_without_times(tmp_path: Path) -> None:
+    time = 100 + np.arange(5) / 20
+    log = ForeignLog(source=Path("mem"), fmt="csv", channels={
+        "Time": LogChannel("Time", "s", time), "v": LogChannel("v", "", np.arange(5.0))})
+    back = read_motec_csv(write_motec_csv(tmp_path / "t.csv", log))
+    np.testing.assert_array_equal(back.channels["Time"].values, time)
+    np.testing.assert_array_equal(back.channels["v"].values, np.arange(5.0))
+    assert back.meta["start_time"] == "100.000" and back.meta["sample_rate"] == "20.000"
+
+
 def test_variants_other_writers_produce(tmp_path: Path) -> None:
     # no empty lines after the unit row, no empty line before the name row, an empty cell,
     # a non-numeric cell, LF endings, a second Time column

@@ -198,6 +198,7 @@ def test_aim_layout_and_segment_times_are_accepted(tmp_path: Path) -> None:
     (HEADER + '"Time","Speed"\r\n"s","km/h"\r\n\r\n', "without data rows"),
     (HEADER + '"Time","Speed"\r\n"s","km/h"\r\n"0.0","1"\r\n"0.1"\r\n', "has 1 cells where"),
     ('"Format","MoTeC CSV File"\r\n\r\n"Speed"\r\n"km/h"\r\n"1"\r\n', "neither a Time column"),
+    (HEADER + '"Time","Sp\r\need"\r\n"s","km/h"\r\n"0.0","1"\r\n', "line 7 has a quoted value"),
 ])
 def test_bad_files_give_one_line_errors(tmp_path: Path, text: str, words: str) -> None:
     path = _write(tmp_path, text)

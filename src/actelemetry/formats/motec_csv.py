@@ -92,9 +92,12 @@ def _parse_header(path: Path, head: bytes, whole: bool) -> _Header | None:
     stage = "signature"
     samples: list[list[str]] = []
     data_offset = -1
-    for raw in lines:
+    for number, raw in enumerate(lines, start=1):
         offset += len(raw) + 1
         line = _decode(raw).lstrip("\ufeff")
+        if stage != "data" and line.count('"') % 2:
+            raise SessionFileError(f"{path}: line {number} has a quoted value that runs past "
+                                   f"the line end (i2 writes one record a line)")
         cells = _cells(line)
         empty = not line.replace(",", "").strip()  # truly empty, as i2 writes gaps
         if stage == "signature":

@@ -16,11 +16,14 @@ import argparse
 import resource
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
-from actelemetry.capture.loop import PHYSICS_HZ, CaptureOptions, run_capture
+from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
-from actelemetry.capture.sources import child_writer
+from actelemetry.game.constants import PHYSICS_HZ
+from actelemetry.sources.child import run_child
+from actelemetry.sources.sim import SimSpec
 
 
 def cpu_seconds() -> float:
@@ -31,11 +34,8 @@ def cpu_seconds() -> float:
 def measure(rate: float, seconds: float, busy: bool) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir="/dev/shm") as shm, \
             tempfile.TemporaryDirectory() as out:
-        cmd = ["python", "-m", "actelemetry", "sim", "--laps", "5", "--shm-dir", shm, "--quiet"]
-        import sys
-
-        cmd[0] = sys.executable
-        with child_writer(cmd, Path(shm), "simulator"):
+        job: dict[str, object] = {"kind": "sim", **asdict(SimSpec(laps=5))}
+        with run_child(job, Path(shm), "simulator"):
             sink = SessionFileSink(Path(out))
             wall0, cpu0 = time.perf_counter(), cpu_seconds()
             result = run_capture(CaptureOptions(shm_dir=Path(shm), rate=rate, busy_poll=busy,

@@ -19,35 +19,26 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
+from actelemetry.capture.options import CaptureOptions, CaptureResult, CaptureStats, open_source
 from actelemetry.capture.pacing import StepPacer
 from actelemetry.capture.sinks import Sample, Session, Sink
-from actelemetry.capture.sources import Source, open_source
 from actelemetry.channels.decode import as_records, decode_static
-from actelemetry.channels.derive import DEFAULT_SMOOTHING
 from actelemetry.channels.laps import LapCounter
 from actelemetry.channels.plausible import look_plausible
 from actelemetry.errors import GameNotRunning, PageError, UsageError
+from actelemetry.game.constants import PHYSICS_HZ, STATUS_LIVE, STATUS_NAMES, STATUS_OFF
 from actelemetry.game.detect import detect_game, running_game
 from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import GAME_NOT_FOUND
-from actelemetry.game.reader import (
-    STATUS_LIVE,
-    STATUS_NAMES,
-    STATUS_OFF,
-    PageReader,
-    Snapshot,
-    peek,
-)
+from actelemetry.game.reader import PageReader, Snapshot, peek
+from actelemetry.sources.base import Source, SourceKind
 
-#: AC's physics rate; asking for it (or more) means "every physics step"
-PHYSICS_HZ = 333.0
+__all__ = ["CaptureLoop", "CaptureOptions", "CaptureResult", "CaptureStats", "run_capture"]
 #: implausible pages in a row after which the capture stops: these are not a game's pages
 IMPLAUSIBLE_STOP = 50
 #: pages that advance this many times faster than real time come from a simulator in
@@ -67,98 +58,7 @@ STATIC_CHECK_S = 1.0
 IDLE_POLL_S = 0.01
 #: the lap timer going back this far (ms), to near zero, without a lap: a restart
 _TIMER_RESTART_MS = 3000
-_FINISHED = {"sim": "simulator finished", "replay": "replay finished"}
-
-
-@dataclass
-class CaptureOptions:
-    """What to capture and how; mirrors ``actelemetry capture``'s options."""
-
-    source: str = "shm"  # shm | sim | replay
-    shm_dir: Path | None = None
-    game: str | None = None
-    rate: float = 100.0
-    busy_poll: bool = False  # at the physics rate: never sleep (no step lost; a whole core)
-    duration: float | None = None
-    laps: int | None = None
-    wait: bool = True
-    smoothing: int = DEFAULT_SMOOTHING
-    #: LIVE pages whose packetId stands still this long, with no game process running,
-    #: are a game that died: the session is closed (AC's own pauses keep its process)
-    frozen_after_s: float = 10.0
-    #: stop when the pages run far faster than real time (a fast simulator, not a game);
-    #: a stress test that writes pages as fast as it can turns this off
-    refuse_outrun: bool = True
-    #: judge each page against what a car can show before recording it (off only for
-    #: stress tests whose pages are synthetic patterns)
-    check_plausible: bool = True
-    # the built-in simulator (source "sim")
-    track: str = "monza"
-    sim_laps: int = 3
-    seed: int = 0
-    speed: float = 1.0
-    fast: bool = False
-    # a raw recording played back as live pages (source "replay"; speed and fast apply)
-    replay_path: Path | None = None
-
-    def __post_init__(self) -> None:
-        if not 0 < self.rate <= 1000:
-            raise UsageError(f"--rate must be between 0 and 1000 Hz, not {self.rate}")
-        if self.busy_poll and self.rate < PHYSICS_HZ * 0.99:
-            raise UsageError(f"--busy-poll is for every physics step: use it with --rate "
-                             f"{PHYSICS_HZ:g}")
-        if self.source not in ("shm", "sim", "replay"):
-            raise UsageError(f"unknown source {self.source!r} (shm, sim or replay)")
-        if self.game not in (None, "ac", "acc"):
-            raise UsageError(f"unknown game {self.game!r} (ac or acc)")
-        if self.source == "replay" and self.replay_path is None:
-            raise UsageError("--source replay needs the session file to replay")
-        if self.speed <= 0:
-            raise UsageError(f"--speed must be positive, not {self.speed}")
-        if self.duration is not None and self.duration <= 0:
-            raise UsageError(f"--duration must be positive, not {self.duration}")
-        if self.laps is not None and self.laps < 1:
-            raise UsageError(f"--laps must be at least 1, not {self.laps}")
-
-
-@dataclass
-class CaptureStats:
-    """Capture quality across the whole run.
-
-    ``duplicates``: scheduled reads that found the packetId already logged (refused; the
-    slot then waits for the next step). ``skipped``: physics steps never seen. ``lateness``:
-    how late each scheduled read woke (s). ``snapshot_s``: time spent in consistent copies.
-    """
-
-    samples: int = 0
-    duplicates: int = 0
-    skipped: int = 0
-    retries: int = 0
-    gaps: int = 0
-    slots_lost: int = 0
-    polls: int = 0
-    recorded_s: float = 0.0
-    snapshot_s: float = 0.0
-    implausible: int = 0  # pages refused because no car shows such values
-    lateness: deque = field(default_factory=lambda: deque(maxlen=200_000))
-    ended: str = ""
-
-    @property
-    def achieved_rate(self) -> float:
-        return (self.samples - 1) / self.recorded_s if self.recorded_s > 0 else 0.0
-
-    @property
-    def snapshot_us(self) -> float:
-        return self.snapshot_s / self.samples * 1e6 if self.samples else 0.0
-
-    def jitter_ms(self, q: float) -> float:
-        return float(np.quantile(np.asarray(self.lateness), q) * 1e3) if self.lateness else 0.0
-
-
-@dataclass
-class CaptureResult:
-    sessions: list[Session]
-    stats: CaptureStats
+_FINISHED = {SourceKind.sim: "simulator finished", SourceKind.replay: "replay finished"}
 
 
 @dataclass(frozen=True)
@@ -212,7 +112,7 @@ class CaptureLoop:
         self.session = Session(
             game=game, detection=detection, static_page=static_page,
             static=decode_static(game, static_page), start_wall=time.time(),
-            source=self.source.name, rate=self.opts.rate, smoothing=self.opts.smoothing)
+            source=self.source.kind.value, rate=self.opts.rate, smoothing=self.opts.smoothing)
         for sink in self.sinks:
             sink.open(self.session)
 
@@ -258,7 +158,7 @@ class CaptureLoop:
         static = peek(mappings["static"], "static")
         game, reason = detect_game(
             static, graphics, self.opts.game,
-            check_process=self.source.name == "shm" and self.opts.shm_dir is None)
+            check_process=self.source.watch_process)
         if game != self.reader.game:
             self.reader = PageReader(mappings, game)
         return game, reason
@@ -280,7 +180,7 @@ class CaptureLoop:
         """Block until the game is live (status LIVE, packetId advancing); None to stop."""
         opts = self.opts
         # --no-wait: the game must be live now; later waits (between sessions) are short
-        no_wait = not opts.wait and self.source.name == "shm" and not self.sessions
+        no_wait = not opts.wait and self.source.is_game and not self.sessions
         announced = False
         while not self.stop.is_set():
             if opts.duration is not None and self._t_first is not None \
@@ -363,16 +263,16 @@ class CaptureLoop:
                     reason_end = "gone"
                 if reason_end == "gone":
                     self._drop_reader()
-                    if self.source.name != "shm":
-                        self.stats.ended = _FINISHED[self.source.name]
+                    if not self.source.is_game:
+                        self.stats.ended = _FINISHED[self.source.kind]
                         break
                     if not opts.wait:
                         self.stats.ended = "game quit"
                         break
                 # "new": a new session; straight into the next one
             self.stats.ended = self.stats.ended or (
-                "stopped" if self.stop.is_set() or self.source.name == "shm" else
-                _FINISHED[self.source.name])
+                "stopped" if self.stop.is_set() or self.source.is_game else
+                _FINISHED[self.source.kind])
         finally:
             try:
                 self._close_session()
@@ -412,7 +312,7 @@ class CaptureLoop:
         laps = LapCounter() if opts.laps is not None else None
         laps_before = laps_done
         implausible_run = 0
-        judge_pace = realtime and self.source.name == "shm" and opts.refuse_outrun
+        judge_pace = realtime and self.source.is_game and opts.refuse_outrun
         while True:
             if stop.is_set():
                 return t_start, laps_done, "stopped"

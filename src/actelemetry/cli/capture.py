@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import threading
 from enum import Enum
 from pathlib import Path
@@ -13,40 +12,20 @@ import typer
 from actelemetry.analysis.tables import Format as TableFormat
 from actelemetry.cli.app import app, console
 from actelemetry.errors import GameNotRunning, StorageError, UsageError
+from actelemetry.game.names import Game
+from actelemetry.signals import stop_on_sigterm
+from actelemetry.sources.base import SourceKind
 
 if TYPE_CHECKING:  # the capture machinery (NumPy, PyArrow) loads when a command runs
-    from actelemetry.capture.loop import CaptureOptions, CaptureResult
+    from actelemetry.capture.options import CaptureOptions, CaptureResult
 
-
-class Source(str, Enum):
-    shm = "shm"
-    sim = "sim"
-    replay = "replay"
-
-
-class Game(str, Enum):
-    ac = "ac"
-    acc = "acc"
+__all__ = ["Game", "capture", "channels", "run_with_spinner", "stop_on_sigterm"]
 
 
 class Format(str, Enum):
     parquet = "parquet"
     csv = "csv"
     jsonl = "jsonl"
-
-
-def stop_on_sigterm() -> threading.Event:
-    """An event set by SIGTERM (Ctrl+C arrives as KeyboardInterrupt and is handled too).
-
-    SIGXFSZ is ignored too, so a file-size limit is a write error with a message, not a
-    silent death.
-    """
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        if hasattr(signal, "SIGXFSZ"):
-            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    return stop
 
 
 def run_with_spinner(opts: CaptureOptions, sinks: list, stop: threading.Event) -> CaptureResult:
@@ -89,8 +68,8 @@ def run_with_spinner(opts: CaptureOptions, sinks: list, stop: threading.Event) -
 def capture(
     session: Path | None = typer.Argument(
         None, help="--source replay: the raw session file (capture --raw) to play back"),
-    source: Source = typer.Option(
-        Source.shm, help="shm: the game; sim: the built-in simulator; replay: a raw session"),
+    source: SourceKind = typer.Option(
+        SourceKind.shm, help="shm: the game; sim: the built-in simulator; replay: a raw session"),
     game: Game | None = typer.Option(None, help="Force the layout instead of detecting it"),
     rate: float = typer.Option(100.0, help="Samples per second, up to the physics rate (333)"),
     busy_poll: bool = typer.Option(
@@ -113,13 +92,13 @@ def capture(
     fast: bool = typer.Option(False, help="sim/replay: as fast as possible (lockstep)"),
 ) -> None:
     """Record telemetry at the game's physics rate into crash-safe session files."""
-    from actelemetry.capture.loop import CaptureOptions
+    from actelemetry.capture.options import CaptureOptions
     from actelemetry.capture.sinks import LiveView, SessionFileSink
     from actelemetry.store.session import recover_folder
 
-    if (session is not None) != (source is Source.replay):
+    if (session is not None) != (source is SourceKind.replay):
         raise UsageError("a session file goes with --source replay (and only with it)")
-    if source is Source.sim:  # one --laps: what the driver drives is what is recorded
+    if source is SourceKind.sim:  # one --laps: what the driver drives is what is recorded
         laps = laps if laps is not None else sim_laps
         sim_laps = laps if laps is not None else 3
     opts = CaptureOptions(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from pathlib import Path
 
@@ -22,13 +20,12 @@ def replay_command(
     quiet: bool = typer.Option(False, "--quiet", help="No progress line"),
 ) -> None:
     """Publish a raw session's pages byte for byte, with the original timing."""
-    from actelemetry.replay import play
+    from actelemetry.signals import stop_on_sigterm
+    from actelemetry.sources.replay import play
 
     if speed <= 0:
         raise UsageError(f"--speed must be positive, not {speed}")
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = stop_on_sigterm()
     t0 = time.perf_counter()
     shown = {"next": 0.0}
 

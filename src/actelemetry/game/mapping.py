@@ -9,16 +9,25 @@ Three ways in, one interface (:class:`PageMapping`):
 * Any folder (``--shm-dir``): the simulator, replays and tests publish there.
 
 A mapping only copies bytes out; deciding whether the game is live is the reader's job.
+The other platform facts live here too: where a private page folder goes (tmpfs when
+there is one) and how a page-writing child process dies with its parent (Linux prctl).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import mmap
 import os
+import shutil
+import signal
 import stat
 import struct
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -254,3 +263,44 @@ def _refuse_live_writer(folder: Path) -> None:
         raise PageError(f"another program is writing live pages in {folder}; stop it or "
                         "publish in another folder")
 
+
+
+_PRIVATE_PREFIX = "actelemetry-pages-"
+_PR_SET_PDEATHSIG = 1
+
+
+@contextmanager
+def private_page_folder() -> Iterator[Path]:
+    """A private folder for pages a child or a lockstep source writes, removed on exit.
+
+    It goes on tmpfs (``/dev/shm``) when there is one, so the pages never touch a disk;
+    folders left behind by a capture that was killed are removed first.
+    """
+    shm = str(LINUX_BRIDGE_DIR)
+    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    root = Path(base or tempfile.gettempdir())
+    for old in root.glob(f"{_PRIVATE_PREFIX}*"):
+        try:
+            owner = int(old.name[len(_PRIVATE_PREFIX):].split("-", 1)[0])
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except (ValueError, PermissionError, OSError):
+            continue
+    folder = Path(tempfile.mkdtemp(prefix=f"{_PRIVATE_PREFIX}{os.getpid()}-", dir=base))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: the child gets SIGTERM when its parent dies, even by SIGKILL."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def child_preexec() -> Callable[[], None] | None:
+    """What a child process runs before it starts, so it cannot outlive its parent (Linux
+    only; elsewhere the parent stops it on its way out)."""
+    return _die_with_parent if sys.platform.startswith("linux") else None

@@ -88,3 +88,19 @@ def run_realtime(sim: Simulator, speed: float = 1.0, stop: threading.Event | Non
     stats.sim_s = stats.steps * sim.dt
     stats.mean_late_ms = late_sum / stats.steps * 1000.0 if stats.steps else 0.0
     return stats
+
+
+#: a fast run publishes its pages this often in simulated time, as a capture would sample
+FAST_PUBLISH_S = 0.01
+
+
+def run_fast(sim: Simulator, stop: threading.Event | None = None,
+             publish_every_s: float = FAST_PUBLISH_S) -> int:
+    """Step ``sim`` as fast as the machine allows, publishing every ``publish_every_s`` of
+    simulated time, until it finishes or ``stop`` is set; returns the steps taken."""
+    every = max(int(round(publish_every_s / sim.dt)), 1)
+    k = 0
+    while not sim.finished and not (stop is not None and stop.is_set()):
+        k += 1
+        sim.step(publish=k % every == 0)
+    return k

@@ -15,7 +15,7 @@ import pytest
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.errors import SessionFileError
-from actelemetry.replay import load_recording
+from actelemetry.sources.replay import load_recording
 
 
 @pytest.fixture(scope="module")

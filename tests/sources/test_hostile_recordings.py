@@ -20,7 +20,7 @@ import pytest
 
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
-from actelemetry.replay import MAX_GAP_S
+from actelemetry.sources.replay import MAX_GAP_S
 from actelemetry.store.session import META_KEY
 
 

@@ -5,9 +5,9 @@ time) and with the recording's own timing (``session_time``), so anything that r
 game (the capture, the bridge, other tools through ``/dev/shm``) reads the replay as if the
 game were driving. Pauses come back as pauses: the pages stand still for the gap.
 
-Two ways to play: :func:`play` in real time (``actelemetry replay``), or a
-:class:`ReplayPlayer` stepped by :class:`~actelemetry.capture.clock.ReplayClock`, where a
-capture in lockstep sees every recorded frame exactly once.
+Two ways to play: :func:`play` in real time (``actelemetry replay``, or a child process
+of a capture), or a :class:`ReplayPlayer` stepped by :class:`ReplayClock`, where a capture
+in lockstep sees every recorded frame exactly once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import ctypes
 import mmap
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,9 @@ import pyarrow.parquet as pq
 
 from actelemetry.errors import SessionFileError
 from actelemetry.game.layouts import LAYOUTS
-from actelemetry.game.mapping import create_page_files
+from actelemetry.game.mapping import create_page_files, private_page_folder
+from actelemetry.sources.base import FolderSource, RealClock, Source, SourceKind
+from actelemetry.sources.child import run_child
 from actelemetry.store.session import META_KEY, parse_metadata
 
 #: offset of ``status`` in the graphics page (both games)
@@ -199,3 +202,48 @@ def play(path: Path, shm_dir: Path, speed: float = 1.0, stop: threading.Event | 
         return player.index
     finally:
         writer.close()
+
+
+class ReplayClock:
+    """A raw recording's own clock: sleeping publishes the next recorded frame when it is
+    due by ``t`` and stops there, so a lockstep capture sees every frame exactly once at
+    its original time."""
+
+    realtime = False
+
+    def __init__(self, player: ReplayPlayer) -> None:
+        self.player = player
+        self._now = player.start_time
+
+    def now(self) -> float:
+        return self._now
+
+    def sleep_until(self, t: float) -> None:
+        due = self.player.next_time()
+        if due is not None and due <= t:
+            self.player.publish_next()
+            self._now = max(self._now, due)
+        else:
+            self._now = max(self._now, t)
+
+
+@contextmanager
+def replay_source(path: Path, speed: float = 1.0, fast: bool = False) -> Iterator[Source]:
+    """A recording's pages: stepped in lockstep here with ``fast`` (every frame seen once,
+    at its own time), otherwise played by a child process on the wall clock."""
+    path = Path(path)
+    with private_page_folder() as folder:
+        if fast:
+            writer = PageWriter(folder)
+            try:
+                player = ReplayPlayer(load_recording(path), writer)
+                yield FolderSource(SourceKind.replay, folder, ReplayClock(player),
+                                   lambda: not player.finished)
+            finally:
+                writer.close()
+            return
+        load_recording(path)  # a bad file is a one-line error here, not a child's failure
+        job: dict[str, object] = {"kind": "replay", "path": str(path), "speed": speed}
+        with run_child(job, folder, "replay") as proc:
+            yield FolderSource(SourceKind.replay, folder, RealClock(),
+                               lambda: proc.poll() is None)

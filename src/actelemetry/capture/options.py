@@ -1,0 +1,131 @@
+"""What a capture is asked to do (:class:`CaptureOptions`), what it achieved
+(:class:`CaptureStats`), and the source the options name."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from actelemetry.capture.sinks import Session
+from actelemetry.channels.derive import DEFAULT_SMOOTHING
+from actelemetry.errors import UsageError
+from actelemetry.game.constants import PHYSICS_HZ
+from actelemetry.sources.base import Source, SourceKind
+
+
+@dataclass
+class CaptureOptions:
+    """What to capture and how; mirrors ``actelemetry capture``'s options."""
+
+    source: str = "shm"  # shm | sim | replay
+    shm_dir: Path | None = None
+    game: str | None = None
+    rate: float = 100.0
+    busy_poll: bool = False  # at the physics rate: never sleep (no step lost; a whole core)
+    duration: float | None = None
+    laps: int | None = None
+    wait: bool = True
+    smoothing: int = DEFAULT_SMOOTHING
+    #: LIVE pages whose packetId stands still this long, with no game process running,
+    #: are a game that died: the session is closed (AC's own pauses keep its process)
+    frozen_after_s: float = 10.0
+    #: stop when the pages run far faster than real time (a fast simulator, not a game);
+    #: a stress test that writes pages as fast as it can turns this off
+    refuse_outrun: bool = True
+    #: judge each page against what a car can show before recording it (off only for
+    #: stress tests whose pages are synthetic patterns)
+    check_plausible: bool = True
+    # the built-in simulator (source "sim")
+    track: str = "monza"
+    sim_laps: int = 3
+    seed: int = 0
+    speed: float = 1.0
+    fast: bool = False
+    # a raw recording played back as live pages (source "replay"; speed and fast apply)
+    replay_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.rate <= 1000:
+            raise UsageError(f"--rate must be between 0 and 1000 Hz, not {self.rate}")
+        if self.busy_poll and self.rate < PHYSICS_HZ * 0.99:
+            raise UsageError(f"--busy-poll is for every physics step: use it with --rate "
+                             f"{PHYSICS_HZ:g}")
+        if self.source not in ("shm", "sim", "replay"):
+            raise UsageError(f"unknown source {self.source!r} (shm, sim or replay)")
+        if self.game not in (None, "ac", "acc"):
+            raise UsageError(f"unknown game {self.game!r} (ac or acc)")
+        if self.source == "replay" and self.replay_path is None:
+            raise UsageError("--source replay needs the session file to replay")
+        if self.speed <= 0:
+            raise UsageError(f"--speed must be positive, not {self.speed}")
+        if self.duration is not None and self.duration <= 0:
+            raise UsageError(f"--duration must be positive, not {self.duration}")
+        if self.laps is not None and self.laps < 1:
+            raise UsageError(f"--laps must be at least 1, not {self.laps}")
+
+
+@dataclass
+class CaptureStats:
+    """Capture quality across the whole run.
+
+    ``duplicates``: scheduled reads that found the packetId already logged (refused; the
+    slot then waits for the next step). ``skipped``: physics steps never seen. ``lateness``:
+    how late each scheduled read woke (s). ``snapshot_s``: time spent in consistent copies.
+    """
+
+    samples: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    retries: int = 0
+    gaps: int = 0
+    slots_lost: int = 0
+    polls: int = 0
+    recorded_s: float = 0.0
+    snapshot_s: float = 0.0
+    implausible: int = 0  # pages refused because no car shows such values
+    lateness: deque = field(default_factory=lambda: deque(maxlen=200_000))
+    ended: str = ""
+
+    @property
+    def achieved_rate(self) -> float:
+        return (self.samples - 1) / self.recorded_s if self.recorded_s > 0 else 0.0
+
+    @property
+    def snapshot_us(self) -> float:
+        return self.snapshot_s / self.samples * 1e6 if self.samples else 0.0
+
+    def jitter_ms(self, q: float) -> float:
+        return float(np.quantile(np.asarray(self.lateness), q) * 1e3) if self.lateness else 0.0
+
+
+@dataclass
+class CaptureResult:
+    sessions: list[Session]
+    stats: CaptureStats
+
+
+@contextmanager
+def open_source(opts: CaptureOptions) -> Iterator[Source]:
+    """Open the source ``opts`` names; children and temporary pages go on exit."""
+    if opts.source == SourceKind.shm:
+        from actelemetry.sources.game import GameSource
+
+        yield GameSource(opts.shm_dir)
+    elif opts.source == SourceKind.sim:
+        from actelemetry.sources.sim import SimSpec, sim_source
+
+        spec = SimSpec(game=opts.game or "ac", track=opts.track, laps=opts.sim_laps,
+                       seed=opts.seed, speed=opts.speed, fast=opts.fast)
+        with sim_source(spec) as source:
+            yield source
+    else:
+        from actelemetry.sources.replay import replay_source
+
+        assert opts.replay_path is not None  # checked by CaptureOptions
+        with replay_source(opts.replay_path, opts.speed, opts.fast) as source:
+            yield source

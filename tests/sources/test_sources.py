@@ -1,0 +1,74 @@
+"""The sources as the capture sees them: the game's folder, the simulator in lockstep and
+in a child process, and the child entry point's errors."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from actelemetry.errors import GameNotRunning, UsageError
+from actelemetry.game.constants import STATUS_LIVE
+from actelemetry.game.reader import PageReader
+from actelemetry.sources import child
+from actelemetry.sources.base import FolderSource, SourceKind
+from actelemetry.sources.game import GameSource
+from actelemetry.sources.sim import SimSpec, sim_source
+
+
+def test_a_game_folder_is_the_game_without_its_process(tmp_path: Path) -> None:
+    source = GameSource(tmp_path)
+    assert source.kind is SourceKind.shm and source.is_game and not source.watch_process
+    assert source.alive() is None  # only the pages can tell
+    with pytest.raises(GameNotRunning):
+        source.open_pages()
+
+
+def test_lockstep_simulator_steps_when_its_clock_sleeps() -> None:
+    with sim_source(SimSpec(laps=1, fast=True)) as source:
+        assert source.kind is SourceKind.sim and not source.is_game
+        assert not source.clock.realtime and source.alive() is True
+        reader = PageReader(source.open_pages(), "ac")
+        first = reader.packet_id()
+        source.clock.sleep_until(source.clock.now() + 0.5)
+        assert reader.status() == STATUS_LIVE
+        assert reader.packet_id() - first == pytest.approx(0.5 * 333, abs=2)
+        reader.close()
+        assert isinstance(source, FolderSource)
+        folder = source.folder
+    assert not folder.exists()  # the private pages went with the source
+
+
+def test_simulator_child_writes_live_pages() -> None:
+    with sim_source(SimSpec(laps=1)) as source:
+        assert source.clock.realtime and source.alive() is True
+        reader = PageReader(source.open_pages(), "ac")
+        deadline = time.monotonic() + 60
+        while reader.packet_id() < 10:  # the child steps on its own
+            assert time.monotonic() < deadline and source.alive(), "the child never stepped"
+            time.sleep(0.01)
+        assert reader.status() == STATUS_LIVE
+        assert reader.static()[:4] == "1.".encode("utf-16-le")  # smVersion
+        reader.close()
+
+
+def test_a_child_that_cannot_start_is_one_line(tmp_path: Path) -> None:
+    source = sim_source(SimSpec(track="nowhere"))
+    with pytest.raises(UsageError, match="the simulator did not start: error: unknown track"):
+        source.__enter__()
+
+
+@pytest.mark.parametrize("arg", ["not json", "[1, 2]", json.dumps({"kind": "tape"})])
+def test_the_child_entry_point_refuses_a_bad_job(arg: str, capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    job = arg if "kind" not in arg else json.dumps({**json.loads(arg), "folder": str(tmp_path)})
+    assert child.main([job]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_a_speed_must_be_positive() -> None:
+    with pytest.raises(UsageError, match="--speed must be positive"):
+        SimSpec(speed=0)

@@ -23,12 +23,13 @@ from rich.table import Table
 
 from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import open_pages
-from actelemetry.sim import PagePublisher, Simulator, format_lap_time, run_realtime
+from actelemetry.game.writer import PageWriter
+from actelemetry.sim import Simulator, format_lap_time, run_realtime
 
 
 def fast_mode(game: str, laps: int, seed: int, folder: Path, rate: float = 100.0) -> dict:
     """One session in lockstep at ``rate`` Hz; returns timings and the lap figures."""
-    pub = PagePublisher(folder, game)
+    pub = PageWriter(folder, game)
     sim = Simulator(game=game, track="monza", laps=laps, seed=seed, publisher=pub)
     pages = open_pages(folder)
     phys = LAYOUTS[(game, "physics")]
@@ -73,7 +74,7 @@ def fast_mode(game: str, laps: int, seed: int, folder: Path, rate: float = 100.0
 
 
 def realtime_mode(seconds: float, speed: float, folder: Path) -> dict:
-    pub = PagePublisher(folder, "ac")
+    pub = PageWriter(folder, "ac")
     sim = Simulator(game="ac", track="monza", laps=50, seed=0, publisher=pub)
     stats = run_realtime(sim, speed=speed, max_seconds=seconds)
     pub.close()

@@ -14,13 +14,14 @@ from cli_helpers import run_cli
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import Sample, Session
 from actelemetry.channels.decode import as_records, decode_pages
-from actelemetry.sim import PagePublisher, Simulator
+from actelemetry.game.writer import PageWriter
+from actelemetry.sim import Simulator
 from actelemetry.store.session import session_metadata
 
 
 def pages_written(folder: Path, last_pid: int) -> dict[int, tuple[bytes, bytes]]:
     """(physics, graphics) the simulator publishes at each packetId (same seed, same pages)."""
-    pub = PagePublisher(folder, "ac")
+    pub = PageWriter(folder, "ac")
     sim = Simulator(game="ac", track="monza", laps=3, seed=0, publisher=pub)
     pages = {}
     while sim.packet_id < last_pid:

@@ -18,8 +18,9 @@ import pytest
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.channels.catalogue import SEED_COLUMN_NAMES
+from actelemetry.game.constants import STATUS_LIVE
 from actelemetry.game.mapping import open_pages
-from actelemetry.game.reader import STATUS_LIVE, PageReader
+from actelemetry.game.reader import PageReader
 from actelemetry.store.session import session_metadata
 from scripted_game import ScriptedGame, play_script, scripted_values
 

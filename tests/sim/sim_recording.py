@@ -9,7 +9,8 @@ from pathlib import Path
 
 from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import open_pages
-from actelemetry.sim import PagePublisher, Simulator
+from actelemetry.game.writer import PageWriter
+from actelemetry.sim import Simulator
 
 
 @dataclass
@@ -33,7 +34,7 @@ def record(folder: Path, game: str, laps: int, seed: int = 0, track: str = "monz
            until: float | None = None, rate: float = 100.0) -> Recording:
     """Lockstep as the capture runs it: step unpublished until the sample time, publish the
     last step, read the pages through :func:`open_pages`."""
-    pub = PagePublisher(folder, game)
+    pub = PageWriter(folder, game)
     sim = Simulator(game=game, track=track, laps=laps, seed=seed, publisher=pub)
     rec = Recording(sim=sim, folder=folder)
     pages = open_pages(folder)

@@ -11,7 +11,7 @@ import pytest
 from sim_recording import Recording, read_page
 
 from actelemetry.sim import CarParams
-from actelemetry.sim.simulator import format_lap_time
+from actelemetry.sim.pages import format_lap_time
 
 
 def text(units) -> str:

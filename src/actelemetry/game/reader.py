@@ -12,12 +12,11 @@ import struct
 from dataclasses import dataclass
 
 from actelemetry.errors import PageError
+from actelemetry.game.constants import PACKET_ID_OFFSET, STATUS_OFFSET
 from actelemetry.game.dtypes import page_size
 from actelemetry.game.layouts import AcGraphics
 from actelemetry.game.mapping import PAGE_NAMES, PageMapping
 
-STATUS_OFF, STATUS_REPLAY, STATUS_LIVE, STATUS_PAUSE = 0, 1, 2, 3
-STATUS_NAMES = {0: "off", 1: "replay", 2: "live", 3: "pause"}
 _MAX_TRIES = 100
 _PAIR_TRIES = 3
 _INT = struct.Struct("<i")
@@ -43,11 +42,11 @@ class Snapshot:
 
     @property
     def packet_id(self) -> int:
-        return _INT.unpack_from(self.physics, 0)[0]
+        return _INT.unpack_from(self.physics, PACKET_ID_OFFSET)[0]
 
     @property
     def status(self) -> int:
-        return _INT.unpack_from(self.graphics, 4)[0]
+        return _INT.unpack_from(self.graphics, STATUS_OFFSET)[0]
 
     @property
     def completed_laps(self) -> int:
@@ -77,11 +76,11 @@ class PageReader:
 
     def packet_id(self) -> int:
         """The physics packetId read in place: cheap enough to poll at kilohertz rates."""
-        return self._physics.read_int(0)
+        return self._physics.read_int(PACKET_ID_OFFSET)
 
     def status(self) -> int:
         """The graphics page's status read in place."""
-        return self._graphics.read_int(4)
+        return self._graphics.read_int(STATUS_OFFSET)
 
     def pages_exist(self) -> bool:
         """False once any page has vanished (the file behind it was removed)."""
@@ -94,7 +93,8 @@ class PageReader:
         for _ in range(_PAIR_TRIES):
             physics = self._page("physics")
             graphics = self._page("graphics")
-            if self._physics.read_int(0) == _INT.unpack_from(physics, 0)[0]:
+            now = self._physics.read_int(PACKET_ID_OFFSET)
+            if now == _INT.unpack_from(physics, PACKET_ID_OFFSET)[0]:
                 break
             self.retries += 1
         return Snapshot(physics, graphics, self.retries)

@@ -20,7 +20,8 @@ from actelemetry.channels.decode import as_records, decode_pages, decode_static
 from actelemetry.channels.derive import LiveDeriver
 from actelemetry.game.mapping import open_pages
 from actelemetry.game.reader import PageReader
-from actelemetry.sim import PagePublisher, Simulator
+from actelemetry.game.writer import PageWriter
+from actelemetry.sim import Simulator
 from actelemetry.sim.driver import Driver
 from actelemetry.sim.vehicle import Vehicle
 
@@ -69,7 +70,7 @@ class SimRacingEnv(gym.Env):
         self.action_space = spaces.Box(np.array([-1.0, 0.0, 0.0], dtype=np.float32),
                                        np.array([1.0, 1.0, 1.0], dtype=np.float32))
         self._folder: Path | None = None
-        self._publisher: PagePublisher | None = None
+        self._publisher: PageWriter | None = None
         self._reader: PageReader | None = None
         self.sim: Simulator | None = None
 
@@ -79,7 +80,7 @@ class SimRacingEnv(gym.Env):
         super().reset(seed=seed)
         self._teardown()
         self._folder = Path(tempfile.mkdtemp(prefix="actelemetry-gym-"))
-        self._publisher = PagePublisher(self._folder, self.game)
+        self._publisher = PageWriter(self._folder, self.game)
         sim_seed = int(self.np_random.integers(0, 2**31 - 1))
         sim = Simulator(game=self.game, track=self.track, laps=1000, seed=sim_seed,
                         publisher=self._publisher)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import ctypes
-import mmap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,14 +26,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from actelemetry.errors import SessionFileError
+from actelemetry.game.constants import STATUS_OFF
 from actelemetry.game.layouts import LAYOUTS
-from actelemetry.game.mapping import create_page_files, private_page_folder
+from actelemetry.game.mapping import private_page_folder
+from actelemetry.game.names import GAMES
+from actelemetry.game.writer import PageWriter
 from actelemetry.sources.base import FolderSource, RealClock, Source, SourceKind
 from actelemetry.sources.child import run_child
 from actelemetry.store.session import META_KEY, parse_metadata
-
-#: offset of ``status`` in the graphics page (both games)
-_STATUS_OFFSET = 4
 
 
 @dataclass
@@ -52,7 +51,6 @@ class Recording:
         return len(self.t)
 
 
-GAMES = ("ac", "acc")
 #: a pause in a recording longer than this is replayed as this long
 MAX_GAP_S = 5.0
 
@@ -111,33 +109,6 @@ def _check_pages(path: Path, game: str, page: str, pages: list[object]) -> None:
                                    f"{game.upper()} layout has {size} bytes")
 
 
-class PageWriter:
-    """The three page files under a folder, mapped read-write and rewritten in place.
-
-    Files are created at the Linux bridges' size (or reused when they exist), so
-    ``/dev/shm`` publishes under the bridge's names.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self._maps: dict[str, mmap.mmap] = create_page_files(self.folder)
-
-    def write(self, page: str, data: bytes) -> None:
-        self._maps[page][: len(data)] = data
-
-    def set_status(self, status: int) -> None:
-        self._maps["graphics"][_STATUS_OFFSET:_STATUS_OFFSET + 4] = status.to_bytes(4, "little")
-
-    def clear(self) -> None:
-        for mm in self._maps.values():
-            mm[:] = bytes(len(mm))
-
-    def close(self) -> None:
-        for mm in self._maps.values():
-            mm.close()
-        self._maps = {}
-
-
 class ReplayPlayer:
     """Publishes a recording frame by frame; the game "goes back to its menus" (status OFF)
     once the last frame has been read."""
@@ -171,7 +142,7 @@ class ReplayPlayer:
         self.index += 1
 
     def end(self) -> None:
-        self.writer.set_status(0)
+        self.writer.set_status(STATUS_OFF)
         self.ended = True
 
 
@@ -185,7 +156,7 @@ def play(path: Path, shm_dir: Path, speed: float = 1.0, stop: threading.Event | 
     if speed <= 0:
         raise SessionFileError(f"--speed must be positive, not {speed}")
     rec = load_recording(path)
-    writer = PageWriter(shm_dir)
+    writer = PageWriter(shm_dir, rec.game)
     player = ReplayPlayer(rec, writer)
     stop = stop or threading.Event()
     t0 = time.perf_counter()
@@ -234,9 +205,10 @@ def replay_source(path: Path, speed: float = 1.0, fast: bool = False) -> Iterato
     path = Path(path)
     with private_page_folder() as folder:
         if fast:
-            writer = PageWriter(folder)
+            rec = load_recording(path)
+            writer = PageWriter(folder, rec.game)
             try:
-                player = ReplayPlayer(load_recording(path), writer)
+                player = ReplayPlayer(rec, writer)
                 yield FolderSource(SourceKind.replay, folder, ReplayClock(player),
                                    lambda: not player.finished)
             finally:

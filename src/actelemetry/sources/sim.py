@@ -80,11 +80,12 @@ class SimClock:
 def publishing_simulator(spec: SimSpec, folder: Path) -> Iterator[Simulator]:
     """A simulator publishing its pages into ``folder``; on exit its pages say OFF (the
     game quit) and the writer is closed."""
-    from actelemetry.sim import PagePublisher, Simulator, load_track
+    from actelemetry.game.writer import PageWriter
+    from actelemetry.sim import Simulator, load_track
 
     track = load_track(spec.track)  # a bad track is an error before any page exists
     try:
-        publisher = PagePublisher(folder, spec.game)
+        publisher = PageWriter(folder, spec.game)
     except OSError as exc:
         raise UsageError(f"cannot create pages in {folder}: {exc.strerror or exc}") from None
     try:
@@ -115,9 +116,10 @@ def sim_source(spec: SimSpec) -> Iterator[Source]:
     process on the wall clock; the pages' folder is removed on exit."""
     with private_page_folder() as folder:
         if spec.fast:
-            from actelemetry.sim import PagePublisher, Simulator
+            from actelemetry.game.writer import PageWriter
+            from actelemetry.sim import Simulator
 
-            pub = PagePublisher(folder, spec.game)
+            pub = PageWriter(folder, spec.game)
             try:
                 sim = Simulator(game=spec.game, track=spec.track, laps=spec.laps,
                                 seed=spec.seed, skill=spec.skill, publisher=pub)

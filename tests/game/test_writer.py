@@ -8,7 +8,7 @@ import pytest
 
 from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import BRIDGE_FILE_SIZE, PAGE_NAMES, open_pages
-from actelemetry.sim.pages import FORMATS, PagePublisher
+from actelemetry.game.writer import FORMATS, PageWriter
 
 
 @pytest.mark.parametrize("key", sorted(LAYOUTS))
@@ -52,13 +52,13 @@ def test_format_matches_layout(key: tuple[str, str]) -> None:
 
 
 def test_publisher_creates_bridge_sized_files(tmp_path) -> None:
-    with PagePublisher(tmp_path, "acc") as pub:
+    with PageWriter(tmp_path, "acc") as pub:
         for page, name in PAGE_NAMES.items():
             assert (tmp_path / name).stat().st_size == BRIDGE_FILE_SIZE, page
         fmt = pub.formats["physics"]
         vals = fmt.blank()
         vals[0] = 42
-        pub.write("physics", vals)
+        pub.pack("physics", vals)
         pages = open_pages(tmp_path)
         try:
             data = pages["physics"].read(ctypes.sizeof(LAYOUTS[("acc", "physics")]))
@@ -70,4 +70,26 @@ def test_publisher_creates_bridge_sized_files(tmp_path) -> None:
 
 def test_publisher_rejects_unknown_game(tmp_path) -> None:
     with pytest.raises(ValueError):
-        PagePublisher(tmp_path, "rf2")
+        PageWriter(tmp_path, "rf2")
+
+
+def test_raw_pages_and_status_land_where_the_reader_looks(tmp_path) -> None:
+    from actelemetry.game.constants import STATUS_LIVE, STATUS_OFF
+    from actelemetry.game.reader import PageReader
+
+    size = ctypes.sizeof(LAYOUTS[("ac", "graphics")])
+    page = bytearray(size)
+    page[0:4] = (7).to_bytes(4, "little")
+    page[4:8] = STATUS_LIVE.to_bytes(4, "little")
+    with PageWriter(tmp_path, "ac") as writer:
+        writer.write("graphics", bytes(page))
+        reader = PageReader(open_pages(tmp_path), "ac")
+        try:
+            assert reader.status() == STATUS_LIVE
+            writer.set_status(STATUS_OFF)
+            assert reader.status() == STATUS_OFF
+            assert reader.snapshot().graphics[:4] == (7).to_bytes(4, "little")  # untouched
+            writer.clear()
+            assert reader.snapshot().graphics == bytes(size)
+        finally:
+            reader.close()

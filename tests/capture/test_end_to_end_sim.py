@@ -26,7 +26,7 @@ def pages_written(folder: Path, last_pid: int) -> dict[int, tuple[bytes, bytes]]
     pages = {}
     while sim.packet_id < last_pid:
         sim.step()
-        pages[sim.packet_id] = (pub.physics[:580], pub.graphics[:296])
+        pages[sim.packet_id] = (pub.read("physics", 580), pub.read("graphics", 296))
     pub.close()
     return pages
 

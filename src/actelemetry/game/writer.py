@@ -150,6 +150,10 @@ class PageWriter:
         """Rewrite the start of ``page`` with ``data`` (a page as the game wrote it)."""
         self._maps[page][:len(data)] = data
 
+    def read(self, page: str, n: int) -> bytes:
+        """The first ``n`` bytes of ``page`` as written so far."""
+        return self._maps[page][:n]
+
     def set_status(self, status: int) -> None:
         """Only the graphics page's status (a game going back to its menus says OFF)."""
         self._maps["graphics"][STATUS_OFFSET:STATUS_OFFSET + 4] = status.to_bytes(4, "little")

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from actelemetry.capture.loop import CaptureOptions, run_capture
-from actelemetry.capture.sinks import SessionFileSink
+from actelemetry.capture.sinks import Sample, Session, SessionFileSink
 from actelemetry.channels.catalogue import SEED_COLUMN_NAMES
 from actelemetry.game.constants import STATUS_LIVE
 from actelemetry.game.mapping import open_pages
@@ -39,6 +39,29 @@ def start_game(folder: Path, script: list[tuple]) -> mp.Process:
     return proc
 
 
+class StartWhenSeen:
+    """A sink that lets the scripted game start its timed script once the capture has
+    seen ``after`` samples: however long a busy machine takes to start the capture, the
+    script's first pause cannot pass unseen before the capture is looking."""
+
+    def __init__(self, go: Path, after: int = 20) -> None:
+        self.go, self.after, self.seen = go, after, 0
+
+    def open(self, session: Session) -> None: ...
+
+    def write(self, sample: Sample) -> None:
+        self.seen += 1
+        if self.seen == self.after:
+            self.go.touch()
+
+    def close(self, session: Session) -> None: ...
+
+
+def gated(go: Path, script: list[tuple]) -> list[tuple]:
+    """``script`` after a live stretch that lasts until ``go`` appears."""
+    return [("live", 120.0, {"until": str(go)}), *script]
+
+
 SCRIPT = [
     ("live", 0.8, {}),
     ("pause", 0.6, {}),  # status PAUSE
@@ -55,10 +78,11 @@ SCRIPT = [
 
 
 def test_pauses_restarts_new_car_and_quitting(tmp_path: Path) -> None:
-    game = start_game(tmp_path / "shm", SCRIPT)
+    go = tmp_path / "go"
+    game = start_game(tmp_path / "shm", gated(go, SCRIPT))
     sink = SessionFileSink(tmp_path / "logs")
-    opts = CaptureOptions(shm_dir=tmp_path / "shm", rate=100, wait=False, duration=15)
-    result = run_capture(opts, [sink])
+    opts = CaptureOptions(shm_dir=tmp_path / "shm", rate=100, wait=False, duration=60)
+    result = run_capture(opts, [sink, StartWhenSeen(go)])
     game.join(10)
     assert result.stats.ended == "game quit"
     assert len(sink.paths) == 4, sink.paths
@@ -88,10 +112,12 @@ def test_pauses_restarts_new_car_and_quitting(tmp_path: Path) -> None:
 
 
 def test_csv_jsonl_and_raw_hold_what_the_game_wrote(tmp_path: Path) -> None:
-    game = start_game(tmp_path / "shm", [("live", 1.5, {}), ("off", 1.2, {})])
+    go = tmp_path / "go"
+    game = start_game(tmp_path / "shm", gated(go, [("live", 1.0, {}), ("off", 1.2, {})]))
     sinks = [SessionFileSink(tmp_path / "csv", "csv"), SessionFileSink(tmp_path / "jsonl", "jsonl"),
              SessionFileSink(tmp_path / "raw", "parquet", raw=True)]
-    run_capture(CaptureOptions(shm_dir=tmp_path / "shm", rate=100, wait=False), sinks)
+    run_capture(CaptureOptions(shm_dir=tmp_path / "shm", rate=100, wait=False),
+                [*sinks, StartWhenSeen(go)])
     game.join(10)
     paths = [s.paths[0] for s in sinks]
     with open(paths[0], newline="") as fh:

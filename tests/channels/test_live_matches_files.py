@@ -4,40 +4,91 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from actelemetry.channels.decode import as_records, decode_pages, decode_static
-from actelemetry.channels.derive import LiveDeriver
+from actelemetry.channels.catalogue import names_for
+from actelemetry.channels.decode import StaticInfo, as_records, decode_pages, decode_static
+from actelemetry.channels.derive import LAP_FLAGS, LiveDeriver, derive_session
 from actelemetry.store.session import session_metadata
 
-LIVE_EQUALS_FILE = ("speed_ms", "gear", "accel_lateral", "accel_longitudinal", "abs_steer",
-                    "gas_smooth", "lap_distance_m", "wheel_lock_fl", "wheel_lock_fr",
-                    "wheel_lock_rl", "wheel_lock_rr", "wheel_lock_any", "damage_level")
+
+def _samples(path: Path, game: str, rows: slice = slice(None)) -> dict:
+    """The raw pages and capture columns of a raw session file."""
+    table = pq.read_table(path, columns=["raw_physics", "raw_graphics", "session_time",
+                                         "timestamp", "packets_skipped", "gap_before_s"])
+    return {k: v[rows] for k, v in table.to_pydict().items()}
 
 
-def test_live_derivation_of_each_sample_equals_the_file(
+def _live_rows(game: str, static: StaticInfo, cols: dict) -> list[dict]:
+    """Every sample through the live deriver, in order."""
+    live = LiveDeriver(game, static)
+    start_wall = cols["timestamp"][0] - cols["session_time"][0]  # Unix time of the clock's 0
+    rows = []
+    for phys, gfx, t, skipped, gap in zip(cols["raw_physics"], cols["raw_graphics"],
+                                          cols["session_time"], cols["packets_skipped"],
+                                          cols["gap_before_s"], strict=True):
+        physics = as_records(game, "physics", phys)
+        raw = decode_pages(game, physics, as_records(game, "graphics", gfx))
+        rows.append(live.derive(physics, raw, t, start_wall, skipped, gap))
+    return rows
+
+
+def _static(path: Path, game: str) -> StaticInfo:
+    return decode_static(game, base64.b64decode(session_metadata(path)["static_page"]))
+
+
+def test_live_rows_equal_the_file_rows_over_a_simulated_session(
         make_sim_session: Callable[..., Path]) -> None:
+    """Every channel of every live sample equals the file's row; lap flags, which the file
+    spreads over a whole lap, equal it at each lap's last sample."""
     path = make_sim_session(raw=True)
     game = "ac"
     table = pq.read_table(path).to_pydict()
-    static = decode_static(game, base64.b64decode(session_metadata(path)["static_page"]))
-    live = LiveDeriver(game, static)
-    got: dict[str, list] = {name: [] for name in LIVE_EQUALS_FILE}
-    for k, (phys, gfx) in enumerate(zip(table["raw_physics"], table["raw_graphics"],
-                                        strict=True)):
-        physics = as_records(game, "physics", phys)
-        raw = decode_pages(game, physics, as_records(game, "graphics", gfx))
-        values = live.derive(physics, raw, table["session_time"][k], 0.0, 0, 0.0)
-        for name in LIVE_EQUALS_FILE:
-            got[name].append(values[name])
+    live = _live_rows(game, _static(path, game), _samples(path, game))
     assert any(table["wheel_lock_any"]), "the session should contain a lock-up to compare"
-    for name in LIVE_EQUALS_FILE:
-        np.testing.assert_allclose(np.asarray(got[name], dtype="f8"),
-                                   np.asarray(table[name], dtype="f8"), rtol=1e-5, atol=1e-6,
-                                   err_msg=name)
+    assert len(live) == len(table["speed_ms"])
+    for name in names_for(game):
+        got, want = [row[name] for row in live], table[name]
+        if name in LAP_FLAGS:
+            continue
+        if isinstance(want[0], str):
+            assert got == want, name
+        else:
+            np.testing.assert_allclose(np.asarray(got, dtype="f8"), np.asarray(want, dtype="f8"),
+                                       rtol=1e-6, atol=1e-6, err_msg=name)
+    laps = np.asarray(table["completed_laps"])
+    last_rows = [*np.flatnonzero(np.diff(laps)), len(laps) - 1]
+    assert len(last_rows) >= 3
+    for i in last_rows:
+        flags = [live[i][f] for f in LAP_FLAGS]
+        want = [table[f][i] for f in LAP_FLAGS]
+        if i == len(laps) - 1:  # only the recording's end tells its last lap was partial
+            flags, want = flags[:2], want[:2]
+        assert flags == want, (i, flags, want)
+
+
+def test_without_a_track_length_live_distance_integrates_like_the_file(
+        make_sim_session: Callable[..., Path]) -> None:
+    """With no track length the distance is speed integrated since the lap began: the live
+    value, built from the kernel's steps, equals the kernel over the whole stretch."""
+    path = make_sim_session(raw=True)
+    game = "ac"
+    laps = pq.read_table(path, columns=["completed_laps"]).column(0).to_numpy()
+    cross = int(np.flatnonzero(np.diff(laps))[1]) + 1  # the end of the first whole lap
+    cols = _samples(path, game, slice(cross - 1500, cross + 1500))
+    static = replace(_static(path, game), track_length_m=0.0)
+    live = [row["lap_distance_m"] for row in _live_rows(game, static, cols)]
+    physics = as_records(game, "physics", b"".join(cols["raw_physics"]))
+    raw = decode_pages(game, physics, as_records(game, "graphics", b"".join(cols["raw_graphics"])))
+    t = np.asarray(cols["session_time"])
+    whole = derive_session(game, physics, raw, t, cols["timestamp"][0], static,
+                           np.asarray(cols["packets_skipped"]), np.asarray(cols["gap_before_s"]))
+    assert whole["lap_distance_m"][1499] > 500 and whole["lap_distance_m"][1500] == 0
+    np.testing.assert_allclose(live, whole["lap_distance_m"], rtol=1e-5, atol=1e-3)
 
 
 def test_live_lap_events_match_the_files_laps_with_invalid_laps(tmp_path: Path) -> None:

@@ -14,11 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from actelemetry.channels.laps import lap_event
+from actelemetry.channels.laps import START_EDGE, lap_event
 
-#: a lap counts as full (usable as the delta's reference) when it was seen from below
-#: this lap fraction to above its complement
-FULL_LAP_EDGE = 0.02
 OUTLINE_POINTS = 600
 
 
@@ -59,8 +56,9 @@ class LapTracker:
 
     def _lap_done(self, c: dict[str, Any], prev: dict[str, Any]) -> list[dict[str, Any]]:
         time_ms = int(c["game_last_lap_ms"])
-        full = bool(self._frac) and self._frac[0] < FULL_LAP_EDGE \
-            and self._frac[-1] > 1 - FULL_LAP_EDGE
+        # a full lap (usable as the delta's reference) was seen from edge to edge
+        full = bool(self._frac) and self._frac[0] < START_EDGE \
+            and self._frac[-1] > 1 - START_EDGE
         done = lap_event(int(c["completed_laps"]), time_ms, prev, self.best_ms)
         done["full"] = full
         events: list[dict[str, Any]] = [done]

@@ -1,13 +1,15 @@
 """Derived channels, vectorised: arrays in, arrays out.
 
-:func:`derive_session` completes a decoded recording into the full catalogue (files);
-:class:`LiveDeriver` computes the same channels one sample at a time for live sinks,
-with only what is knowable so far (trailing smoothing, lap validity so far).
+:func:`derive_session` completes a decoded recording into the full catalogue: it is the one
+place the formulas live. :class:`LiveDeriver` gives live sinks one sample at a time as the
+last row of :func:`derive_session` over the last few samples, plus what only a whole
+history knows: lap flags "so far" (:class:`~actelemetry.channels.laps.LapFlags`) and the
+distance integrated since the lap began when the track length is unknown.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from functools import cache
 from itertools import pairwise
 
 import numpy as np
@@ -15,6 +17,9 @@ import numpy as np
 from actelemetry.channels.catalogue import BY_NAME, WHEELS, G, names_for
 from actelemetry.channels.decode import NUMPY_DTYPES, StaticInfo
 from actelemetry.channels.laps import MAX_TYRES_OUT, START_EDGE, LapFlags, starts_out
+
+#: lap flags a live sample can only know "so far" (they cover a whole lap in files)
+LAP_FLAGS = ("lap_valid", "out_lap", "partial_lap")
 
 DEFAULT_SMOOTHING = 5
 #: a wheel turning slower than this share of the car's speed, braking, counts as locked
@@ -94,16 +99,19 @@ def lap_distance(ch: dict[str, np.ndarray], t: np.ndarray, track_length: float) 
 
 def derive_session(game: str, physics: np.ndarray, raw: dict[str, np.ndarray], t: np.ndarray,
                    start_wall: float, static: StaticInfo, skipped: np.ndarray, gap: np.ndarray,
-                   smoothing: int = DEFAULT_SMOOTHING) -> dict[str, np.ndarray]:
+                   smoothing: int = DEFAULT_SMOOTHING, t0: float | None = None
+                   ) -> dict[str, np.ndarray]:
     """Complete decoded page channels into every catalogue channel of ``game``.
 
     ``physics`` is the structured physics records, ``raw`` what :func:`decode_pages` made of
-    them, ``t`` the sample clock (s) and ``start_wall`` the Unix time of the first sample.
+    them, ``t`` the sample clock (s) and ``start_wall`` the Unix time of the clock's origin
+    ``t0`` (by default the first sample; a live window passes the session's first).
     """
     ch = dict(raw)
     accg, damage = physics["accG"], physics["carDamage"]
     t = np.asarray(t, dtype="f8")
-    t0 = t[0] if len(t) else 0.0
+    if t0 is None:
+        t0 = float(t[0]) if len(t) else 0.0
     ch["timestamp"] = start_wall + (t - t0)
     ch["session_time"] = t - t0
     ch["lap_time_sec"] = ch["game_lap_ms"].astype("f8") / 1000.0
@@ -128,56 +136,89 @@ def derive_session(game: str, physics: np.ndarray, raw: dict[str, np.ndarray], t
         locks.append(lock)
     ch["wheel_lock_any"] = np.any(locks, axis=0) if locks else np.zeros(len(t), bool)
     ch["damage_level"] = damage_level(damage)
-    return {
-        name: np.asarray(ch[name]).astype(NUMPY_DTYPES[BY_NAME[name].dtype], copy=False)
-        for name in names_for(game)
-    }
+    return {name: np.asarray(ch[name]).astype(dtype, copy=False)
+            for name, dtype in _output_dtypes(game)}
+
+
+@cache
+def _output_dtypes(game: str) -> tuple[tuple[str, np.dtype], ...]:
+    """Each channel of ``game`` with its NumPy dtype, in catalogue order."""
+    return tuple((n, np.dtype(NUMPY_DTYPES[BY_NAME[n].dtype])) for n in names_for(game))
+
+
+#: window columns beside the decoded channels (names no channel has)
+_PHYSICS, _T, _SKIPPED, _GAP = " physics", " t", " skipped", " gap"
+
+
+class SampleWindow:
+    """The last ``size`` rows of named columns, each as a contiguous view: every row is
+    stored twice in a buffer of ``2 * size`` rows, so a window never wraps."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.count = 0
+        self._next = 0
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def push(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Add the last row of each column; each column's window, oldest first."""
+        bufs, j = self._bufs, self._next
+        hi = j + self.size
+        if not bufs:
+            bufs.update((k, np.zeros((2 * self.size, *a.shape[1:]), dtype=a.dtype))
+                        for k, a in columns.items())
+        for k, a in columns.items():
+            buf = bufs[k]
+            buf[j] = buf[hi] = a[-1]
+        self._next = (j + 1) % self.size
+        self.count = min(self.count + 1, self.size)
+        lo = hi - self.count + 1
+        return {k: buf[lo:hi + 1] for k, buf in bufs.items()}
 
 
 class LiveDeriver:
-    """The derived channels of one sample at a time, for live sinks.
+    """The channels of one sample at a time, for live sinks: the last row of
+    :func:`derive_session` over a window of the last ``max(smoothing, 2)`` samples, so live
+    values and files share one set of formulas.
 
-    Smoothing is trailing and lap validity is "so far": what is knowable live.
+    Only what needs the whole history is kept here: lap flags are "so far" (at a lap's last
+    sample they equal the file's), and without a track length the lap distance adds up the
+    kernel's per-sample increments since the lap began.
     """
 
     def __init__(self, game: str, static: StaticInfo, smoothing: int = DEFAULT_SMOOTHING) -> None:
         self.game = game
         self.static = static
-        self._history = {k: deque(maxlen=max(1, smoothing)) for k in ("gas", "brake", "steer")}
+        self.smoothing = smoothing
+        self._window = SampleWindow(max(smoothing, 2))
         self._laps = LapFlags(game)
         self._t0: float | None = None
         self._start_wall = 0.0
+        self._lap: int | None = None
+        self._distance = 0.0
 
     def derive(self, physics: np.ndarray, raw: dict[str, np.ndarray], t: float,
                start_wall: float, skipped: int, gap: float) -> dict[str, object]:
         """Channel values of one sample (``physics`` and ``raw`` hold length-one arrays)."""
-        accg, damage = physics["accG"], physics["carDamage"]
         if self._t0 is None:
             self._t0, self._start_wall = t, start_wall
-        v = {k: a[0].item() if hasattr(a[0], "item") else a[0] for k, a in raw.items()}
-        v["timestamp"] = self._start_wall + (t - self._t0)
-        v["session_time"] = t - self._t0
-        v["lap_time_sec"] = v["game_lap_ms"] / 1000.0
-        v["current_lap"] = v["completed_laps"] + 1
-        v["speed_ms"] = v["speed_kmh"] / 3.6
-        v["gear"] = int(physics["gear"][0]) - 1
-        v["ax"], v["ay"], v["az"] = (float(accg[0, i]) * G for i in range(3))
-        v["accel_lateral"], v["accel_longitudinal"] = float(accg[0, 0]), float(accg[0, 2])
-        v["abs_steer"] = abs(v["steer"])
-        for name, hist in self._history.items():
-            hist.append(v[name])
-            v[f"{name}_smooth"] = sum(hist) / len(hist)
-        v["packets_skipped"], v["gap_before_s"] = skipped, gap
-        length = self.static.track_length_m
-        v["lap_distance_m"] = v["lap_fraction"] * length if length > 0 else 0.0
-        v["lap_valid"], v["out_lap"], v["partial_lap"] = self._laps.feed(v)
-        speed, braking = v["speed_ms"], v["brake"] > 0.05
-        any_lock = False
-        for w, radius in zip(WHEELS, self.static.tyre_radius_m, strict=True):
-            lock = (radius > 0 and braking and speed > LOCK_MIN_SPEED_MS  # as wheel_lock()
-                    and abs(v[f"wheel_speed_{w}"]) * radius < LOCK_SPEED_RATIO * speed)
-            v[f"wheel_lock_{w}"] = lock
-            any_lock |= lock
-        v["wheel_lock_any"] = any_lock
-        v["damage_level"] = int(damage_level(damage)[0])
-        return {name: v[name] for name in names_for(self.game)}
+        w = self._window.push({**raw, _PHYSICS: physics, _T: np.array([t], "f8"),
+                               _SKIPPED: np.array([skipped], "i8"),
+                               _GAP: np.array([gap], "f8")})
+        physics_w, t_w, skipped_w, gap_w = (w.pop(k) for k in (_PHYSICS, _T, _SKIPPED, _GAP))
+        cols = derive_session(self.game, physics_w, w, t_w, self._start_wall, self.static,
+                              skipped_w, gap_w, self.smoothing, t0=self._t0)
+        v: dict[str, object] = {k: a.item(-1) for k, a in cols.items()}
+        v.update(zip(LAP_FLAGS, self._laps.feed(v), strict=True))
+        if self.static.track_length_m <= 0:
+            self._add_distance(cols["lap_distance_m"], int(raw["completed_laps"][-1]))
+            v["lap_distance_m"] = self._distance
+        return v
+
+    def _add_distance(self, window: np.ndarray, lap: int) -> None:
+        """The kernel integrates from the window's first sample of a lap; its last step is
+        the increment since the previous sample (0 on a lap's first sample)."""
+        same = self._lap == lap and len(window) > 1
+        step = float(window[-1]) - float(window[-2]) if same else float(window[-1])
+        self._distance = self._distance + step if same else step
+        self._lap = lap

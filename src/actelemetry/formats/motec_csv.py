@@ -409,7 +409,13 @@ def _axis(ch: LogChannel, time: LogChannel | None) -> np.ndarray | None:
 def _grid(log: ForeignLog, rate_hz: float | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The output times and every channel's values on them (Time left out)."""
     chans = {n: c for n, c in log.channels.items() if n != "Time"}
-    axes = {n: _axis(c, log.channels.get("Time")) for n, c in log.channels.items()}
+    shared: dict[tuple, np.ndarray | None] = {}  # channels on one grid share one axis array
+    axes = {}
+    for n, c in log.channels.items():
+        key = (id(c.times), len(c.values), c.rate_hz)
+        if key not in shared:
+            shared[key] = _axis(c, log.channels.get("Time"))
+        axes[n] = shared[key]
     known = {n: a for n, a in axes.items() if a is not None}
     if not known:
         raise SessionFileError(f"{log.source}: no channel has a time axis to write")

@@ -239,15 +239,21 @@ def _read_numbers(path: Path, offset: int, ncols: int) -> list[np.ndarray]:
     import pyarrow.csv as pcsv
 
     names = [f"c{i}" for i in range(ncols)]
-    mm = pa.memory_map(str(path))
-    body = mm.read_buffer()
-    body = body.slice(min(offset, body.size))
+
+    def body() -> object:
+        """The file from its first data row. Read, not mapped: the file's pages then stay
+        in the page cache instead of counting as this process's memory."""
+        stream = pa.OSFile(str(path))
+        stream.seek(min(offset, stream.size()))
+        return stream
+
     read = pcsv.ReadOptions(column_names=names, use_threads=True, block_size=4 << 20)
     parse = pcsv.ParseOptions(newlines_in_values=False)
     try:
-        table = pcsv.read_csv(pa.BufferReader(body), read_options=read, parse_options=parse,
-                              convert_options=pcsv.ConvertOptions(
-                                  column_types=dict.fromkeys(names, pa.float64())))
+        with body() as stream:
+            table = pcsv.read_csv(stream, read_options=read, parse_options=parse,
+                                  convert_options=pcsv.ConvertOptions(
+                                      column_types=dict.fromkeys(names, pa.float64())))
     except pa.ArrowInvalid as exc:
         text = str(exc)
         if "Empty CSV file" in text:
@@ -258,7 +264,8 @@ def _read_numbers(path: Path, offset: int, ncols: int) -> list[np.ndarray]:
                                    f"name row has {ragged.group(1)}") from exc
         if "conversion error" not in text:
             raise
-        table = _read_lenient(body, names, read, parse)
+        with body() as stream:
+            table = _read_lenient(stream, names, read, parse)
     out = []
     for _ in range(ncols):  # column by column, freeing each from the table: peak ~ 1x data
         values = table.column(0).to_numpy()
@@ -267,13 +274,13 @@ def _read_numbers(path: Path, offset: int, ncols: int) -> list[np.ndarray]:
     return out
 
 
-def _read_lenient(body: object, names: list[str], read: object, parse: object) -> object:
+def _read_lenient(stream: object, names: list[str], read: object, parse: object) -> object:
     """Slow path for files with text in number cells: those cells become missing."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
-    table = pcsv.read_csv(pa.BufferReader(body), read_options=read, parse_options=parse,
+    table = pcsv.read_csv(stream, read_options=read, parse_options=parse,
                           convert_options=pcsv.ConvertOptions(
                               column_types=dict.fromkeys(names, pa.string())))
     pattern = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*[-+]?(inf|nan)\s*$"

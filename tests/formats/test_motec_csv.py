@@ -182,6 +182,24 @@ def test_variants_other_writers_produce(tmp_path: Path) -> None:
     assert log.lap_marks == []
 
 
+def test_windows_code_page_and_a_header_longer_than_the_first_read(tmp_path: Path) -> None:
+    names = ["Time"] + [f"Brake Temp {i} with a long name" for i in range(3000)]  # ~100 KB
+    units = ["s"] + ["°C"] * 3000
+    rows = [["0.000"] + ["1.5"] * 3000, ["0.050"] + [""] * 2999 + ["-2"]]
+    text = ('"Format","MoTeC CSV File"\r\n"Sample Rate","20.000","Hz"\r\n'
+            '"Venue","Nürburgring"\r\n\r\n')
+    text += "\r\n".join(",".join(f'"{c}"' for c in r) for r in [names, units, *rows]) + "\r\n"
+    path = tmp_path / "wide.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert path.stat().st_size > 1 << 16
+    log = read_motec_csv(path)
+    assert log.meta["venue"] == "Nürburgring"
+    assert len(log.channels) == 3001
+    last = log.channels["Brake Temp 2999 with a long name"]
+    assert last.unit == "°C" and last.values.tolist() == [1.5, -2.0]
+    assert np.isnan(log.channels["Brake Temp 0 with a long name"].values[1])
+
+
 def test_aim_layout_and_segment_times_are_accepted(tmp_path: Path) -> None:
     text = ('"Format","AiM CSV File"\r\n"Segment Times","1:23.456","1:22.001"\r\n\r\n'
             '"Time","Speed"\r\n"s","km/h"\r\n"0.000","1"\r\n"0.100","2"\r\n')

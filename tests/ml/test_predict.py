@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from actelemetry.app.live_predict import run_live_prediction
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.ml.features import (
@@ -17,7 +18,7 @@ from actelemetry.ml.features import (
     compute_features,
 )
 from actelemetry.ml.models import load_model
-from actelemetry.ml.predict import LivePredictor, run_live_prediction
+from actelemetry.ml.predict import LivePredictor
 from actelemetry.ml.train import TrainingResult
 from actelemetry.store.files import read_columns
 from ml.helpers import RATE

@@ -71,8 +71,7 @@ class BridgeConfig:
     pause_after_s: float | None = None  # no frame for this long: a pause (None: automatic)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.rate <= 1000:
-            raise UsageError(f"--rate must be between 1 Hz and the capture rate, not {self.rate}")
+        proto.check_frame_rate(self.rate)
         self.token = check_token(self.token or None)
         if not is_loopback(self.host) and not self.token:
             raise UsageError(f"binding {self.host} exposes telemetry beyond this machine: "

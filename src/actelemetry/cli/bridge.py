@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +13,7 @@ from actelemetry.cli.capture import Game, run_with_spinner, stop_on_sigterm
 from actelemetry.errors import UsageError
 
 if TYPE_CHECKING:
-    from actelemetry.capture.loop import CaptureOptions
+    from actelemetry.capture.options import CaptureOptions
 
 
 class LiveSource(str, Enum):
@@ -23,19 +22,19 @@ class LiveSource(str, Enum):
     replay = "replay"
 
 
-def capture_options(source: LiveSource, session: Path | None, **kwargs: object) -> CaptureOptions:
-    """CaptureOptions for a live command; ``replay`` passes the session file through."""
-    from actelemetry.capture.loop import CaptureOptions
+def capture_options(source: LiveSource, session: Path | None, *, shm_dir: Path | None,
+                    game: Game | None, rate: float, duration: float | None, wait: bool,
+                    track: str, sim_laps: int, seed: int, speed: float) -> CaptureOptions:
+    """CaptureOptions for a live command; ``replay`` takes the session file to play."""
+    from actelemetry.capture.options import CaptureOptions
 
-    if source is LiveSource.replay:
-        if session is None:
-            raise UsageError("--source replay needs the session file to replay (SESSION)")
-        if "replay_path" not in {f.name for f in dataclasses.fields(CaptureOptions)}:
-            raise UsageError("replay is not available in this version")
-        kwargs["replay_path"] = session
-    elif session is not None:
+    if source is LiveSource.replay and session is None:
+        raise UsageError("--source replay needs the session file to replay (SESSION)")
+    if source is not LiveSource.replay and session is not None:
         raise UsageError("SESSION is only for --source replay")
-    return CaptureOptions(source=source.value, **kwargs)  # type: ignore[arg-type]
+    return CaptureOptions(source=source.value, replay_path=session, shm_dir=shm_dir,
+                          game=game, rate=rate, duration=duration,
+                          wait=wait, track=track, sim_laps=sim_laps, seed=seed, speed=speed)
 
 
 SourceOpt = typer.Option(LiveSource.shm, help="shm: the game; sim: the built-in simulator; "
@@ -55,7 +54,7 @@ SpeedOpt = typer.Option(1.0, help="sim: simulated seconds per second")
 @app.command()
 def read(
     session: Path | None = SessionArg,
-    rate: float = typer.Option(10.0, help="Samples per second (1-60, up to the physics rate)"),
+    rate: float = typer.Option(10.0, help="Samples per second, 1 up to the physics rate (333)"),
     json_output: Path | None = typer.Option(None, "--json-output", "-j",
                                             help="Also write one JSON object per sample here"),
     append: bool = typer.Option(False, help="Append to --json-output instead of replacing"),
@@ -72,10 +71,10 @@ def read(
     """Show live telemetry in the console, optionally exporting it as JSONL."""
     from actelemetry.bridge.console import ConsoleView
     from actelemetry.bridge.jsonl import JsonlSink
+    from actelemetry.bridge.protocol import check_frame_rate
 
-    if not 1 <= rate <= 333:
-        raise UsageError(f"--rate must be between 1 and 333 Hz, not {rate}")
-    opts = capture_options(source, session, shm_dir=shm_dir, game=game.value if game else None,
+    check_frame_rate(rate)
+    opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=rate, duration=duration, wait=wait, track=track,
                            sim_laps=sim_laps, seed=seed, speed=speed)
     sinks: list = [ConsoleView(console)]
@@ -100,7 +99,7 @@ LAP_RATE_HZ = 100.0
 @app.command()
 def stream(
     session: Path | None = SessionArg,
-    rate: float = typer.Option(10.0, help="Frames per second (1-60, up to the physics rate)"),
+    rate: float = typer.Option(10.0, help="Frames per second, 1 up to the physics rate (333)"),
     host: str = typer.Option("127.0.0.1", help="Address to bind; other than loopback needs "
                                                "--token"),
     port: int = typer.Option(8765, help="TCP port (0: any free port)"),
@@ -122,11 +121,11 @@ def stream(
     speed: float = SpeedOpt,
 ) -> None:
     """Broadcast live telemetry over WebSocket and serve the live web page."""
+    from actelemetry.bridge.protocol import check_frame_rate
     from actelemetry.bridge.server import BridgeConfig, BridgeServer
     from actelemetry.bridge.sink import BridgeSink
 
-    if not 1 <= rate <= 333:
-        raise UsageError(f"--rate must be between 1 and 333 Hz, not {rate}")
+    check_frame_rate(rate)
     if token == "generate":
         from actelemetry.bridge.broadcaster import generate_token
 
@@ -138,7 +137,7 @@ def stream(
     # two frames of a slow stream still invalidates the lap, as in the session file); the
     # frames are thinned to --rate
     capture_rate = max(rate, LAP_RATE_HZ)
-    opts = capture_options(source, session, shm_dir=shm_dir, game=game.value if game else None,
+    opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=capture_rate, duration=duration, wait=wait, track=track,
                            sim_laps=sim_laps, seed=seed, speed=speed)
     stop = stop_on_sigterm()

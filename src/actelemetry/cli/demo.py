@@ -18,8 +18,8 @@ def demo(
     game: str = typer.Option("ac", help="Layout the simulator publishes: ac or acc"),
 ) -> None:
     """Simulate a short session, capture it, then analyse it and train models on it."""
+    from actelemetry.app.demo import run_demo
     from actelemetry.capture.summary import summarize_session
-    from actelemetry.demo import run_demo
 
     columns = (SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn())

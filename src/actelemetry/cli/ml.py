@@ -44,6 +44,7 @@ def prepare(
     keep_pit: bool = typer.Option(False, help="Keep laps that visit the pit lane"),
 ) -> None:
     """State-to-action dataset (the seed's files plus a card), split by lap, never by frame."""
+    from actelemetry.ml.card import card_summary, read_card
     from actelemetry.ml.dataset import DEFAULT_DATA_DIR, prepare_dataset
 
     with console.status("Preparing...") as status:
@@ -53,14 +54,7 @@ def prepare(
             prev_lag_s=prev_lag, keep_invalid=keep_invalid, keep_out_laps=keep_out_laps,
             keep_partial=keep_partial, keep_pit=keep_pit,
             on_session=lambda p: status.update(f"Reading {p.name}..."))
-    import json
-
-    card = json.loads((path / "dataset_card.json").read_text())
-    s = card["split"]
-    console.print(f"Dataset: {path}  {card['rows']} rows, {len(card['features'])} features, "
-                  f"{card['laps_kept']} laps kept of {card['laps_total']} "
-                  f"({len(s['train_laps'])} train, {len(s['test_laps'])} held out by {s['by']}); "
-                  f"{card['sequences']['windows']} sequence windows", highlight=False,
+    console.print(f"Dataset: {path}  {card_summary(read_card(path))}", highlight=False,
                   soft_wrap=True)
     console.print(f"Card: {path / 'dataset_card.md'} (abs_steer leaks the steer target: "
                   "ml train leaves it out unless --abs-steer with|both)", highlight=False,
@@ -158,8 +152,9 @@ def predict(
     shm_dir: Path | None = typer.Option(None, help="Read pages from this folder"),
 ) -> None:
     """Predicted vs actual gas, brake and steer live, with the rolling error."""
-    from actelemetry.capture.loop import CaptureOptions
-    from actelemetry.ml.predict import best_model, run_live_prediction
+    from actelemetry.app.live_predict import run_live_prediction
+    from actelemetry.capture.options import CaptureOptions
+    from actelemetry.ml.predict import best_model
 
     if model is None:
         model = best_model(Path("ml_results"))

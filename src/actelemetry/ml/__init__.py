@@ -3,5 +3,6 @@ squares to recurrent networks, honest held-out-lap evaluation, reports, live pre
 
 Entry points: :func:`actelemetry.ml.dataset.prepare_dataset`,
 :func:`actelemetry.ml.train.train_models`, :func:`actelemetry.ml.models.load_model`,
-:func:`actelemetry.ml.predict.run_live_prediction`.
+:class:`actelemetry.ml.predict.LivePredictor` (wired to a capture by
+:func:`actelemetry.app.live_predict.run_live_prediction`).
 """

@@ -3,7 +3,9 @@ the options it records: how a dataset was made, from what, and what it leaves ou
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,7 @@ from actelemetry.ml.features import ACTIONS, FEATURES, LEAKY_FEATURE, Normaliser
 from actelemetry.ml.split import EXCLUSION_REASONS, LapRecord, exclusion_counts
 
 CARD_VERSION = 1
+CARD_FILE = "dataset_card.json"
 
 
 @dataclass
@@ -114,6 +117,20 @@ def build_card(split_of_row: np.ndarray, sessions: list[CardSession], laps: list
                       "crosses_laps": False},
         "tracks": sorted(tracks),
     }
+
+
+def read_card(folder: Path) -> dict[str, Any]:
+    """The card of a dataset folder (``dataset_card.json``)."""
+    return dict(json.loads((Path(folder) / CARD_FILE).read_text()))
+
+
+def card_summary(card: dict[str, Any]) -> str:
+    """One line: rows, features, laps kept and held out, sequence windows."""
+    s = card["split"]
+    return (f"{card['rows']} rows, {len(card['features'])} features, {card['laps_kept']} laps "
+            f"kept of {card['laps_total']} ({len(s['train_laps'])} train, "
+            f"{len(s['test_laps'])} held out by {s['by']}); "
+            f"{card['sequences']['windows']} sequence windows")
 
 
 def card_markdown(card: dict[str, Any]) -> str:

@@ -1,4 +1,7 @@
-"""Live prediction: a capture sink that predicts the driver's inputs from the car's state.
+"""Live prediction: a sink that predicts the driver's inputs from the car's state.
+
+It needs only sessions and samples of the shapes below (a capture's fit), so ML does not
+depend on capture: :mod:`actelemetry.app.live_predict` wires the two together.
 
 It keeps a short rolling buffer of samples (enough for the previous-action lag and a
 sequence model's window), computes features with the same function the dataset used,
@@ -12,7 +15,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from rich.console import Console, Group
@@ -20,6 +23,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from actelemetry.channels.decode import StaticInfo
 from actelemetry.errors import UsageError
 from actelemetry.ml.features import (
     ACTIONS,
@@ -30,10 +34,23 @@ from actelemetry.ml.features import (
     session_rate,
     track_key,
 )
-from actelemetry.ml.models import Model, load_model
+from actelemetry.ml.models import Model
 
 #: share of the sample period a prediction may take before samples are skipped
 LATENCY_SHARE = 0.3
+
+
+class LiveSession(Protocol):
+    """What the predictor reads of a session: its rate and its static page."""
+
+    rate: float
+    static: StaticInfo
+
+
+class LiveSample(Protocol):
+    """What the predictor reads of a sample: its catalogue channels."""
+
+    def channels(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -110,11 +127,11 @@ class LivePredictor:
         self.track = ""
 
     # --- the sink protocol ---------------------------------------------------------------
-    def open(self, session: Any) -> None:
+    def open(self, session: LiveSession) -> None:
         rate = session_rate(session.rate)
         model_rate = float(self.model.info.get("sample_rate_hz") or rate)
         self.step = max(1, int(round(rate / model_rate)))
-        track = track_key(session.static.track, getattr(session.static, "track_config", ""))
+        track = track_key(session.static.track, session.static.track_config)
         self.ctx = FeatureContext(rate, float(self.model.info.get("prev_lag_s", 0.2)),
                                   self.maps.get(track))
         if self.maps and track not in self.maps:
@@ -130,7 +147,7 @@ class LivePredictor:
                               refresh_per_second=8, transient=False)
             self._live.start()
 
-    def write(self, sample: Any) -> None:
+    def write(self, sample: LiveSample) -> None:
         ch = sample.channels()
         self.buffer.append({k: ch[k] for k in self.channels})
         self.seen += 1
@@ -152,7 +169,7 @@ class LivePredictor:
         if self.keep:
             self.kept.append((rows[-1], actual, pred))
 
-    def close(self, session: Any) -> None:
+    def close(self, session: LiveSession | None) -> None:
         if self._live is not None:
             self._live.refresh()
             self._live.stop()
@@ -244,20 +261,3 @@ def best_model(results: Path) -> Path:
         raise UsageError(f"{note} names {path}, which holds no saved model any more; "
                          "train again or give --model FOLDER")
     return path
-
-
-def run_live_prediction(model_dir: Path, opts: Any, console: Console | None = None,
-                        window_s: float = 5.0, display: bool = True,
-                        trust_pickle: bool = False) -> PredictionSummary:
-    """Capture (game or simulator, per ``opts``: a CaptureOptions) and predict live."""
-    from actelemetry.capture.loop import run_capture
-    from actelemetry.ml.train import limit_threads
-
-    model = load_model(Path(model_dir), trust_pickle=trust_pickle)
-    predictor = LivePredictor(model, console, window_s, display)
-    try:
-        with limit_threads(1):  # one sample at a time: threads only add hand-over latency
-            run_capture(opts, [predictor])
-    except KeyboardInterrupt:
-        predictor.close(None)
-    return predictor.summary()

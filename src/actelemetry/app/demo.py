@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from actelemetry.capture.loop import CaptureOptions, run_capture
-from actelemetry.capture.sinks import Sample, Session, SessionFileSink
+from actelemetry.capture.loop import run_capture
+from actelemetry.capture.options import CaptureOptions
+from actelemetry.capture.sinks import Sample, Session, SessionFileSink, Sink
 
 
 @dataclass
@@ -53,7 +53,7 @@ def capture_demo_session(logs: Path, laps: int, seed: int, game: str,
     """Simulate ``laps`` timed laps in fast mode and capture them into ``logs``."""
     sink = SessionFileSink(logs)
     opts = CaptureOptions(source="sim", fast=True, game=game, sim_laps=laps, seed=seed)
-    sinks: list[Any] = [sink]
+    sinks: list[Sink] = [sink]
     if on_lap is not None:
         sinks.append(_LapProgress(on_lap))
     run_capture(opts, sinks)

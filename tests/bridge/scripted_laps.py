@@ -22,15 +22,24 @@ def lap_time_ms(lap: int) -> int:
     return 60_000 + (1000 if lap != 3 else 0) + lap
 
 
-def drive(folder: str, seconds: float, hz: float = 200.0, laps: int = 4) -> None:
+def drive(folder: str, seconds: float, hz: float = 200.0, laps: int = 4,
+          go: str | None = None) -> None:
+    """Drive ``laps`` laps; with ``go``, first wait at the start of lap 1 (steps still
+    counting) until that file appears, so a capture slow to start misses nothing."""
     game = ScriptedGame(Path(folder))
     game.static.trackSPlineLength = 1000.0
     game.write_page("static")
-    t0 = time.perf_counter()
     pid = 1
+    deadline = time.perf_counter() + seconds
+    while go is not None and not Path(go).exists() and time.perf_counter() < deadline:
+        game.step(pid, speedKmh=100.0, gear=4, rpms=5000)
+        pid += 1
+        time.sleep(1 / hz)
+    base = pid - 1
+    t0 = time.perf_counter()
     total = laps * STEPS_PER_LAP
-    while time.perf_counter() - t0 < seconds and pid <= total + STEPS_PER_LAP // 2:
-        step = pid - 1
+    while time.perf_counter() - t0 < seconds and pid - base <= total + STEPS_PER_LAP // 2:
+        step = pid - 1 - base
         lap, k = divmod(step, STEPS_PER_LAP)
         frac = k / STEPS_PER_LAP
         g = game.graphics
@@ -47,6 +56,24 @@ def drive(folder: str, seconds: float, hz: float = 200.0, laps: int = 4) -> None
                   brake=max(0.0, -math.sin(angle)), steerAngle=math.cos(angle) * 0.3,
                   gear=4, rpms=5000 + step % 1000, numberOfTyresOut=out)
         pid += 1
-        time.sleep(max(0.0, (pid - 1) / hz - (time.perf_counter() - t0)))
+        time.sleep(max(0.0, (pid - 1 - base) / hz - (time.perf_counter() - t0)))
     game.step(pid, status=0)  # back to the menus: the session ends
     game.close()
+
+
+class StartWhenSeen:
+    """A sink that lets :func:`drive` start its laps once the capture has seen ``after``
+    samples: however long a busy machine takes to start the capture, no lap passes
+    unseen."""
+
+    def __init__(self, go: Path, after: int = 20) -> None:
+        self.go, self.after, self.seen = go, after, 0
+
+    def open(self, session: object) -> None: ...
+
+    def write(self, sample: object) -> None:
+        self.seen += 1
+        if self.seen == self.after:
+            self.go.touch()
+
+    def close(self, session: object) -> None: ...

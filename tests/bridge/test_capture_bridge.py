@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from scripted_laps import INVALID_LAP, lap_time_ms
+from scripted_laps import INVALID_LAP, StartWhenSeen, lap_time_ms
 
 from actelemetry.bridge.client import open_stream
 from actelemetry.bridge.jsonl import JsonlSink
@@ -25,13 +25,14 @@ from scripted_game import ScriptedGame
 HZ = 200.0
 
 
-def start_game(shm: Path, laps: int = 4) -> mp.Process:
+def start_game(shm: Path, laps: int = 4, go: Path | None = None) -> mp.Process:
     """The scripted laps in another process; it ends after its laps, however slowly this
-    machine runs it (60 s is only a backstop)."""
+    machine runs it (60 s is only a backstop); with ``go`` its laps wait for that file."""
     from scripted_laps import drive
 
     ScriptedGame(shm).close()  # zeroed pages exist before the game runs
-    proc = mp.get_context("spawn").Process(target=drive, args=(str(shm), 60.0, HZ, laps))
+    proc = mp.get_context("spawn").Process(target=drive, args=(
+        str(shm), 60.0, HZ, laps, str(go) if go else None))
     proc.start()
     return proc
 
@@ -42,10 +43,12 @@ def test_stream_of_a_driven_session(tmp_path: Path, make_server) -> None:
 
     async def main_() -> list[dict]:
         client = await open_stream(f"ws://127.0.0.1:{server.port}/")
-        game = start_game(shm)
+        go = tmp_path / "go"
+        game = start_game(shm, go=go)
         stop = threading.Event()
-        opts = CaptureOptions(source="shm", shm_dir=shm, rate=HZ, duration=15)
-        capture = threading.Thread(target=run_capture, args=(opts, [BridgeSink(server)], stop))
+        opts = CaptureOptions(source="shm", shm_dir=shm, rate=HZ, duration=60)
+        capture = threading.Thread(target=run_capture, args=(
+            opts, [BridgeSink(server), StartWhenSeen(go)], stop))
         capture.start()
         msgs = []
         try:

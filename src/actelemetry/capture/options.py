@@ -40,6 +40,10 @@ class CaptureOptions:
     #: judge each page against what a car can show before recording it (off only for
     #: stress tests whose pages are synthetic patterns)
     check_plausible: bool = True
+    #: freeze the objects alive at the first session out of the garbage collector's walks
+    #: for the run (a full collection would stall sampling for milliseconds); it changes
+    #: process-wide state, so only a program that owns its process (the CLI) turns it on
+    freeze_gc: bool = False
     # the built-in simulator (source "sim")
     track: str = "monza"
     sim_laps: int = 3

@@ -36,6 +36,7 @@ class Session:
     smoothing: int
     path: Path | None = None  # the session file, once closed
     samples: int = 0
+    duplicates: int = 0  # scheduled reads that found the packet already recorded
     deriver: LiveDeriver = field(init=False)
 
     def __post_init__(self) -> None:
@@ -115,6 +116,7 @@ class SessionFileSink:
     def write(self, sample: Sample) -> None:
         assert self.writer is not None
         snap = sample.snapshot
+        self.writer.duplicates = sample.session.duplicates
         try:
             self.writer.append(sample.t, sample.skipped, sample.gap, snap.physics,
                                snap.graphics)
@@ -123,14 +125,11 @@ class SessionFileSink:
             self.failure = str(exc)
             raise
 
-    def count_duplicate(self) -> None:
-        if self.writer is not None:
-            self.writer.duplicates += 1
-
     def close(self, session: Session) -> None:
         if self.writer is None:
             return
         writer, self.writer = self.writer, None
+        writer.duplicates = session.duplicates
         if self._failed:
             writer.abandon()
         else:

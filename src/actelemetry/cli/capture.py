@@ -104,7 +104,8 @@ def capture(
     opts = CaptureOptions(
         source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
         busy_poll=busy_poll, duration=duration, laps=laps, wait=wait, smoothing=smoothing,
-        track=track, sim_laps=sim_laps, seed=seed, speed=speed, fast=fast, replay_path=session)
+        track=track, sim_laps=sim_laps, seed=seed, speed=speed, fast=fast, replay_path=session,
+        freeze_gc=True)
     stop = stop_on_sigterm()
     for path in recover_folder(out, fmt.value):
         console.print(f"[yellow]Recovered an unfinished session:[/] {path}")

@@ -1,1 +1,1 @@
-"""The fixed-rate capture loop, its clocks, sinks and summaries."""
+"""The capture: a pure packet gate, the I/O loop around it, pacing, sinks and summaries."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from actelemetry.capture.rate import check_rate
 from actelemetry.capture.sinks import Session
 from actelemetry.channels.derive import DEFAULT_SMOOTHING
 from actelemetry.errors import UsageError
@@ -54,8 +55,7 @@ class CaptureOptions:
     replay_path: Path | None = None
 
     def __post_init__(self) -> None:
-        if not 0 < self.rate <= 1000:
-            raise UsageError(f"--rate must be between 0 and 1000 Hz, not {self.rate}")
+        check_rate(self.rate)
         if self.busy_poll and self.rate < PHYSICS_HZ * 0.99:
             raise UsageError(f"--busy-poll is for every physics step: use it with --rate "
                              f"{PHYSICS_HZ:g}")
@@ -111,6 +111,15 @@ class CaptureStats:
 class CaptureResult:
     sessions: list[Session]
     stats: CaptureStats
+
+
+def one_laps(laps: int | None, old_spelling: int | None, default: int,
+             ) -> tuple[int | None, int]:
+    """(timed laps to record, laps the simulator drives) from one ``--laps`` (or its old
+    spelling ``--sim-laps``): the simulated driver drives as many laps as are recorded;
+    with neither given it drives ``default`` and the capture runs until it finishes."""
+    laps = laps if laps is not None else old_spelling
+    return laps, laps if laps is not None else default
 
 
 @contextmanager

@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import math
 
-#: the nominal physics period (s): AC steps at 333 Hz
-NOMINAL_STEP_S = 1.0 / 333.0
+from actelemetry.game.constants import PHYSICS_HZ
+
+#: the nominal physics period (s)
+NOMINAL_STEP_S = 1.0 / PHYSICS_HZ
 #: busy-polling starts this long before a step is due...
 SPIN_BEFORE_S = 0.2e-3
 #: ...and goes on this long after it was due before the pacer falls back to the grid
 SPIN_AFTER_S = 0.5e-3
 #: a step seen within this long of the previous look was seen as it appeared
 PROMPT_S = 50e-6
-#: the period is re-measured over this many steps
-STEP_SPAN = 333
+#: the period is re-measured over this many steps (about a second)
+STEP_SPAN = PHYSICS_HZ
 
 
 class StepPacer:

@@ -79,7 +79,7 @@ class Sink(Protocol):
 
 
 def session_stem(game: str, start_wall: float) -> str:
-    """Session file name without suffix, as the seed names them."""
+    """Session file name without suffix: the game and the local start time."""
     return f"{game}_session_{datetime.fromtimestamp(start_wall):%Y%m%d_%H%M%S}"
 
 

@@ -1,4 +1,4 @@
-"""The end-of-session summary the seed printed, plus laps and capture quality."""
+"""The end-of-session summary: distance, speeds, g, laps, the best lap and capture quality."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
+from actelemetry.game.constants import PHYSICS_HZ
 from actelemetry.store.session import session_metadata
 from actelemetry.timefmt import lap_time_ms
 
@@ -54,10 +55,6 @@ class SessionSummary:
         ]
 
 
-#: the games' physics rate: below it, steps between samples are left out by design
-PHYSICS_HZ = 333.0
-
-
 def quality_line(q: dict[str, Any]) -> str:
     """The capture quality in words that say what is normal."""
     target = float(q.get("target_rate_hz") or 0)
@@ -78,7 +75,7 @@ def quality_line(q: dict[str, Any]) -> str:
 
 
 def summarize_session(path: Path) -> SessionSummary:
-    """The seed's summary computed over a session file's columns."""
+    """The summary of one session file, computed over its columns."""
     cols = pq.read_table(path, columns=_COLUMNS).to_pydict() if path.suffix == ".parquet" \
         else _read_other(path)
     c = {k: np.asarray(v) for k, v in cols.items()}

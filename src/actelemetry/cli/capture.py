@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from actelemetry.analysis.tables import Format as TableFormat
+from actelemetry.capture.rate import RATE_HELP
 from actelemetry.cli.app import app, console
-from actelemetry.errors import GameNotRunning, StorageError, UsageError
+from actelemetry.errors import UsageError
 from actelemetry.game.names import Game
 from actelemetry.signals import stop_on_sigterm
 from actelemetry.sources.base import SourceKind
 
 if TYPE_CHECKING:  # the capture machinery (NumPy, PyArrow) loads when a command runs
     from actelemetry.capture.options import CaptureOptions, CaptureResult
+    from actelemetry.capture.sinks import Sample, Session, Sink
 
 __all__ = ["Game", "capture", "channels", "run_with_spinner", "stop_on_sigterm"]
 
@@ -28,40 +30,47 @@ class Format(str, Enum):
     jsonl = "jsonl"
 
 
-def run_with_spinner(opts: CaptureOptions, sinks: list, stop: threading.Event) -> CaptureResult:
+class _Spinner:
+    """A spinner while the capture waits for the game (a plain line when piped); a sink
+    that stops it when a session opens."""
+
+    def __init__(self) -> None:
+        self.status = console.status("Waiting for Assetto Corsa...", spinner="dots")
+        self.shown = False
+
+    def on_wait(self, msg: str) -> None:
+        if not console.is_terminal:  # piped: a plain line, since a spinner shows nothing
+            console.print(f"{msg} (Ctrl+C stops)")
+        elif not self.shown:
+            self.status.start()
+            self.shown = True
+
+    def open(self, session: Session) -> None:
+        self.hide()
+
+    def write(self, sample: Sample) -> None: ...
+
+    def close(self, session: Session) -> None: ...
+
+    def hide(self) -> None:
+        if self.shown:
+            self.status.stop()
+            self.shown = False
+
+
+def run_with_spinner(opts: CaptureOptions, sinks: list[Sink],
+                     stop: threading.Event) -> CaptureResult:
     """Run a capture, showing a spinner while it waits for the game."""
     from actelemetry.capture.loop import run_capture
 
-    status = console.status("Waiting for Assetto Corsa...", spinner="dots")
-    shown = False
-
-    def on_wait(msg: str) -> None:
-        nonlocal shown
-        if not console.is_terminal:  # piped: a plain line, since a spinner shows nothing
-            console.print(f"{msg} (Ctrl+C stops)")
-        elif not shown:
-            status.start()
-            shown = True
-
-    class _StopSpinner:
-        def open(self, session: object) -> None:
-            nonlocal shown
-            if shown:
-                status.stop()
-                shown = False
-
-        def write(self, sample: object) -> None: ...
-
-        def close(self, session: object) -> None: ...
-
+    spinner = _Spinner()
     try:
-        return run_capture(opts, [_StopSpinner(), *sinks], stop, on_wait)
+        return run_capture(opts, [spinner, *sinks], stop, spinner.on_wait)
     except KeyboardInterrupt:
         stop.set()
         raise
     finally:
-        if shown:
-            status.stop()
+        spinner.hide()
 
 
 @app.command()
@@ -71,7 +80,7 @@ def capture(
     source: SourceKind = typer.Option(
         SourceKind.shm, help="shm: the game; sim: the built-in simulator; replay: a raw session"),
     game: Game | None = typer.Option(None, help="Force the layout instead of detecting it"),
-    rate: float = typer.Option(100.0, help="Samples per second, up to the physics rate (333)"),
+    rate: float = typer.Option(100.0, help=RATE_HELP),
     busy_poll: bool = typer.Option(
         False, help="At the physics rate, never sleep: no step lost to a late wake-up, "
         "at the cost of a whole core"),
@@ -84,7 +93,9 @@ def capture(
                                     "driver drives that many (default 3)"),
     wait: bool = typer.Option(True, help="Wait for the game (--no-wait exits 2 at once)"),
     shm_dir: Path | None = typer.Option(None, help="Read pages from this folder"),
-    smoothing: int = typer.Option(5, help="Samples in the input smoothing window"),
+    smoothing: int | None = typer.Option(
+        None, min=1, help="Samples in the trailing input smoothing window [default: the "
+        "library's, which reading a session file uses too]"),
     track: str = typer.Option("monza", help="sim: track name or centre-line CSV"),
     sim_laps: int | None = typer.Option(None, "--sim-laps", hidden=True),  # old spelling
     seed: int = typer.Option(0, help="sim: random seed"),
@@ -92,37 +103,34 @@ def capture(
     fast: bool = typer.Option(False, help="sim/replay: as fast as possible (lockstep)"),
 ) -> None:
     """Record telemetry at the game's physics rate into crash-safe session files."""
-    from actelemetry.capture.options import CaptureOptions
-    from actelemetry.capture.sinks import LiveView, SessionFileSink
-    from actelemetry.store.session import recover_folder
+    from actelemetry.app.capture_session import record
+    from actelemetry.capture.options import CaptureOptions, one_laps
 
     if (session is not None) != (source is SourceKind.replay):
         raise UsageError("a session file goes with --source replay (and only with it)")
     if source is SourceKind.sim:  # one --laps: what the driver drives is what is recorded
-        laps = laps if laps is not None else sim_laps
-        sim_laps = laps if laps is not None else 3
+        laps, sim_laps = one_laps(laps, sim_laps, default=3)
     opts = CaptureOptions(
         source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
-        busy_poll=busy_poll, duration=duration, laps=laps, wait=wait, smoothing=smoothing,
-        track=track, sim_laps=sim_laps, seed=seed, speed=speed, fast=fast, replay_path=session,
-        freeze_gc=True)
+        busy_poll=busy_poll, duration=duration, laps=laps, wait=wait,
+        **({} if smoothing is None else {"smoothing": smoothing}),
+        track=track, sim_laps=3 if sim_laps is None else sim_laps, seed=seed, speed=speed,
+        fast=fast, replay_path=session, freeze_gc=True)
     stop = stop_on_sigterm()
-    for path in recover_folder(out, fmt.value):
-        console.print(f"[yellow]Recovered an unfinished session:[/] {path}")
-    file_sink = SessionFileSink(out, fmt.value, raw)
+    spinner = _Spinner()
     try:
-        result = run_with_spinner(opts, [file_sink, LiveView(console.print)], stop)
-    except KeyboardInterrupt:
+        done = record(opts, out, fmt.value, raw, stop, view=console.print,
+                      on_wait=spinner.on_wait, sinks=[spinner],
+                      on_recovered=lambda path: console.print(
+                          f"[yellow]Recovered an unfinished session:[/] {path}"))
+    finally:
+        spinner.hide()
+    if done.result is None:
         console.print("Stopped.")
-        result = None
-    except StorageError as exc:
-        print_summaries(file_sink.paths)
-        raise StorageError(file_sink.failure or str(exc)) from None
-    print_summaries(file_sink.paths)
-    if result is not None and result.stats.ended == "game quit":
-        saved = f": {file_sink.paths[-1]}" if file_sink.paths else ""
-        raise GameNotRunning(f"Assetto Corsa quit; the session was saved{saved}")
-    if not file_sink.paths and result is not None and result.stats.samples == 0:
+    print_summaries(done.paths)
+    if done.error is not None:
+        raise done.error
+    if done.nothing_recorded:
         console.print("No live driving was recorded.")
 
 

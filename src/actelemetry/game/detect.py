@@ -15,10 +15,7 @@ STEAM_APP_IDS = {"244210": "ac", "805550": "acc"}
 
 def running_game() -> tuple[str, str] | None:
     """(game, reason) from the running processes, or None when neither game runs."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil is a dependency
-        return None
+    import psutil  # loaded here: listing processes is the only use, and it is slow to load
     for proc in psutil.process_iter(["name", "cmdline"]):
         try:
             names = [proc.info.get("name") or "", *(proc.info.get("cmdline") or [])]

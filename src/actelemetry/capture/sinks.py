@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -157,7 +158,7 @@ class SessionFileSink:
 class LiveView:
     """Prints a status line every ``interval`` seconds of wall time."""
 
-    def __init__(self, printer: Any, interval: float = 5.0) -> None:
+    def __init__(self, printer: Callable[[str], None], interval: float = 5.0) -> None:
         self.print = printer
         self.interval = interval
         self._next = 0.0

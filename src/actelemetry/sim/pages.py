@@ -219,7 +219,7 @@ class PageFill:
         i = ix["localAngularVel"][0]
         v[i:i + 3] = (0.0, cs.r, 0.0)
         v[ix["finalFF"][0]] = max(-1.0, min(1.0, -(cs.fy[0] + cs.fy[1]) / FFB_FULL_SCALE_N))
-        v[ix["performanceMeter"][0]] = sim.delta if sim.has_best else 0.0
+        v[ix["performanceMeter"][0]] = sim.timing.delta if sim.timing.has_best else 0.0
         i = ix["brakeTemp"][0]
         v[i:i + 4] = cs.brake_temp
         v[ix["clutch"][0]] = cs.clutch
@@ -296,29 +296,29 @@ class PageFill:
         cs = sim.car.s
         tr = sim.track
         acc = sim.game == "acc"
-        cur_ms = int((sim.time - sim.lap_start) * 1000)
+        cur_ms = int((sim.time - sim.timing.lap_start) * 1000)
         v[0] = sim.graphics_packet_id
         v[ix["status"][0]] = sim.status
         v[ix["currentTime"][0]] = encode_text(format_lap_time(cur_ms), 15)
         v[ix["lastTime"][0]] = encode_text(format_lap_time(sim.last_lap_ms), 15)
         v[ix["bestTime"][0]] = encode_text(format_lap_time(sim.best_lap_ms), 15)
-        v[ix["split"][0]] = encode_text(format_lap_time(sim.last_sector_ms), 15)
+        v[ix["split"][0]] = encode_text(format_lap_time(sim.timing.last_sector_ms), 15)
         v[ix["completedLaps"][0]] = sim.completed_laps
         v[ix["iCurrentTime"][0]] = cur_ms
         v[ix["iLastTime"][0]] = sim.last_lap_ms
         v[ix["iBestTime"][0]] = sim.best_lap_ms
         v[ix["sessionTimeLeft"][0]] = max(0.0, SESSION_LENGTH_S - sim.time) * 1000.0
         v[ix["distanceTraveled"][0]] = sim.distance
-        v[ix["currentSectorIndex"][0]] = sim.sector
-        v[ix["lastSectorTime"][0]] = sim.last_sector_ms
+        v[ix["currentSectorIndex"][0]] = sim.timing.sector
+        v[ix["lastSectorTime"][0]] = sim.timing.last_sector_ms
         v[ix["normalizedCarPosition"][0]] = sim.s_lap / tr.length
         i = ix["carCoordinates"][0]
         v[i:i + 3] = (cs.x, 0.0, cs.z)
         if acc:
             v[ix["isValidLap"][0]] = int(sim.lap_valid_now)
-            v[ix["iSplit"][0]] = sim.last_sector_ms
-            has_best = sim.has_best
-            delta_ms = int(sim.delta * 1000) if has_best else 0
+            v[ix["iSplit"][0]] = sim.timing.last_sector_ms
+            has_best = sim.timing.has_best
+            delta_ms = int(sim.timing.delta * 1000) if has_best else 0
             v[ix["iDeltaLapTime"][0]] = delta_ms
             v[ix["isDeltaPositive"][0]] = int(delta_ms > 0)
             sign = "+" if delta_ms >= 0 else "-"

@@ -1,6 +1,6 @@
-"""The session: car, driver and track stepped at the game's physics rate, with lap and
-sector timing; the pages are filled by :mod:`~actelemetry.sim.pages` and the track limits
-judged by :mod:`~actelemetry.sim.limits`.
+"""The session: car, driver and track stepped at the game's physics rate. Lap and sector
+timing is :mod:`~actelemetry.sim.timing`'s, the track limits :mod:`~actelemetry.sim.limits`'
+and the page fill :mod:`~actelemetry.sim.pages`'.
 
 Cadence (as the game): physics page every step (333 Hz, ``packetId`` +1 per step, also for
 steps not published, since it is a step counter), graphics page every 3rd step in AC and
@@ -18,7 +18,8 @@ from actelemetry.game.names import GAMES
 from actelemetry.game.writer import PageWriter
 from actelemetry.sim.driver import Driver
 from actelemetry.sim.limits import ON_TRACK, WheelGeometry, in_gravel, wheels_out
-from actelemetry.sim.pages import NO_BEST_MS, SECTORS, PageFill
+from actelemetry.sim.pages import PageFill
+from actelemetry.sim.timing import LapTiming
 from actelemetry.sim.track import Track, load_track
 from actelemetry.sim.vehicle import CarParams, Vehicle
 
@@ -84,25 +85,9 @@ class Simulator:
         self.finished = False
         self.paused = False
         self.status = STATUS_LIVE
-        self.completed_laps = 0
         self._finish_at: float | None = None
-        self.lap_start = 0.0
-        self.last_lap_ms = 0
-        self.best_lap_ms = NO_BEST_MS[self.game]
-        self.lap_times: list[float] = []  # every completed lap, out lap first (s)
-        self.lap_valid: list[bool] = []
-        self.lap_valid_now = False  # the out lap is partial: never a valid timed lap
-        self.sector = SECTORS - 1
-        self.sector_start = 0.0
-        self.last_sector_ms = 0
         self.distance = 0.0
         self.tyres_out = 0
-        self.max_tyres_out_lap = 0
-        self.fuel_at_lap_start = self.params.start_fuel
-        self.fuel_per_lap: list[float] = []
-        self._trace = [0.0] * tr.centre.n  # lap time at each centre-line point
-        self._best_trace: list[float] | None = None
-        self.delta = 0.0  # to the best lap at this point of the lap (s)
         self._step_i = 0
         self._controls = (0.0, 0.0, 0.0)
         self._off_surface = False
@@ -120,8 +105,8 @@ class Simulator:
         self.driver.locate(race.x[best], race.z[best])
         self._cidx = tr.nearest(race.x[best], race.z[best])
         self._cidx, self.s_lap, self.offset = tr.project(self.car.s.x, self.car.s.z, self._cidx)
-        self._sector_bounds = [tr.length * k / SECTORS for k in range(1, SECTORS)]
-        self.sector = self._sector_of(self.s_lap)
+        self.timing = LapTiming(self.game, tr.length, tr.centre.n, self.params.start_fuel,
+                                self.s_lap)
         self._pages.fill_static()
         if self.publisher is not None:
             self.publisher.pack("static", self._pages.vals["static"])
@@ -215,17 +200,35 @@ class Simulator:
         self.publisher.pack("graphics", self._pages.vals["graphics"])
         self._graphics_written = self.graphics_packet_id
 
+    # the session's timing, as the pages and callers read it
     @property
-    def has_best(self) -> bool:
-        """A valid timed lap exists, so the delta to it is known."""
-        return self._best_trace is not None
+    def completed_laps(self) -> int:
+        return self.timing.completed_laps
 
-    def _sector_of(self, s: float) -> int:
-        k = 0
-        for bound in self._sector_bounds:
-            if s >= bound:
-                k += 1
-        return k
+    @property
+    def lap_times(self) -> list[float]:
+        """Every line crossing's lap time (s), the out lap first."""
+        return self.timing.lap_times
+
+    @property
+    def lap_valid(self) -> list[bool]:
+        return self.timing.lap_valid
+
+    @property
+    def lap_valid_now(self) -> bool:
+        return self.timing.lap_valid_now
+
+    @property
+    def best_lap_ms(self) -> int:
+        return self.timing.best_lap_ms
+
+    @property
+    def last_lap_ms(self) -> int:
+        return self.timing.last_lap_ms
+
+    @property
+    def fuel_per_lap(self) -> list[float]:
+        return self.timing.fuel_per_lap
 
     def _track_position(self, dt: float) -> None:
         """Lap distance, tyres out, surface grip, damage, lap and sector timing."""
@@ -246,10 +249,7 @@ class Simulator:
             self._off_surface = False
         out, beyond = wheels.count, wheels.beyond
         self.tyres_out = out
-        if out > self.max_tyres_out_lap:
-            self.max_tyres_out_lap = out
-        if out > 2:
-            self.lap_valid_now = False
+        self.timing.tyres_out(out)
         in_gravel(cs, wheels, d, dt)
         # stuck, or far from the track: put the car back on its line (as the game's
         # "back to track"), so a session always reaches its last lap
@@ -259,51 +259,14 @@ class Simulator:
             self._stuck_s = 0.0
         if self._stuck_s > STUCK_SECONDS or beyond > RECOVER_BEYOND_M:
             self._recover()
-        # sectors and the line
-        sec = self._sector_of(s)
-        crossed = s_prev > 0.75 * tr.length and s < 0.25 * tr.length
-        if sec != self.sector and not crossed and sec == self.sector + 1:
-            frac = _crossing_fraction(s_prev, s, self._sector_bounds[self.sector])
-            t_cross = self.time - dt * (1.0 - frac)
-            self.last_sector_ms = int(round((t_cross - self.sector_start) * 1000))
-            self.sector_start = t_cross
-            self.sector = sec
-        if crossed:
-            frac = (tr.length - s_prev) / max(tr.length - s_prev + s, 1e-9)
-            t_cross = self.time - dt * (1.0 - frac)
-            lap_time = t_cross - self.lap_start
-            self.lap_times.append(lap_time)
-            self.lap_valid.append(self.lap_valid_now)
-            lap_ms = int(round(lap_time * 1000))
-            self.last_lap_ms = lap_ms
-            if self.sector == SECTORS - 1:
-                self.last_sector_ms = int(round((t_cross - self.sector_start) * 1000))
-            if self.completed_laps > 0:
-                used = self.fuel_at_lap_start - cs.fuel
-                self.fuel_per_lap.append(used)
-                if self.lap_valid_now and (self.best_lap_ms == NO_BEST_MS[self.game]
-                                           or lap_ms < self.best_lap_ms):
-                    self.best_lap_ms = lap_ms
-                    self._best_trace = list(self._trace)
-            self.fuel_at_lap_start = cs.fuel
-            self.completed_laps += 1
-            self.lap_start = t_cross
-            self.sector_start = t_cross
-            self.sector = 0
-            self.lap_valid_now = True
-            self.max_tyres_out_lap = out
-            self.delta = 0.0
-            if self.completed_laps > self.laps and self._finish_at is None:
+        if self.timing.advance(self.time, dt, s_prev, s, i, cs.fuel, out):
+            laps = self.timing.completed_laps
+            if laps > self.laps and self._finish_at is None:
                 # drive on a little, as the game stays live after the flag: a reader
                 # sees the final lap's time in the pages before the session closes
                 self._finish_at = self.time + COOLDOWN_S
-            self.driver.new_lap(self.completed_laps, cs.fuel)
+            self.driver.new_lap(laps, cs.fuel)
             self.driver.locate(cs.x, cs.z)
-        # the lap's time at this point, for the delta to the best lap
-        t_lap = self.time - self.lap_start
-        self._trace[i] = t_lap
-        if self._best_trace is not None:
-            self.delta = t_lap - self._best_trace[i]
 
     def _recover(self) -> None:
         """Back on the race line beside where the car is, at rest; the lap is invalid."""
@@ -323,14 +286,6 @@ class Simulator:
         drv.steer = drv.gas = drv.brake = 0.0
         self._controls = (0.0, 0.0, 0.0)
         self._cidx, self.s_lap, self.offset = self.track.project(cs.x, cs.z, self._cidx)
-        self.lap_valid_now = False
+        self.timing.invalidate()
         self._stuck_s = 0.0
         self.recoveries += 1
-
-
-def _crossing_fraction(s_prev: float, s_now: float, bound: float) -> float:
-    """Fraction of the step at which the lap distance passed ``bound``."""
-    span = s_now - s_prev
-    if span <= 0:
-        return 1.0
-    return min(max((bound - s_prev) / span, 0.0), 1.0)

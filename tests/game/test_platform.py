@@ -20,7 +20,7 @@ FORBIDDEN = {
 PLATFORM_MODULE = SRC / "game" / "mapping.py"
 #: names and modules that only mean something on one platform
 PLATFORM_ATTRS = {"platform", "prctl", "CDLL", "WinDLL", "windll"}
-PLATFORM_MODULES = {"fcntl", "msvcrt", "winreg", "_winapi", "resource", "platform"}
+PLATFORM_MODULES = {"fcntl", "msvcrt", "winreg", "_winapi", "resource"}
 PLATFORM_STRINGS = {"/dev/shm", "win32", "linux"}
 
 

@@ -64,6 +64,12 @@ def test_handmade_file_reads_with_the_spec_formula(tmp_path: Path) -> None:
     # without the sidecar there are no lap marks
     shutil.copy(DATA / "handmade.ld", tmp_path / "alone.ld")
     assert read_ld(tmp_path / "alone.ld").lap_marks == []
+    # a damaged sidecar costs the laps, not the data, and says so
+    (tmp_path / "alone.ldx").write_text("<LDXFile><Marker Time=")
+    damaged = read_ld(tmp_path / "alone.ld")
+    assert damaged.lap_marks == [] and "Engine RPM" in damaged.channels
+    assert "lap beacons not read" in damaged.meta["warnings"]
+    assert "GPS Latitude" in damaged.meta["warnings"]
 
 
 # --- the bytes the writer produces, read back independently ----------------------------------

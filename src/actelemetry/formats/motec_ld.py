@@ -105,7 +105,8 @@ class _Reader:
 
 def read_ld(path: Path) -> ForeignLog:
     """Every channel of the ``.ld`` at ``path`` at its own rate, scaled to physical values,
-    with the header's metadata; lap marks from ``X.ldx`` beside it when there is one."""
+    with the header's metadata; lap marks from ``X.ldx`` beside it when there is one (one
+    that cannot be read leaves the log one stint, with why in ``meta["warnings"]``)."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
@@ -115,8 +116,12 @@ def read_ld(path: Path) -> ForeignLog:
         raise SessionFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     ldx = path.with_suffix(".ldx")
     if ldx.is_file():
-        log.lap_marks = read_ldx(ldx).marks
-        log.meta["ldx"] = str(ldx)
+        try:  # a damaged sidecar costs the laps, not the data: said in the warnings
+            log.lap_marks = read_ldx(ldx).marks
+            log.meta["ldx"] = str(ldx)
+        except SessionFileError as exc:
+            log.meta["warnings"] = "; ".join(
+                w for w in (log.meta.get("warnings"), f"lap beacons not read: {exc}") if w)
     return log
 
 

@@ -1,5 +1,6 @@
-"""``export --format ld``: a simulator session as a MoTeC log, read back with ``read_ld`` and
-compared with the session read independently (pyarrow), channel by channel and lap by lap."""
+"""``export --format ld|motec-csv``: a simulator session as a MoTeC log, read back with
+``read_ld`` / ``read_motec_csv`` and compared with the session read independently (pyarrow),
+channel by channel and lap by lap."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from analysis_reference import load_numpy
 from actelemetry.analysis.dataset import open_dataset
 from actelemetry.channels.catalogue import BY_NAME
 from actelemetry.cli import main
+from actelemetry.formats.log import ForeignLog
+from actelemetry.formats.motec_csv import read_motec_csv
 from actelemetry.formats.motec_ld import read_ld
 from actelemetry.store.session import session_metadata
 
@@ -26,15 +29,23 @@ def nearest_rows(t: np.ndarray, rate: float) -> np.ndarray:
     return np.ceil(pos - 0.5).astype(int)
 
 
-def check_export(session: Path, out: Path) -> None:
+def check_export(session: Path, out: Path, back: ForeignLog | None = None,
+                 mark_tol: float = 1e-6, date_format: str = "%d/%m/%Y") -> None:
+    """``back`` (default: ``read_ld(out)``) holds the session, sample for sample on the
+    grid, with its lap times (beacons to within ``mark_tol`` s) and metadata; the CSV layout
+    adds its Time and Distance."""
     d = load_numpy(session)
     meta = session_metadata(session)
-    back = read_ld(out)
+    back = back or read_ld(out)
     rate = float(meta["rate_hz"])
     rows = nearest_rows(d["session_time"].astype(float), rate)
     expected = [c for c in d if c in BY_NAME and c not in ("timestamp", "lap_time_str")]
-    assert sorted(back.channels) == sorted(expected)
-    for name, ch in back.channels.items():
+    chans = {n: c for n, c in back.channels.items() if n not in ("Time", "Distance")}
+    assert sorted(chans) == sorted(expected)
+    if "Time" in back.channels:
+        np.testing.assert_allclose(back.channels["Time"].values, np.arange(len(rows)) / rate,
+                                   atol=0.5e-3)
+    for name, ch in chans.items():
         want = np.asarray(d[name][rows], dtype=np.float64)
         assert ch.rate_hz == rate and ch.values.shape == want.shape, name
         dtype = BY_NAME[name].dtype
@@ -54,18 +65,18 @@ def check_export(session: Path, out: Path) -> None:
     assert timed
     t0 = float(d["session_time"][0])
     crossings = sorted(r["t_line_end"] - t0 for r in laps if r["t_line_end"] is not None)
-    assert back.lap_marks == pytest.approx(crossings, abs=1e-6)
+    assert back.lap_marks == pytest.approx(crossings, abs=mark_tol)
     segment = dict(zip([r["lap"] for r in laps if r["t_line_end"] is not None][1:],
                        np.diff(back.lap_marks), strict=True))
     for lap, row in timed.items():
-        assert segment[lap] == pytest.approx(row["sample_time_s"], abs=2e-6)
+        assert segment[lap] == pytest.approx(row["sample_time_s"], abs=2 * mark_tol)
         if row["game_time_s"]:  # and within a sample step of the game's own timer
             assert segment[lap] == pytest.approx(row["game_time_s"], abs=2.0 / rate)
     # metadata: track -> venue, car -> vehicle, driver, start date and time
     start = dt.datetime.fromtimestamp(meta["start_time"])
     assert back.meta["venue"].startswith(meta["track"])
     assert back.meta["vehicle"] == meta["car"] and back.meta["driver"] == meta["driver"]
-    assert back.meta["date"] == start.strftime("%d/%m/%Y")
+    assert back.meta["date"] == start.strftime(date_format)
     assert back.meta["time"] == start.strftime("%H:%M:%S")
 
 
@@ -83,6 +94,15 @@ def test_csv_session_at_another_rate(csv_session: Path, tmp_path: Path) -> None:
     main(["export", str(csv_session), "-o", str(out)])  # .ld chooses the format
     check_export(csv_session, out)
     assert read_ld(out).channels["speed_kmh"].rate_hz == 25
+
+
+def test_sim_session_to_motec_csv_and_back(three_laps: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "monza_i2.csv"
+    main(["export", str(three_laps), "--format", "motec-csv", "-o", str(out)])
+    assert str(out) in capsys.readouterr().out
+    # i2's CSV has beacons in ms and ISO dates
+    check_export(three_laps, out, read_motec_csv(out), mark_tol=0.5e-3, date_format="%Y-%m-%d")
 
 
 def fails(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -111,4 +131,6 @@ def test_chosen_columns_and_refusals(three_laps: Path, tmp_path: Path,
                                     "lap_time_str", "-o", str(tmp_path / "z.ld")], capsys)
     assert "writes a .csv" in fails(["export", s, "--format", "csv", "-o",
                                      str(tmp_path / "w.parquet")], capsys)
+    assert "must end in .csv" in fails(["export", s, "--format", "motec-csv", "-o",
+                                        str(tmp_path / "w.ld")], capsys)
     assert not list(tmp_path.glob("[xyzw].*"))

@@ -1,5 +1,5 @@
 """A session as a :class:`ForeignLog` for MoTeC i2: the conversion both ``.ld`` and MoTeC CSV
-exports share, and the ``export --format ld`` entry point.
+exports share, and the ``export --format ld|motec-csv`` entry points.
 
 Every catalogue channel the session holds goes out at the session's rate under its own name,
 with its unit in MoTeC's spelling, except two that i2 keeps elsewhere: ``timestamp`` (wall
@@ -165,6 +165,19 @@ def export_ld(session: str | Path, out: Path, columns: Sequence[str] = ()) -> Mo
     log = session_log(session, columns)
     ld, ldx = write_ld(out, log)
     return _summary([ld, ldx], log)
+
+
+def export_motec_csv(session: str | Path, out: Path,
+                     columns: Sequence[str] = ()) -> MotecExport:
+    """``export --format motec-csv``: the session as i2 exports a log to CSV (the same
+    channels, grid, units, metadata and beacons as the ``.ld``)."""
+    from actelemetry.formats.motec_csv import write_motec_csv
+
+    out = Path(out)
+    if out.suffix.lower() != ".csv":
+        raise UsageError(f"{out}: a MoTeC CSV export must end in .csv")
+    log = session_log(session, columns)
+    return _summary([write_motec_csv(out, log)], log)
 
 
 def _summary(paths: list[Path], log: ForeignLog) -> MotecExport:

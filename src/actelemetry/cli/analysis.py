@@ -134,6 +134,7 @@ class ExportFormat(str, Enum):
     csv = "csv"
     parquet = "parquet"
     ld = "ld"
+    motec_csv = "motec-csv"
 
 
 @app.command("export")
@@ -142,29 +143,32 @@ def export_command(
     out: Path = typer.Option(..., "--out", "-o", help="Output .csv, .parquet or .ld (MoTeC "
                              "i2; its .ldx with the lap beacons goes beside it)"),
     fmt: ExportFormat = typer.Option(ExportFormat.auto, "--format", help="auto (by the "
-                                     "output's extension), csv, parquet or ld"),
+                                     "output's extension), csv, parquet, ld (MoTeC i2 log) "
+                                     "or motec-csv (i2's CSV export layout)"),
     columns: str = typer.Option(None, "--columns", help="Comma-separated channels"),
     rows: str = typer.Option(None, "--rows", help="START:STOP file rows (0-based)"),
     laps: str = typer.Option(None, "--laps", help="Comma-separated lap numbers"),
     where: str = typer.Option(None, "--where", help="A condition on channels"),
 ) -> None:
     """Stream a subset of a session to CSV (spreadsheets) or Parquet, or write the whole
-    session as a MoTeC i2 log (.ld + .ldx)."""
+    session for MoTeC i2 (.ld + .ldx, or i2's CSV layout)."""
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else []
     kind = fmt.value
     if kind == "auto":
         kind = "ld" if out.suffix.lower() == ".ld" else out.suffix.lower().lstrip(".")
-    if kind == "ld":
-        from actelemetry.analysis.export_motec import export_ld
+    if kind in ("ld", "motec-csv"):
+        from actelemetry.analysis.export_motec import export_ld, export_motec_csv
 
         if rows or laps or where:
-            raise UsageError("--rows, --laps and --where do not apply to --format ld: a "
-                             "MoTeC log holds the whole session (use --columns to choose "
+            raise UsageError(f"--rows, --laps and --where do not apply to --format {kind}: "
+                             "a MoTeC log holds the whole session (use --columns to choose "
                              "channels)")
-        done = export_ld(session, out, cols)
-        console.print(f"wrote {done.paths[0]} ({done.channels} channels x {done.samples} "
-                      f"samples at {done.rate_hz} Hz) and {done.paths[1]} ({done.laps} lap "
-                      "beacons)", highlight=False, soft_wrap=True)
+        done = (export_ld if kind == "ld" else export_motec_csv)(session, out, cols)
+        beacons = f"{done.laps} lap beacons"
+        shape = f"{done.channels} channels x {done.samples} samples at {done.rate_hz} Hz"
+        wrote = (f"{done.paths[0]} ({shape}) and {done.paths[1]} ({beacons})" if kind == "ld"
+                 else f"{done.paths[0]} ({shape}, {beacons})")
+        console.print(f"wrote {wrote}", highlight=False, soft_wrap=True)
         return
     if fmt is not ExportFormat.auto and out.suffix.lower() != f".{kind}":
         raise UsageError(f"{out}: --format {kind} writes a .{kind} file")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import struct
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -21,15 +22,45 @@ DATA = Path(__file__).parent.parent / "data" / "motec"
 
 # --- a hand-built file (tests/data/motec/make_handmade.py, from the spec) --------------------
 
-def test_committed_fixture_is_what_its_script_builds() -> None:
+def fixture_script() -> ModuleType:
+    """The module of tests/data/motec/make_handmade.py (the fixtures' builder)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("make_handmade", DATA / "make_handmade.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod
+
+
+def test_committed_fixtures_are_what_their_script_builds() -> None:
+    mod = fixture_script()
     assert (DATA / "handmade.ld").read_bytes() == mod.build_ld()
     assert (DATA / "handmade.ldx").read_bytes() == mod.LDX.encode("utf-8")
+    assert (DATA / "acc_shaped.ld").read_bytes() == mod.build_acc_ld()
+    assert (DATA / "acc_shaped.ldx").read_bytes() == mod.ACC_LDX.encode("utf-8")
+
+
+def test_acc_shaped_file() -> None:
+    """ACC's block placement, float32 channels at their own rates, ACC's sidecar."""
+    mod = fixture_script()
+    log = read_ld(DATA / "acc_shaped.ld")
+    assert list(log.channels) == [c[0] for c in mod.ACC_CHANNELS]
+    for name, unit, rate, fn in mod.ACC_CHANNELS:
+        ch = log.channels[name]
+        assert (ch.unit, ch.rate_hz, len(ch.values)) == (unit, rate, 8 * rate), name
+        want = np.array([fn(k / rate) for k in range(8 * rate)], np.float32)
+        np.testing.assert_array_equal(ch.values, want, name)
+    m = log.meta
+    assert (m["venue"], m["vehicle"], m["event"], m["vehicle_weight"]) == (
+        "Kyalami", "R8 LMS EVO", "audi_r8_lms_evo", "1360")
+    assert (m["date"], m["time"]) == ("07/12/2021", "20:41:07")
+    assert "driver" not in m and "warnings" not in m
+    assert log.lap_marks == [1.5, 4.0, 6.25]
+    assert np.diff(log.lap_marks).tolist() == [2.5, 2.25]  # the two complete laps
+    beacon = log.channels["LAP_BEACON"]
+    steps = beacon.time_axis()[np.flatnonzero(np.diff(beacon.values)) + 1]
+    assert steps.tolist() == pytest.approx(log.lap_marks)  # the channel agrees with the .ldx
 
 
 def test_handmade_file_reads_with_the_spec_formula(tmp_path: Path) -> None:

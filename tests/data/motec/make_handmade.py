@@ -1,6 +1,6 @@
-"""Builds ``handmade.ld`` and ``handmade.ldx`` byte by byte from ``spec/motec_ld.md`` and
-``spec/motec_ldx.md`` with ``struct`` only (not with the project's writer), so the reader is
-checked against the spec rather than against itself.
+"""Builds ``handmade.ld``/``.ldx`` and ``acc_shaped.ld``/``.ldx`` byte by byte from
+``spec/motec_ld.md`` and ``spec/motec_ldx.md`` with ``struct`` only (not with the project's
+writer), so the reader is checked against the spec rather than against itself.
 
 The layout is deliberately unlike the project's writer: the vehicle block comes first (as in
 ACC files), blocks have gaps between them, the channel list is not in address order, the
@@ -8,12 +8,21 @@ sample arrays are not in list order, the 64-byte header strings end with a space
 own sample does this), one channel's prev pointer points at itself (the GT7 converter does
 this) and there are channels of an unknown sample type and an empty garbage-typed one.
 
+``acc_shaped`` is laid out as ACC lays out its files (section 2's ACC row: vehicle block at
+1762, venue at 5078, event at 8180, channel blocks from 11336, samples right after them;
+ACC's identity constants; every channel float32 with identity scaling; ACC's upper-case
+channel names at the rates of ``motec_csv.md`` section 6; the track in the header's venue,
+the car in the vehicle block and the event name, empty driver and vehicle id) with an
+ACC-style sidecar (``n, id=99`` markers, Flags 13, scientific times, the lap counter
+starting at 2). Its 8 s hold an out-lap, two laps of 2.5 s and 2.25 s, and an in-lap.
+
 Run ``python tests/data/motec/make_handmade.py`` to rebuild; a test checks the committed
 files equal what this script makes.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from pathlib import Path
 
@@ -129,10 +138,94 @@ LDX = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+#: (name, unit, rate Hz, value at t seconds) of the ACC-shaped file; 8 s long
+ACC_SECONDS = 8
+ACC_MARKS = (1.5, 4.0, 6.25)  # line crossings (s)
+ACC_CHANNELS = [
+    ("LAP_BEACON", "", 100, lambda t: float(sum(t >= b for b in ACC_MARKS))),
+    ("SPEED", "km/h", 60, lambda t: 120.0 + 60.0 * math.sin(t)),
+    ("THROTTLE", "%", 60, lambda t: max(0.0, min(100.0, 50.0 + 80.0 * math.sin(2 * t)))),
+    ("BRAKE", "%", 60, lambda t: max(0.0, -80.0 * math.sin(2 * t))),
+    ("STEERANGLE", "deg", 60, lambda t: 90.0 * math.sin(0.7 * t)),
+    ("RPMS", "rpm", 60, lambda t: 5000.0 + 2500.0 * math.sin(1.3 * t)),
+    ("GEAR", "", 20, lambda t: float(2 + int(t) % 4)),
+    ("G_LAT", "G", 20, lambda t: 1.8 * math.sin(0.7 * t)),
+    ("G_LON", "G", 20, lambda t: 0.9 * math.cos(2 * t)),
+    ("ROTY", "deg/s", 20, lambda t: 25.0 * math.sin(0.7 * t)),
+    ("SUS_TRAVEL_LF", "mm", 200, lambda t: 30.0 + 5.0 * math.sin(9 * t)),
+    ("TYRE_PRESS_LF", "psi", 20, lambda t: 27.5 + 0.01 * t),
+]
+ACC_BLOCKS = 11336
+ACC_VEHICLE, ACC_VENUE, ACC_EVENT = 1762, 5078, 8180
+
+
+def build_acc_ld() -> bytes:
+    n = len(ACC_CHANNELS)
+    data_at = ACC_BLOCKS + 124 * n
+    arrays = [struct.pack(f"<{rate * ACC_SECONDS}f",
+                          *(fn(k / rate) for k in range(rate * ACC_SECONDS)))
+              for _, _, rate, fn in ACC_CHANNELS]
+    buf = bytearray(data_at + sum(len(a) for a in arrays))
+    struct.pack_into("<I", buf, 0, 0x40)
+    struct.pack_into("<II", buf, 8, ACC_BLOCKS, data_at)
+    struct.pack_into("<I", buf, 36, ACC_EVENT)
+    struct.pack_into("<HIIH", buf, 64, 1, 1_000_000, 8004, 0)
+    buf[74:82] = text("ADL", 8)
+    struct.pack_into("<HHI", buf, 82, 420, 0xADB0, n)
+    buf[94:110] = text("07/12/2021", 16)
+    buf[126:142] = text("20:41:07", 16)
+    buf[350:414] = text("Kyalami", 64)
+    struct.pack_into("<I", buf, 1502, 0x000C81A4)
+    buf[ACC_VEHICLE:ACC_VEHICLE + 64] = text("R8 LMS EVO", 64)
+    struct.pack_into("<I", buf, ACC_VEHICLE + 192, 1360)
+    buf[ACC_VENUE:ACC_VENUE + 64] = text("Kyalami", 64)
+    struct.pack_into("<H", buf, ACC_VENUE + 1098, ACC_VEHICLE)
+    buf[ACC_EVENT:ACC_EVENT + 64] = text("audi_r8_lms_evo", 64)
+    struct.pack_into("<H", buf, ACC_EVENT + 1152, ACC_VENUE)
+    at = data_at
+    for i, ((name, unit, rate, _), arr) in enumerate(zip(ACC_CHANNELS, arrays, strict=True)):
+        block = ACC_BLOCKS + 124 * i
+        prev = block - 124 if i else 0
+        nxt = block + 124 if i + 1 < n else 0
+        struct.pack_into("<IIIIHHHHhhhh", buf, block, prev, nxt, at, len(arr) // 4,
+                         0x2EE1 + i, 7, 4, rate, 0, 1, 1, 0)
+        buf[block + 32:block + 64] = text(name, 32)
+        buf[block + 64:block + 72] = text(name[:7], 8)
+        buf[block + 72:block + 84] = text(unit, 12)
+        buf[at:at + len(arr)] = arr
+        at += len(arr)
+    return bytes(buf)
+
+
+_ACC_MARKERS = "\n".join(
+    f'     <Marker Version="100" ClassName="BCN" Name="{k}, id=99" Flags="13" '
+    f'Time="{t * 1e6:.17e}"/>' for k, t in enumerate(ACC_MARKS, 2))
+ACC_LDX = f"""<?xml version="1.0"?>
+<LDXFile Locale="English_United States.1252" DefaultLocale="C" Version="1.6">
+ <Layers>
+  <Layer>
+   <MarkerBlock>
+    <MarkerGroup Name="Beacons" Index="0">
+{_ACC_MARKERS}
+    </MarkerGroup>
+   </MarkerBlock>
+   <RangeBlock/>
+  </Layer>
+  <Details>
+   <String Id="Total Laps" Value="4"/>
+   <String Id="Fastest Time" Value="0:02.250"/>
+   <String Id="Fastest Lap" Value="4"/>
+  </Details>
+ </Layers>
+</LDXFile>
+"""
+
+
 def main() -> None:
-    (HERE / "handmade.ld").write_bytes(build_ld())
-    (HERE / "handmade.ldx").write_bytes(LDX.encode("utf-8"))
-    print(f"wrote {HERE / 'handmade.ld'} and {HERE / 'handmade.ldx'}")
+    for name, ld, ldx in (("handmade", build_ld(), LDX), ("acc_shaped", build_acc_ld(), ACC_LDX)):
+        (HERE / f"{name}.ld").write_bytes(ld)
+        (HERE / f"{name}.ldx").write_bytes(ldx.encode("utf-8"))
+        print(f"wrote {HERE / name}.ld and {HERE / name}.ldx")
 
 
 if __name__ == "__main__":

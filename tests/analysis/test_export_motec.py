@@ -105,6 +105,26 @@ def test_sim_session_to_motec_csv_and_back(three_laps: Path, tmp_path: Path,
     check_export(three_laps, out, read_motec_csv(out), mark_tol=0.5e-3, date_format="%Y-%m-%d")
 
 
+def test_foreign_csv_without_metadata(seed_csv: Path, tmp_path: Path) -> None:
+    """The seed's 38 columns and no side file: the rate comes from the samples' spacing,
+    session time from the timestamps, and there is no venue or car to write."""
+    out = tmp_path / "seed.ld"
+    main(["export", str(seed_csv), "--format", "ld", "-o", str(out)])
+    back = read_ld(out)
+    d = load_numpy(seed_csv)
+    assert sorted(back.channels) == sorted(c for c in d if c not in ("timestamp",
+                                                                     "lap_time_str"))
+    t = d["timestamp"] - d["timestamp"][0]
+    rate = 1 / np.median(np.diff(t))
+    assert back.channels["speed_kmh"].rate_hz == round(rate)
+    rows = nearest_rows(t, round(rate))
+    np.testing.assert_array_equal(back.channels["speed_kmh"].values,
+                                  d["speed_kmh"][rows].astype(np.float32))
+    assert "venue" not in back.meta and len(back.lap_marks) >= 2
+    start = dt.datetime.fromtimestamp(d["timestamp"][0])
+    assert back.meta["time"] == start.strftime("%H:%M:%S")
+
+
 def fails(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     """The one error line a command prints (exit code 2)."""
     with pytest.raises(SystemExit) as info:

@@ -24,7 +24,8 @@ from rich.table import Table
 from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import open_pages
 from actelemetry.game.writer import PageWriter
-from actelemetry.sim import Simulator, format_lap_time, run_realtime
+from actelemetry.sim import Simulator, run_realtime
+from actelemetry.timefmt import lap_time_s
 
 
 def fast_mode(game: str, laps: int, seed: int, folder: Path, rate: float = 100.0) -> dict:
@@ -121,10 +122,10 @@ def main() -> None:
                 "peak brake g", "fuel L/lap"):
         t.add_column(col, justify="right")
     for r in runs:
-        laps = " ".join(format_lap_time(int(x * 1000)) + ("" if ok else "*")
+        laps = " ".join(lap_time_s(x) + ("" if ok else "*")
                         for x, ok in zip(r["laps"], r["valid"], strict=True))
         valid = [x for x, ok in zip(r["laps"], r["valid"], strict=True) if ok]
-        best = format_lap_time(int(min(valid) * 1000)) if valid else "-"
+        best = lap_time_s(min(valid)) if valid else "-"
         t.add_row(r["game"], str(r["seed"]), laps, best, f"{r['top_kmh']:.1f}",
                   f"{r['lat_g']:.2f}", f"{r['brake_g']:.2f}", f"{r['fuel_lap']:.2f}")
     console.print(t)

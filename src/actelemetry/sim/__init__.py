@@ -7,7 +7,6 @@ same shared-memory pages as Assetto Corsa / ACC, byte for byte.
 
 from __future__ import annotations
 
-from actelemetry.sim.pages import format_lap_time
 from actelemetry.sim.realtime import RealtimeStats, run_realtime
 from actelemetry.sim.simulator import Simulator
 from actelemetry.sim.track import BUILTIN_TRACKS, Track, load_track
@@ -15,5 +14,5 @@ from actelemetry.sim.vehicle import CarParams
 
 __all__ = [
     "BUILTIN_TRACKS", "CarParams", "RealtimeStats", "Simulator", "Track",
-    "format_lap_time", "load_track", "run_realtime",
+    "load_track", "run_realtime",
 ]

@@ -60,7 +60,8 @@ SESSION_START_CLOCK_S = 14 * 3600.0
 
 
 def format_lap_time(ms: int) -> str:
-    """The games' ``m:ss:mmm`` text for a time in milliseconds."""
+    """The games' ``m:ss:mmm`` page text for a time in milliseconds (what the pages hold;
+    for people, :func:`actelemetry.timefmt.lap_time_ms` writes ``m:ss.mmm``)."""
     if ms <= 0 or ms >= 2147483647:
         return NO_TIME
     return f"{ms // 60000}:{(ms // 1000) % 60:02d}:{ms % 1000:03d}"

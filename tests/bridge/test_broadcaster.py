@@ -12,7 +12,9 @@ from actelemetry.bridge.broadcaster import (
     TokenBucket,
     check_token,
     generate_token,
+    presented_tokens,
 )
+from actelemetry.bridge.overload import OVERLOAD_LOG_EVERY_S, OverloadLog
 from actelemetry.errors import UsageError
 
 TOKEN = "a-token-of-twenty-chars"
@@ -119,3 +121,12 @@ def test_token_bucket_rate_and_burst() -> None:
     assert bucket.over == 2
     assert bucket.allow(0.1) and not bucket.allow(0.1)  # one more after 0.1 s at 10/s
     assert bucket.allow(10.0)
+
+
+def test_every_way_of_presenting_a_token_is_heard() -> None:
+    headers = {"Authorization": "Bearer  abc ", "X-Actelemetry-Token": "xyz"}
+    assert presented_tokens(headers, {"token": ["q1", "q2"]}) == ["q1", "q2", "xyz", "abc"]
+    assert presented_tokens({}, {}) == [""]
+    once = OverloadLog()
+    assert once.due(0.0) and not once.due(OVERLOAD_LOG_EVERY_S - 1)
+    assert once.due(OVERLOAD_LOG_EVERY_S)

@@ -17,6 +17,7 @@ import hmac
 import ipaddress
 import secrets
 from collections import OrderedDict, deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -226,3 +227,12 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
+
+
+def presented_tokens(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> list[str]:
+    """Every token a request presents: ?token=, Authorization: Bearer, X-Actelemetry-Token."""
+    given = [*query.get("token", []), headers.get("X-Actelemetry-Token", "")]
+    auth = headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        given.append(auth[7:].strip())
+    return given

@@ -4,9 +4,12 @@ The capture loop runs synchronously in another thread and hands each frame acros
 ``call_soon_threadsafe``. Every client has a queue bounded in frames and bytes and its own
 writer task: a frame is encoded once per (channel subset, encoding) and put on each queue;
 a full queue drops its oldest frame and the client is told how many it missed. No client is
-ever awaited before another, so one stalled client cannot slow the rest. The decisions
-(admission, queues, rate limits) live in :mod:`actelemetry.bridge.broadcaster`; this module
-is the asyncio adapter around them.
+ever awaited before another, so one stalled client cannot slow the rest.
+
+This module is only the asyncio adapter: the decisions (admission, queues, rate limits)
+are :mod:`~actelemetry.bridge.broadcaster`'s, what each client is sent and when (frames,
+events, pauses) is :mod:`~actelemetry.bridge.hub`'s, the settings
+:mod:`~actelemetry.bridge.config`'s.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from actelemetry.bridge.broadcaster import (
     AdmissionRules,
     SendQueue,
     TokenBucket,
-    check_token,
-    is_loopback,
+    presented_tokens,
 )
+from actelemetry.bridge.config import BridgeConfig
+from actelemetry.bridge.hub import Hub
+from actelemetry.bridge.overload import OverloadLog
 from actelemetry.bridge.pacing import Pacer
 from actelemetry.bridge.page import static_file
 from actelemetry.errors import UsageError
@@ -46,38 +51,6 @@ log = logging.getLogger(__name__)
 CLIENT_SNDBUF = 256 * 1024
 #: bytes websockets may buffer per client above the kernel's before a send waits
 WRITE_LIMIT = 64 * 1024
-#: how often an overload (refused handshakes, no file descriptors) is logged at most
-OVERLOAD_LOG_EVERY_S = 60.0
-
-
-@dataclass
-class BridgeConfig:
-    """How the server listens and what it tolerates from clients."""
-
-    host: str = "127.0.0.1"
-    port: int = 8765
-    token: str | None = None
-    rate: float = 10.0  # frames per second the server broadcasts (the capture rate)
-    max_clients: int = 200
-    queue_size: int = 32  # frames a client may fall behind before the oldest are dropped
-    queue_bytes: int = 1 << 20  # bytes queued for a client before it counts as not reading
-    client_msg_rate: float = 20.0  # messages per second a client may send ...
-    client_msg_burst: int = 40  # ... with bursts up to this many
-    client_abuse_limit: int = 100  # messages over the limit before the server hangs up
-    send_stall_s: float = 10.0  # a send blocked this long: the client is closed
-    ping_interval_s: float = 15.0  # keepalive: a client that misses a pong for as long
-    max_pending: int = 64  # connections still in their handshake, past which more are cut
-    handshake_timeout_s: float = 3.0  # seconds a connection may take to finish its handshake
-    pause_after_s: float | None = None  # no frame for this long: a pause (None: automatic)
-
-    def __post_init__(self) -> None:
-        proto.check_frame_rate(self.rate)
-        self.token = check_token(self.token or None)
-        if not is_loopback(self.host) and not self.token:
-            raise UsageError(f"binding {self.host} exposes telemetry beyond this machine: "
-                             "give --token (clients then pass it) or bind 127.0.0.1")
-        if self.max_clients < 1 or self.queue_size < 1 or self.queue_bytes < 1:
-            raise UsageError("--max-clients and the queue size must be at least 1")
 
 
 @dataclass(eq=False)
@@ -100,27 +73,6 @@ class Client:
         self.wake.set()
 
 
-class _OverloadLog(logging.Filter):
-    """Lets asyncio's 'out of system resource' through once a minute, not per connection."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.last = -OVERLOAD_LOG_EVERY_S
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if "out of system resource" not in record.getMessage():
-            return True
-        now = time.monotonic()
-        if now - self.last < OVERLOAD_LOG_EVERY_S:
-            return False
-        self.last = now
-        return True
-
-
-_OVERLOAD_FILTER = _OverloadLog()
-logging.getLogger("asyncio").addFilter(_OVERLOAD_FILTER)
-
-
 class BridgeServer:
     """Broadcasts the capture's frames to every connected client; serves the web page.
 
@@ -133,23 +85,17 @@ class BridgeServer:
         self.port = config.port
         self.clients: set[Client] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.session: dict[str, Any] | None = None
-        self.game: str | None = None
-        self.track_outline: list[list[float]] | None = None
-        self.frames_published = 0
-        self.paused = False
-        self._last_frame = 0.0
+        self.hub = Hub(config.rate, config.limits(), config.pause_after_s)
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
         self._start_error: BaseException | None = None
         self._stop: asyncio.Future | None = None
         self._server: Server | None = None
-        self._seq = 0
         self.admission = Admission(AdmissionRules(config.host, config.token, config.max_clients))
         #: connections still in their handshake, oldest first
         self.pending: dict[ServerConnection, None] = {}
         self.refused_pending = 0
-        self._overload_logged = -OVERLOAD_LOG_EVERY_S
+        self._overload_log = OverloadLog()
 
     # --- life cycle (any thread) ---------------------------------------------------------
     def start(self) -> BridgeServer:
@@ -175,6 +121,10 @@ class BridgeServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def frames_published(self) -> int:
+        return self.hub.frames_published
 
     @property
     def url(self) -> str:
@@ -257,9 +207,7 @@ class BridgeServer:
 
     def _overloaded(self) -> None:
         self.refused_pending += 1
-        now = time.monotonic()
-        if now - self._overload_logged >= OVERLOAD_LOG_EVERY_S:
-            self._overload_logged = now
+        if self._overload_log.due(time.monotonic()):
             log.warning("more than %d connections are in their handshake: cutting the "
                         "oldest (logged once a minute)", self.config.max_pending)
 
@@ -282,7 +230,8 @@ class BridgeServer:
         query = parse_qs(url.query)
         peer = conn.remote_address[0] if conn.remote_address else ""
         verdict = self.admission.websocket(host, request.headers.get("Origin"),
-                                           _tokens(request, query), peer, len(self.clients),
+                                           presented_tokens(request.headers, query), peer,
+                                           len(self.clients),
                                            time.monotonic())
         if not verdict.ok:
             return conn.respond(verdict.status, verdict.reason + "\n")
@@ -307,8 +256,8 @@ class BridgeServer:
         sub: proto.Subscription = getattr(ws, "subscription", proto.Subscription())
         client = Client(ws, sub, SendQueue(cfg.queue_size, cfg.queue_bytes),
                         TokenBucket(cfg.client_msg_rate, cfg.client_msg_burst, time.monotonic()))
-        self._set_pacer(client)
-        client.push(proto.encode(self._hello(), sub.encoding), False)
+        client.pacer = self.hub.pacer_for(sub)
+        client.push(proto.encode(self.hub.hello(), sub.encoding), False)
         self.clients.add(client)  # from here on it gets every frame, after the hello
         writer = asyncio.create_task(self._writer(client))
         try:
@@ -339,11 +288,6 @@ class BridgeServer:
         except ConnectionClosed:
             pass
 
-    def _set_pacer(self, client: Client) -> None:
-        rate = client.sub.rate
-        client.pacer = Pacer(rate, self.config.rate) if rate and rate < self.config.rate \
-            else None
-
     async def _on_client_message(self, client: Client, message: str | bytes) -> None:
         cfg = self.config
         bucket = client.bucket
@@ -359,13 +303,13 @@ class BridgeServer:
             kind = msg["type"]
             if kind == "subscribe":
                 client.sub = proto.parse_subscription(msg, client.sub, cfg.rate)
-                self._set_pacer(client)
+                client.pacer = self.hub.pacer_for(client.sub)
                 self._reply(client, client.sub.describe(cfg.rate))
             elif kind == "ping":
                 self._reply(client, {"type": "pong", "id": msg.get("id"),
                                      "server_time": time.time()})
             elif kind == "hello":
-                self._reply(client, self._hello())
+                self._reply(client, self.hub.hello())
             else:
                 raise proto.ProtocolError("unknown_type", f"unknown message type {kind!r}")
         except proto.ProtocolError as exc:
@@ -374,74 +318,27 @@ class BridgeServer:
     def _reply(self, client: Client, message: dict[str, Any]) -> None:
         client.push(proto.encode(message, client.sub.encoding), False)
 
-    # --- broadcasting (loop thread) -----------------------------------------------------
-    def _hello(self) -> dict[str, Any]:
-        cfg = self.config
-        limits = {"max_message_bytes": proto.MAX_CLIENT_MESSAGE,
-                  "messages_per_s": cfg.client_msg_rate, "burst": cfg.client_msg_burst,
-                  "queue_frames": cfg.queue_size, "queue_bytes": cfg.queue_bytes,
-                  "send_stall_s": cfg.send_stall_s, "max_clients": cfg.max_clients}
-        return proto.hello(self.session, self.game, cfg.rate, limits, self.track_outline)
-
+    # --- the capture's calls, in the loop thread -----------------------------------------
     def _on_frame(self, t: float, wall: float, data: dict[str, Any],
                   delta_best_s: float | None) -> None:
-        self._seq += 1
-        self.frames_published += 1
-        self._last_frame = time.monotonic()
-        self.paused = False
-        message = proto.frame(self._seq, wall, data, delta_best_s)
-        cache: dict[tuple, str | bytes] = {}
-        for client in self.clients:
-            if client.pacer is not None and not client.pacer.due(t):
-                continue
-            key = (client.sub.channels, client.sub.encoding)
-            payload = cache.get(key)
-            if payload is None:
-                msg = message if client.sub.channels is None else \
-                    {**message, "data": {k: data.get(k) for k in client.sub.channels}}
-                payload = cache[key] = proto.encode(msg, client.sub.encoding)
-            client.push(payload, True)
-
-    def _broadcast(self, message: dict[str, Any]) -> None:
-        cache: dict[str, str | bytes] = {}
-        for client in self.clients:
-            enc = client.sub.encoding
-            if enc not in cache:
-                cache[enc] = proto.encode(message, enc)
-            client.push(cache[enc], False)
+        self.hub.frame(self.clients, t, wall, data, delta_best_s, time.monotonic())
 
     def _on_event(self, name: str, fields: dict[str, Any]) -> None:
-        if name == "track_outline":
-            self.track_outline = fields.get("points")
-        if name == "resume":
-            if not self.paused:
-                return  # a hiccup shorter than a pause: nobody was told it paused
-            self.paused = False
-        self._broadcast(proto.event(name, **fields))
+        self.hub.event(self.clients, name, fields)
 
     def _on_session_start(self, metadata: dict[str, Any], game: str) -> None:
-        self.session, self.game, self.track_outline = metadata, game, None
-        self._seq = 0
-        self._last_frame = time.monotonic()
-        hello = self._hello()
-        self._broadcast(proto.event("session_start", session=metadata,
-                                    channels=hello["channels"]))
+        self.hub.session_start(self.clients, metadata, game, time.monotonic())
 
     def _on_session_end(self, info: dict[str, Any]) -> None:
-        self.session, self.paused = None, False
-        self._broadcast(proto.event("session_end", **info))
+        self.hub.session_end(self.clients, info)
 
     async def _watch(self) -> None:
         """Closes clients whose sends are stuck, and tells everyone when frames stop
         coming in an open session (the game is paused, or in a menu)."""
-        after = self.config.pause_after_s or max(0.5, 3.0 / self.config.rate)
         while True:
-            await asyncio.sleep(min(0.1, after / 2))
+            await asyncio.sleep(min(0.1, self.hub.pause_after_s / 2))
             self._close_stalled(time.monotonic())
-            if self.session is not None and not self.paused \
-                    and time.monotonic() - self._last_frame > after:
-                self.paused = True
-                self._broadcast(proto.event("pause", since=time.time() - after))
+            self.hub.check_pause(self.clients, time.monotonic(), time.time())
 
     def _close_stalled(self, now: float) -> None:
         """A client whose send has been blocked too long does not read: cut it."""
@@ -451,12 +348,3 @@ class BridgeServer:
                 client.sending_since = None
                 with contextlib.suppress(Exception):
                     client.ws.transport.abort()
-
-
-def _tokens(request: Request, query: dict[str, list[str]]) -> list[str]:
-    """Every token the request presents: ?token=, Authorization: Bearer, X-Actelemetry-Token."""
-    given = [*query.get("token", []), request.headers.get("X-Actelemetry-Token", "")]
-    auth = request.headers.get("Authorization", "")
-    if auth.lower().startswith("bearer "):
-        given.append(auth[7:].strip())
-    return given

@@ -10,6 +10,8 @@ import pytest
 
 from actelemetry.cli import main
 
+pytestmark = pytest.mark.slow
+
 
 def test_demo_quick_runs_every_stage_and_says_where_outputs_are(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

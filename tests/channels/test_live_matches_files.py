@@ -9,11 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 
 from actelemetry.channels.catalogue import names_for
 from actelemetry.channels.decode import StaticInfo, as_records, decode_pages, decode_static
 from actelemetry.channels.derive import LAP_FLAGS, LiveDeriver, derive_session
 from actelemetry.store.session import session_metadata
+
+pytestmark = pytest.mark.slow
 
 
 def _samples(path: Path, game: str, rows: slice = slice(None)) -> dict:

@@ -33,7 +33,7 @@ def capture_options(source: LiveSource, session: Path | None, *, shm_dir: Path |
     if source is not LiveSource.replay and session is not None:
         raise UsageError("SESSION is only for --source replay")
     return CaptureOptions(source=source.value, replay_path=session, shm_dir=shm_dir,
-                          game=game, rate=rate, duration=duration,
+                          game=game.value if game else None, rate=rate, duration=duration,
                           wait=wait, track=track, sim_laps=sim_laps, seed=seed, speed=speed)
 
 

@@ -38,7 +38,9 @@ def bad_files(three_laps: Path, csv_session: Path, jsonl_session: Path,
     (d / "empty.csv").write_bytes(b"")
     lines = csv_session.read_text().splitlines()
     header = lines[0].split(",")
-    keep = [i for i, c in enumerate(header) if c.strip('"') not in ("speed_kmh", "brake")]
+    # without a clock: below the minimum a session needs (speed or brake alone are optional)
+    keep = [i for i, c in enumerate(header) if c.strip('"') not in ("timestamp",
+                                                                     "session_time")]
     (d / "missing.csv").write_text("\n".join(",".join(row.split(",")[i] for i in keep)
                                              for row in lines[:200]) + "\n")
     (d / "garbage.csv").write_text("\n".join([*lines[:100], "this is not, a telemetry row",
@@ -53,7 +55,7 @@ def bad_files(three_laps: Path, csv_session: Path, jsonl_session: Path,
 @pytest.mark.parametrize("name, needle", [
     ("truncated.parquet", "not a readable Parquet"),
     ("empty.csv", "empty file"),
-    ("missing.csv", "missing columns speed_kmh, brake"),
+    ("missing.csv", "not a session: missing timestamp or session_time"),
     ("garbage.csv", "CSV Error on Line: 101"),
     ("garbage.jsonl", "line 52"),
     ("nothing", "no session files"),

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from actelemetry.analysis.corners import Corner, common_corners
+from actelemetry.analysis.corners import Corner, common_corners, speed_corners
 from actelemetry.analysis.dataset import Dataset
 from actelemetry.analysis.laps import LapRef, LapTrace, load_lap
+from actelemetry.analysis.present import Skipped
 from actelemetry.errors import UsageError
 
 BRAKE_ON = 0.1
@@ -70,6 +71,8 @@ class Comparison:
     line_delta_s: float  # delta at the line from samples
     game_delta_s: float | None  # difference of the game's lap times
     summary: list[str] = field(default_factory=list)
+    #: what the comparison leaves out for lack of a channel
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def line_error_s(self) -> float | None:
@@ -90,19 +93,21 @@ def corner_lap(lap: LapTrace, corner: Corner, search_from_m: float) -> CornerLap
     e = max(e, s + 1)
     apex = int(s + np.argmin(speed[s:e]))
     lo = int(np.searchsorted(d, max(search_from_m, corner.start_m - BRAKE_SEARCH_M)))
-    brake_on = lap.ch["brake"] > BRAKE_ON
-    # the first press in the search window (none if still braking from the corner before)
-    onsets = np.flatnonzero(brake_on[lo + 1:apex + 1] & ~brake_on[lo:apex]) + lo + 1
-    brake_point = float(d[onsets[0]]) if len(onsets) else None
+    brake_point = None
+    brake_on = lap.ch["brake"] > BRAKE_ON if "brake" in lap.ch else np.zeros(len(d), bool)
+    if "brake" in lap.ch:
+        # the first press in the search window (none if still braking from the corner before)
+        onsets = np.flatnonzero(brake_on[lo + 1:apex + 1] & ~brake_on[lo:apex]) + lo + 1
+        brake_point = float(d[onsets[0]]) if len(onsets) else None
     # throttle pick-up: first point after the brake is released (or the corner starts)
     # from which the pedal passes THROTTLE_ON, having been below it
     after = int(np.searchsorted(d, brake_point)) if brake_point is not None else s
     released = _first(~brake_on[after:]) if brake_point is not None else 0
     start = after + (released or 0)
-    gas = lap.ch["gas"]
-    off = _first(gas[start:e + 1] < THROTTLE_ON)
     throttle = None
-    if off is not None:
+    gas = lap.ch.get("gas")
+    off = _first(gas[start:e + 1] < THROTTLE_ON) if gas is not None else None
+    if gas is not None and off is not None:
         back = _first(gas[start + off:] >= THROTTLE_ON)
         if back is not None:
             throttle = float(d[start + off + back])
@@ -135,10 +140,11 @@ def compare_traces(ref: LapTrace, cmp: LapTrace, corners: list[Corner] | None = 
     d = ref.d
     t_cmp = np.interp(d / ref.length_m, cmp.d / cmp.length_m, cmp.t)
     delta = t_cmp - ref.t
+    skipped = _lacks(ref, cmp)
     if corners is None:
-        other = _on_grid(cmp, ref)
-        corners = common_corners([(ref.ch["x"], ref.ch["z"], ref.d),
-                                  (other.ch["x"], other.ch["z"], ref.d)])
+        corners = find_corners(ref, _on_grid(cmp, ref))
+    if "speed_kmh" not in ref.ch or "speed_kmh" not in cmp.ch:
+        corners = []
     rows: list[CornerRow] = []
     segs = _segments(ref, corners)
     first_start = segs[0][1] if segs else ref.length_m
@@ -153,9 +159,41 @@ def compare_traces(ref: LapTrace, cmp: LapTrace, corners: list[Corner] | None = 
         rows.append(CornerRow(c, a, b, ref_cl, cmp_cl, time))
     game = (cmp.game_time_s - ref.game_time_s
             if cmp.game_time_s is not None and ref.game_time_s is not None else None)
-    result = Comparison(ref, cmp, d, delta, rows, float(delta[-1]), game)
+    result = Comparison(ref, cmp, d, delta, rows, float(delta[-1]), game, skipped=skipped)
     result.summary = summarise(result)
     return result
+
+
+def find_corners(ref: LapTrace, other: LapTrace) -> list[Corner]:
+    """Corners of both laps: from the driven line's curvature where the laps have world
+    positions, else from the speed trace (a slowing into a minimum: :func:`speed_corners`)."""
+    if all(k in lap.ch for lap in (ref, other) for k in ("x", "z")):
+        return common_corners([(ref.ch["x"], ref.ch["z"], ref.d),
+                               (other.ch["x"], other.ch["z"], ref.d)])
+    if "speed_kmh" in ref.ch:
+        return speed_corners(ref.ch["speed_kmh"], ref.d)
+    return []
+
+
+def _lacks(ref: LapTrace, cmp: LapTrace) -> list[Skipped]:
+    """What the comparison of these two laps leaves out, for lack of which channel."""
+    def missing(name: str) -> bool:
+        return name not in ref.ch or name not in cmp.ch
+    out = []
+    if missing("speed_kmh"):
+        out.append(Skipped("corner table", ("speed_kmh",)))
+    else:
+        if missing("brake"):
+            out.append(Skipped("corner braking points", ("brake",)))
+        if missing("gas"):
+            out.append(Skipped("corner throttle points", ("gas",)))
+        if missing("x") or missing("z"):
+            out.append(Skipped("corners from the driven line (found from speed instead)",
+                               ("pos_x", "pos_z")))
+    for name in ("speed_kmh", "gas", "brake", "steer", "gear"):
+        if missing(name):
+            out.append(Skipped(f"{name} trace in the comparison", (name,)))
+    return out
 
 
 def _on_grid(lap: LapTrace, ref: LapTrace) -> LapTrace:

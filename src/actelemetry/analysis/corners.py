@@ -124,3 +124,44 @@ def common_corners(lines: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
             kept.append(c)
     return [Corner(i, c.start_m, c.apex_m, c.end_m, c.turn_deg, c.min_radius_m)
             for i, c in enumerate(kept, start=1)]
+
+
+#: without world positions a corner is a slowing into a speed minimum: one that is the
+#: lowest speed this far either side ...
+SPEED_MIN_WINDOW_M = 150.0
+#: ... reached after losing and followed by regaining at least this much
+SPEED_DROP_KMH = 10.0
+#: the corner runs from where the slowing is this share from its end to where the car has
+#: regained this share of what it gains after it
+SPEED_EDGE_SHARE = 0.25
+SPEED_SMOOTH_M = 20.0
+
+
+def speed_corners(speed: np.ndarray, d: np.ndarray) -> list[Corner]:
+    """Corners of one lap from its speed alone (``speed`` km/h on the distance grid ``d``),
+    for logs without world positions. The direction and radius are unknown (NaN)."""
+    if len(d) < 10 or not np.isfinite(speed).all():
+        return []
+    step = float(d[1] - d[0])
+    v = _smooth(np.asarray(speed, "f8"), round(SPEED_SMOOTH_M / step), closed=False)
+    half = max(1, round(SPEED_MIN_WINDOW_M / step))
+    n = len(v)
+    minima = [i for i in range(half, n - half)
+              if v[i] == v[i - half:i + half + 1].min() and (i == 0 or v[i] < v[i - 1])]
+    corners: list[Corner] = []
+    bounds = [0, *minima, n - 1]
+    for k, apex in enumerate(minima, start=1):
+        before = slice(bounds[k - 1], apex + 1)
+        after = slice(apex, bounds[k + 1] + 1)
+        top_in = bounds[k - 1] + int(np.argmax(v[before]))
+        top_out = apex + int(np.argmax(v[after]))
+        drop, gain = v[top_in] - v[apex], v[top_out] - v[apex]
+        if drop < SPEED_DROP_KMH or gain < SPEED_DROP_KMH:
+            continue
+        slowing = np.flatnonzero(v[top_in:apex + 1] <= v[apex] + SPEED_EDGE_SHARE * drop)
+        start = top_in + int(slowing[0])
+        rising = np.flatnonzero(v[apex:top_out + 1] >= v[apex] + SPEED_EDGE_SHARE * gain)
+        end = apex + int(rising[0])
+        corners.append(Corner(len(corners) + 1, float(d[start]), float(d[apex]),
+                              float(d[end]), float("nan"), float("nan")))
+    return corners

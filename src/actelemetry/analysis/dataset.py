@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 
 from actelemetry.analysis import sql
+from actelemetry.analysis.present import Skipped
 from actelemetry.analysis.sources import SessionSource, open_sources
 from actelemetry.channels.catalogue import BY_NAME, CATALOGUE
 from actelemetry.errors import SessionFileError
@@ -67,6 +68,7 @@ class Dataset:
             self.con.execute(f"SET threads = {int(threads)}")
         self._by_session = {s.session: s for s in self.sources}
         self._laps: list[dict[str, Any]] | None = None
+        self.skipped: list[Skipped] = []  # what the views leave out for lack of a channel
         self.con.execute(sql.SESSION_FILES_TABLE)
         for src in self.sources:
             self._register(src)
@@ -98,28 +100,59 @@ class Dataset:
             meta.get("track_length_m"), quality.get("achieved_rate_hz"),
             quality.get("duplicates_refused"), bool(meta)])
 
+    def _derived(self, src: SessionSource) -> dict[str, str | None]:
+        """Channels ``src`` lacks that its others give: name -> SQL formula (None: built by
+        a wrapping query, :func:`sql.counted_laps` or :func:`sql.lap_distance`)."""
+        have = set(src.columns)
+        out: dict[str, str | None] = {}
+        for name, formula, needs in sql.DERIVED:
+            if name not in have and all(n in have for n in needs):
+                out[name] = formula.format(src=f"src_{src.session}")
+                have.add(name)
+        if "current_lap" not in have:
+            out["current_lap"] = None  # counted from the lap timer or the position
+        if "lap_distance_m" not in have and "distance_m" in have:
+            out["lap_distance_m"] = None
+        return out
+
     def _telemetry_columns(self) -> list[str]:
-        """Catalogue channels present in any file or filled by a fallback, catalogue order."""
+        """Catalogue channels present in any file or derived from its others, in catalogue
+        order: a channel no file gives is not a column at all."""
         names = {c for s in self.sources for c in s.columns if c in BY_NAME}
-        names |= set(sql.FALLBACKS)
+        for s in self.sources:
+            names |= set(self._derived(s))
         return sorted(names, key=_CATALOGUE_ORDER.__getitem__)
 
     def _source_select(self, src: SessionSource) -> str:
-        view = f"src_{src.session}"
-        parts = [f"CAST({src.session} AS INTEGER) AS session"]
-        for c in self.columns:
-            if c in src.columns:
-                parts.append(_quote(c))
-            elif c in sql.FALLBACKS:
-                parts.append(f"{sql.FALLBACKS[c].format(src=view)} AS {_quote(c)}")
-        return f"SELECT {', '.join(parts)} FROM {view}"
+        """One file's rows: its catalogue channels as they are, plus those derived."""
+        have = [c for c in src.columns if c in BY_NAME]
+        derived = self._derived(src)
+        parts = [f"CAST({src.session} AS INTEGER) AS session", *map(_quote, have)]
+        parts += [f"{f} AS {_quote(c)}" for c, f in derived.items() if f is not None]
+        body = f"SELECT {', '.join(parts)} FROM src_{src.session}"
+        if "current_lap" in derived and derived["current_lap"] is None:
+            counter = next(c for c, _ in sql.LAP_STARTS if c in src.columns)
+            body = sql.counted_laps(body, counter)
+        if "lap_distance_m" in derived:
+            body = sql.lap_distance(body)
+        return body
+
+    def has(self, *names: str) -> bool:
+        """Whether the telemetry view has every channel of ``names``."""
+        return all(n in self.columns for n in names)
 
     def _create_views(self) -> None:
         body = "\nUNION ALL BY NAME\n".join(self._source_select(s) for s in self.sources)
+        cols = ", ".join(["session", *map(_quote, self.columns)])
         # `lap` as in the laps view (the seed's current_lap stays): one name joins them
-        self.con.execute(f"CREATE VIEW telemetry AS SELECT *, current_lap AS lap FROM ({body})")
-        self.con.execute(sql.LAPS_VIEW)
-        self.con.execute(sql.SESSIONS_VIEW)
+        self.con.execute(f"CREATE VIEW telemetry AS SELECT {cols}, current_lap AS lap "
+                         f"FROM ({body})")
+        have = set(self.columns)
+        laps, skipped_laps = sql.laps_view(have)
+        sessions, skipped_sessions = sql.sessions_view(have)
+        self.skipped = [*skipped_sessions, *skipped_laps]
+        self.con.execute(laps)
+        self.con.execute(sessions)
 
     def lock_down(self) -> None:
         """From now on the connection reads the session files and nothing else: no other

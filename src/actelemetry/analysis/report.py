@@ -18,6 +18,7 @@ from actelemetry.analysis import sql
 from actelemetry.analysis.compare import Comparison, best_lap, compare_laps, timed_laps
 from actelemetry.analysis.dataset import Dataset, open_dataset
 from actelemetry.analysis.laps import LapRef, LapTrace, load_lap
+from actelemetry.analysis.present import Skipped, absent
 from actelemetry.errors import ActelemetryError, SessionFileError, UsageError
 from actelemetry.plots.thin import SCREEN_BUCKETS
 from actelemetry.store.output import moved, staged_folder
@@ -28,6 +29,9 @@ REPORT_FILE = "report.html"
 TRACK_MAP_FILE = "track_map.html"
 COMPARISON_FILE = "lap_comparison.html"
 PLOTTED = ("speed_kmh", "gas", "brake", "steer")
+#: the plots over session time and the channel each needs
+PLOT_NEEDS = (("speed_kmh", "speed trace"), ("gas", "throttle trace"),
+              ("brake", "brake trace"), ("steer", "steering trace"))
 
 
 @dataclass
@@ -40,28 +44,35 @@ class AnalysisResult:
     input_distribution: list[dict[str, Any]]
     wheels: list[dict[str, Any]]
     series: list[dict[str, Any]]  # thinned per-session series (plots, ASCII graphs)
-    gg: dict[str, np.ndarray]
+    gg: dict[str, np.ndarray] | None
     comparison: Comparison | None = None
     comparison_note: str = ""
     best: LapTrace | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    #: each table, plot or comparison left out, with the absent channel it needed
+    skipped: list[Skipped] = field(default_factory=list)
+    validity_known: bool = True  # the files record each lap's validity (lap_valid)
 
 
 def thinned_series(ds: Dataset, session: int, laps: Sequence[dict[str, Any]],
                    buckets: int = SCREEN_BUCKETS) -> dict[str, Any]:
-    """Per-bucket min and max of the plotted channels, computed by DuckDB."""
+    """Per-bucket min and max of the plotted channels the files have, computed by DuckDB
+    (time buckets: an irregular log is thinned as it is, never resampled)."""
     span = ds.rows(sql.SESSION_SPAN, [session])[0]["span"] or 0.0
     width = max(float(span) / max(buckets, 1), 1e-3)
-    tab = ds.table(sql.TIME_BUCKETS, [width, session]).data
+    plotted = [c for c in PLOTTED if ds.has(c)]
     out: dict[str, Any] = {"name": ds.source(session).name, "session": session}
-    for name in PLOTTED:
+    tab = ds.table(sql.time_buckets(plotted), [width, session]).data if plotted else {}
+    for name in plotted:
         t = np.concatenate((tab[f"{name}_t_lo"], tab[f"{name}_t_hi"])).astype("f8")
         v = np.concatenate((tab[f"{name}_lo"], tab[f"{name}_hi"])).astype("f8")
         order = np.argsort(t, kind="stable")
         t, v = t[order], v[order]
         first = np.concatenate(([True], np.diff(t) > 0))  # lo and hi at the same sample
-        out[f"{name}_t"], out[name] = t[first], v[first]
-    out["session_time"] = out["speed_kmh_t"]  # each channel has its own times: NAME_t
+        keep = first & np.isfinite(v)  # a session without the channel another has
+        out[f"{name}_t"], out[name] = t[keep], v[keep]
+    # each channel has its own times: NAME_t
+    out["session_time"] = out.get("speed_kmh_t", np.zeros(0))
     out["lap_starts"] = np.array([r["t_first"] for r in laps if r["session"] == session][1:],
                                  dtype="f8")
     return out
@@ -90,27 +101,48 @@ def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: boo
         if not ds.rows("SELECT count(*) AS n FROM telemetry")[0]["n"]:
             names = ", ".join(str(src.path) for src in ds.sources)
             raise SessionFileError(f"{names}: holds no samples to analyse")
+        have = set(ds.columns)
+        skipped = list(ds.skipped)
         sessions = ds.rows(sql.SESSION_SUMMARY)
         laps = ds.lap_rows()
-        inputs = ds.rows(sql.INPUT_SUMMARY)[0]
-        dist = ds.rows(sql.INPUT_DISTRIBUTION)
-        wheels = ds.rows(sql.WHEEL_TABLE)
+        summary, lacks = sql.input_summary(have)
+        skipped += lacks
+        inputs = ds.rows(summary)[0] if summary else {}
+        dist_sql = sql.input_distribution(have)
+        dist = ds.rows(dist_sql) if dist_sql else []
+        if dist_sql is None:
+            skipped.append(Skipped("input distribution", ("gas", "brake", "steer"), True))
+        wheel_sql, lacks = sql.wheel_table(have)
+        skipped += lacks
+        wheels = ds.rows(wheel_sql) if wheel_sql else []
         buckets = max(50, SCREEN_BUCKETS // downsample)
         series = [thinned_series(ds, s.session, laps, buckets) for s in ds.sources]
+        skipped += [Skipped(what, (c,)) for c, what in PLOT_NEEDS if not ds.has(c)]
         gg = _gg_all(ds)
-        result = AnalysisResult(sessions, laps, inputs, dist, wheels, series, gg)
+        if gg is None:
+            skipped.append(Skipped("G-G diagram", absent(have, ("accel_lateral",
+                                                                "accel_longitudinal"))))
+        result = AnalysisResult(sessions, laps, inputs, dist, wheels, series, gg,
+                                skipped=skipped, validity_known=ds.has("lap_valid"))
         picked = _pick_comparison(ds)
         if isinstance(picked, str):
             result.comparison_note = picked
             rows = timed_laps(ds)
             if rows:
-                result.best = load_lap(ds, LapRef(int(rows[0]["session"]), int(rows[0]["lap"])))
+                try:
+                    result.best = load_lap(ds, LapRef(int(rows[0]["session"]),
+                                                      int(rows[0]["lap"])))
+                except ActelemetryError as exc:  # no way to place it along the lap
+                    result.comparison_note += f"; no track map: {exc}"
         else:
             try:
                 result.comparison = compare_laps(ds, *picked)
                 result.best = result.comparison.reference
+                result.skipped += result.comparison.skipped
             except ActelemetryError as exc:  # e.g. a lap with samples on one side only
                 result.comparison_note = str(exc)
+        if result.best is not None and "x" not in result.best.ch:
+            result.skipped.append(Skipped("track map", ("pos_x", "pos_z")))
     if plots:
         if out_dir is None:
             raise UsageError("--plots needs an output folder")
@@ -122,6 +154,9 @@ def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: boo
     return result
 
 
-def _gg_all(ds: Dataset) -> dict[str, np.ndarray]:
-    parts = [ds.table(sql.GG_CELLS, [s.session]).data for s in ds.sources]
+def _gg_all(ds: Dataset) -> dict[str, np.ndarray] | None:
+    query = sql.gg_cells(set(ds.columns))
+    if query is None:
+        return None
+    parts = [ds.table(query, [s.session]).data for s in ds.sources]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

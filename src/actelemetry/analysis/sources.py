@@ -1,8 +1,9 @@
 """Checked session sources for analysis: files, folders and globs -> a list of checked sources.
 
 Finding files and reading their headers is :mod:`actelemetry.store.files` (shared with ML);
-here each file is also held to the seed's columns and its metadata read, so a bad file is
-refused with one line naming it before any query runs.
+here each file is also held to the minimum a session needs (a clock and a way to find laps:
+:mod:`actelemetry.analysis.present`) and its metadata read, so a bad file is refused with
+one line naming it before any query runs.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from actelemetry.channels.catalogue import SEED_COLUMN_NAMES
+from actelemetry.analysis.present import missing_minimum
 from actelemetry.errors import SessionFileError
 from actelemetry.store.files import FORMATS, column_names, session_format
 from actelemetry.store.files import find_session_files as resolve_inputs
 from actelemetry.store.session import session_metadata
 
-__all__ = ["FORMATS", "REQUIRED", "SessionSource", "inspect_source", "open_sources",
-           "resolve_inputs"]
-#: what every session must carry: the seed's 38 CSV columns
-REQUIRED = tuple(SEED_COLUMN_NAMES)
+__all__ = ["FORMATS", "SessionSource", "inspect_source", "open_sources", "resolve_inputs"]
 
 
 @dataclass(frozen=True)
@@ -40,14 +38,13 @@ class SessionSource:
 
 
 def inspect_source(path: Path, session: int) -> SessionSource:
-    """Check one file: known format, not empty, readable header, the seed's columns present."""
+    """Check one file: known format, not empty, readable header, and the minimum a session
+    needs (a clock and a way to find laps); every other channel is optional."""
     fmt = session_format(path)
     columns = column_names(path)
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5
-                                          else "")
-        raise SessionFileError(f"{path}: missing columns {shown}")
+    lacks = missing_minimum(columns)
+    if lacks:
+        raise SessionFileError(f"{path}: not a session: missing {lacks}")
     if fmt == "parquet":
         meta = session_metadata(path)
     else:

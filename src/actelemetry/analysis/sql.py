@@ -2,7 +2,9 @@
 
 User values reach these statements only as ``?`` parameters. The only text ever spliced in
 is made by us: view names ``src_<n>`` (n an integer we assign) and column names taken from
-the channel catalogue (see :mod:`actelemetry.analysis.dataset`).
+the channel catalogue (see :mod:`actelemetry.analysis.dataset`). Statements that read
+channels are built for the channels the files have: what needs an absent channel is left
+out and named (:class:`~actelemetry.analysis.present.Skipped`), never filled in.
 
 Views over the opened files:
 
@@ -14,6 +16,11 @@ Views over the opened files:
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from actelemetry.analysis.present import Skipped, absent
+from actelemetry.channels.catalogue import CATALOGUE
 
 #: metadata of each file, filled with parameterised INSERTs
 SESSION_FILES_TABLE = """
@@ -37,60 +44,112 @@ CREATE TABLE session_files (
 
 INSERT_SESSION_FILE = "INSERT INTO session_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-#: fallbacks for columns a foreign CSV (the seed's 38 columns) lacks; ``{src}`` is ``src_<n>``
-FALLBACKS: dict[str, str] = {
-    "session_time": "timestamp - (SELECT min(timestamp) FROM {src})",
-    "lap_distance_m": "CAST(distance_m - min(distance_m) OVER (PARTITION BY completed_laps)"
-                      " AS FLOAT)",
-    "lap_valid": "TRUE",
-    "out_lap": "FALSE",
-    "partial_lap": "FALSE",
-    "in_pit_lane": "FALSE",
-    "game_lap_ms": "CAST(round(lap_time_sec * 1000) AS INTEGER)",
-    "game_last_lap_ms": "CAST(NULL AS INTEGER)",
-    "game_best_lap_ms": "CAST(NULL AS INTEGER)",
-    "pos_x": "CAST(NULL AS FLOAT)",
-    "pos_y": "CAST(NULL AS FLOAT)",
-    "pos_z": "CAST(NULL AS FLOAT)",
-    "tyres_out": "CAST(NULL AS TINYINT)",
-    "packets_skipped": "CAST(0 AS INTEGER)",
-    "gap_before_s": "CAST(0 AS FLOAT)",
-    "wheel_lock_fl": "CAST(NULL AS BOOLEAN)",
-    "wheel_lock_fr": "CAST(NULL AS BOOLEAN)",
-    "wheel_lock_rl": "CAST(NULL AS BOOLEAN)",
-    "wheel_lock_rr": "CAST(NULL AS BOOLEAN)",
-    "wheel_lock_any": "CAST(NULL AS BOOLEAN)",
-}
+#: channels computed from others when a file lacks them: (name, SQL, channels it needs);
+#: ``{src}`` is ``src_<n>``. Derivations only: a channel nothing gives stays absent.
+DERIVED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("session_time", "timestamp - (SELECT min(timestamp) FROM {src})", ("timestamp",)),
+    ("current_lap", "CAST(completed_laps + 1 AS INTEGER)", ("completed_laps",)),
+    ("game_lap_ms", "CAST(round(lap_time_sec * 1000) AS INTEGER)", ("lap_time_sec",)),
+)
 
-#: one row per (session, lap); the time of lap k is read in lap k+1's first sample
-#: (game_last_lap_ms) and the line crossing is interpolated between the last sample of a lap
-#: and the first of the next on lap_fraction.
-LAPS_VIEW = """
+#: a new lap where the lap timer falls back (by more than a second) or the position wraps;
+#: each as (channel, condition on the previous sample in time order)
+LAP_STARTS: tuple[tuple[str, str], ...] = (
+    ("lap_time_sec", "lap_time_sec < lag(lap_time_sec) OVER (ORDER BY session_time) - 1.0"),
+    ("lap_fraction", "lap_fraction < lag(lap_fraction) OVER (ORDER BY session_time) - 0.5"),
+)
+
+
+def counted_laps(body: str, channel: str) -> str:
+    """``body`` (a SELECT with ``session_time``) with ``current_lap`` counted from the lap
+    timer's resets or the position's wraps (``channel``), 1 from the first sample."""
+    cond = dict(LAP_STARTS)[channel]
+    return (f"SELECT * EXCLUDE (_new_lap), CAST(1 + sum(_new_lap) OVER (ORDER BY session_time "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS INTEGER) AS current_lap "
+            f"FROM (SELECT *, CASE WHEN {cond} THEN 1 ELSE 0 END AS _new_lap FROM ({body}))")
+
+
+def lap_distance(body: str) -> str:
+    """``body`` with ``lap_distance_m``: the session distance since the lap's first sample."""
+    return ("SELECT *, CAST(distance_m - min(distance_m) OVER (PARTITION BY current_lap) "
+            f"AS FLOAT) AS lap_distance_m FROM ({body})")
+
+
+def _stat(have: set[str], out: list[str], skipped: list[Skipped], what: str,
+          items: Sequence[tuple[str, str]], needs: Sequence[str]) -> None:
+    """``items`` (name, expression) into ``out`` when every channel of ``needs`` is there;
+    otherwise one :class:`Skipped` naming them."""
+    lacks = absent(have, needs)
+    if lacks:
+        skipped.append(Skipped(what, lacks))
+    else:
+        out += [f"{expr} AS {name}" for name, expr in items]
+
+
+def _nullable(have: set[str], channel: str, expr: str, name: str, sql_type: str) -> str:
+    """``expr AS name`` when ``channel`` exists, else NULL: a flag nobody recorded is
+    unknown, never false."""
+    return f"{expr} AS {name}" if channel in have else f"CAST(NULL AS {sql_type}) AS {name}"
+
+
+def laps_view(have: set[str]) -> tuple[str, list[Skipped]]:
+    """The ``laps`` view over the channels ``have``, and the lap statistics it leaves out.
+
+    One row per (session, lap); the game's time of lap k is read in lap k+1's first sample
+    (game_last_lap_ms). The line crossing is interpolated between a lap's last sample and the
+    next lap's first on lap_fraction; without it, the next lap's first lap timer reading says
+    how long ago the line was; without either it is the next lap's first sample.
+    """
+    skipped: list[Skipped] = []
+    stats: list[str] = []
+    _stat(have, stats, skipped, "lap speeds", (("top_speed_kmh", "max(speed_kmh)"),
+                                               ("min_speed_kmh", "min(speed_kmh)")),
+          ("speed_kmh",))
+    _stat(have, stats, skipped, "lap lateral g", (("max_lat_g", "max(abs(accel_lateral))"),),
+          ("accel_lateral",))
+    _stat(have, stats, skipped, "lap longitudinal g",
+          (("max_brake_g", "min(accel_longitudinal)"),
+           ("max_accel_g", "max(accel_longitudinal)")), ("accel_longitudinal",))
+    _stat(have, stats, skipped, "lap throttle share",
+          (("full_throttle_pct", "100.0 * avg(CASE WHEN gas >= 0.98 THEN 1 ELSE 0 END)"),),
+          ("gas",))
+    _stat(have, stats, skipped, "lap braking share",
+          (("braking_pct", "100.0 * avg(CASE WHEN brake > 0.05 THEN 1 ELSE 0 END)"),),
+          ("brake",))
+    _stat(have, stats, skipped, "lap coasting share",
+          (("coasting_pct", "100.0 * avg(CASE WHEN gas < 0.05 AND brake <= 0.05 "
+                            "THEN 1 ELSE 0 END)"),), ("gas", "brake"))
+    _stat(have, stats, skipped, "lap track limits",
+          (("tyres_out_samples", "count(*) FILTER (WHERE tyres_out > 0)"),
+           ("max_tyres_out", "max(tyres_out)")), ("tyres_out",))
+    if "lap_valid" not in have:
+        skipped.append(Skipped("lap validity", ("lap_valid",)))
+    if "game_last_lap_ms" not in have:
+        skipped.append(Skipped("the game's lap times", ("game_last_lap_ms",)))
+    names = [s.rsplit(" AS ", 1)[1] for s in stats]
+    per_lap = ",\n        ".join([
+        "session", "current_lap AS lap", "count(*) AS samples",
+        "min(session_time) AS t_first", "max(session_time) AS t_last",
+        _nullable(have, "lap_fraction", "arg_min(lap_fraction, session_time)", "f_first",
+                  "DOUBLE"),
+        _nullable(have, "lap_fraction", "arg_max(lap_fraction, session_time)", "f_last",
+                  "DOUBLE"),
+        _nullable(have, "lap_time_sec", "arg_min(lap_time_sec, session_time)", "timer_first",
+                  "DOUBLE"),
+        _nullable(have, "game_last_lap_ms", "arg_min(game_last_lap_ms, session_time)",
+                  "prev_game_ms", "INTEGER"),
+        _nullable(have, "lap_valid", "bool_and(lap_valid)", "valid", "BOOLEAN"),
+        _nullable(have, "out_lap", "bool_or(out_lap)", "out_lap", "BOOLEAN"),
+        _nullable(have, "partial_lap", "bool_or(partial_lap)", "partial_flag", "BOOLEAN"),
+        _nullable(have, "in_pit_lane", "arg_max(in_pit_lane, session_time)",
+                  "ends_in_pit_lane", "BOOLEAN"),
+        *stats])
+    tail = "".join(f",\n    {n}" for n in names)
+    sql = f"""
 CREATE VIEW laps AS
 WITH per_lap AS (
     SELECT
-        session,
-        current_lap                                            AS lap,
-        count(*)                                               AS samples,
-        min(session_time)                                      AS t_first,
-        max(session_time)                                      AS t_last,
-        arg_min(lap_fraction, session_time)                    AS f_first,
-        arg_max(lap_fraction, session_time)                    AS f_last,
-        arg_min(game_last_lap_ms, session_time)                AS prev_game_ms,
-        bool_and(lap_valid)                                    AS valid,
-        bool_or(out_lap)                                       AS out_lap,
-        bool_or(partial_lap)                                   AS partial_flag,
-        arg_max(in_pit_lane, session_time)                     AS ends_in_pit_lane,
-        max(speed_kmh)                                         AS top_speed_kmh,
-        min(speed_kmh)                                         AS min_speed_kmh,
-        max(abs(accel_lateral))                                AS max_lat_g,
-        min(accel_longitudinal)                                AS max_brake_g,
-        max(accel_longitudinal)                                AS max_accel_g,
-        100.0 * avg(CASE WHEN gas >= 0.98 THEN 1 ELSE 0 END)   AS full_throttle_pct,
-        100.0 * avg(CASE WHEN brake > 0.05 THEN 1 ELSE 0 END)  AS braking_pct,
-        100.0 * avg(CASE WHEN gas < 0.05 AND brake <= 0.05 THEN 1 ELSE 0 END) AS coasting_pct,
-        count(*) FILTER (WHERE tyres_out > 0)                  AS tyres_out_samples,
-        max(tyres_out)                                         AS max_tyres_out
+        {per_lap}
     FROM telemetry
     GROUP BY session, current_lap
 ), linked AS (
@@ -99,6 +158,7 @@ WITH per_lap AS (
         lead(lap)          OVER w AS next_lap,
         lead(t_first)      OVER w AS next_t_first,
         lead(f_first)      OVER w AS next_f_first,
+        lead(timer_first)  OVER w AS next_timer_first,
         lead(prev_game_ms) OVER w AS next_prev_game_ms
     FROM per_lap
     WINDOW w AS (PARTITION BY session ORDER BY lap)
@@ -109,6 +169,9 @@ WITH per_lap AS (
             CASE WHEN next_f_first < 0.5 AND f_last > 0.5 THEN
                 t_last + (next_t_first - t_last) * (1.0 - f_last)
                          / ((1.0 - f_last) + next_f_first)
+            WHEN f_last IS NULL AND next_timer_first >= 0
+                 AND next_timer_first <= next_t_first - t_last THEN
+                next_t_first - next_timer_first
             ELSE next_t_first END
         END AS t_line_end
     FROM linked
@@ -117,7 +180,9 @@ WITH per_lap AS (
     SELECT
         *,
         lag(t_line_end) OVER w                                   AS t_line_start,
-        partial_flag OR t_line_end IS NULL                       AS partial
+        -- without the game's flag: a lap whose start line was not seen is partial
+        coalesce(partial_flag, lag(t_line_end) OVER w IS NULL) OR t_line_end IS NULL
+                                                                 AS partial
     FROM crossed
     WINDOW w AS (PARTITION BY session ORDER BY lap)
 )
@@ -136,42 +201,55 @@ SELECT
     t_line_end,
     t_first,
     t_last,
-    CASE WHEN NOT (out_lap OR ends_in_pit_lane OR partial) THEN valid END AS valid,
+    CASE WHEN NOT (coalesce(out_lap, FALSE) OR coalesce(ends_in_pit_lane, FALSE) OR partial)
+         THEN valid END                                          AS valid,
     out_lap,
     ends_in_pit_lane                                             AS in_lap,
-    partial,
-    top_speed_kmh,
-    min_speed_kmh,
-    max_lat_g,
-    max_brake_g,
-    max_accel_g,
-    full_throttle_pct,
-    braking_pct,
-    coasting_pct,
-    tyres_out_samples,
-    max_tyres_out
+    partial{tail}
 FROM flagged
 """
+    return sql, skipped
+
 
 #: a lap is timed when it was driven from line to line, out of the pits or not
 TIMED_LAP = "kind = 'timed' AND coalesce(game_time_s, sample_time_s) IS NOT NULL"
 
-SESSIONS_VIEW = f"""
+
+def sessions_view(have: set[str]) -> tuple[str, list[Skipped]]:
+    """The ``sessions`` view over the channels ``have``, and the totals it leaves out.
+
+    The best lap is the best valid one; where no lap's validity was recorded, the best
+    timed lap (a lap known to be invalid never counts).
+    """
+    skipped: list[Skipped] = []
+    totals: list[str] = []
+    _stat(have, totals, skipped, "session distance",
+          (("distance_m", "max(distance_m) - min(distance_m)"),), ("distance_m",))
+    lap_col = "completed_laps" if "completed_laps" in have else "current_lap"
+    totals.append(f"max({lap_col}) - min({lap_col}) AS line_crossings")
+    _stat(have, totals, skipped, "session speeds",
+          (("max_speed_kmh", "max(speed_kmh)"), ("avg_speed_kmh", "avg(speed_kmh)")),
+          ("speed_kmh",))
+    _stat(have, totals, skipped, "session longitudinal g",
+          (("max_accel_g", "max(accel_longitudinal)"),
+           ("max_brake_g", "min(accel_longitudinal)")), ("accel_longitudinal",))
+    _stat(have, totals, skipped, "session lateral g",
+          (("max_lat_g", "max(abs(accel_lateral))"),), ("accel_lateral",))
+    _stat(have, totals, skipped, "capture losses",
+          (("packets_skipped", "sum(packets_skipped)"),), ("packets_skipped",))
+    _stat(have, totals, skipped, "capture gaps",
+          (("gaps", "count(*) FILTER (WHERE gap_before_s > 0)"),), ("gap_before_s",))
+    names = [t.rsplit(" AS ", 1)[1] for t in totals]
+    body = ",\n        ".join(totals)
+    picked = "".join(f", t.{n}" for n in names)
+    sql = f"""
 CREATE VIEW sessions AS
 WITH totals AS (
     SELECT
         session,
         count(*)                                      AS samples,
         max(session_time) - min(session_time)         AS duration_s,
-        max(distance_m) - min(distance_m)             AS distance_m,
-        max(completed_laps) - min(completed_laps)     AS line_crossings,
-        max(speed_kmh)                                AS max_speed_kmh,
-        avg(speed_kmh)                                AS avg_speed_kmh,
-        max(accel_longitudinal)                       AS max_accel_g,
-        min(accel_longitudinal)                       AS max_brake_g,
-        max(abs(accel_lateral))                       AS max_lat_g,
-        sum(packets_skipped)                          AS packets_skipped,
-        count(*) FILTER (WHERE gap_before_s > 0)      AS gaps
+        {body}
     FROM telemetry
     GROUP BY session
 ), counted AS (
@@ -185,152 +263,172 @@ WITH totals AS (
            min(coalesce(game_time_s, sample_time_s))  AS best_valid_lap_s,
            arg_min(lap, coalesce(game_time_s, sample_time_s)) AS best_valid_lap
     FROM laps
-    WHERE valid AND {TIMED_LAP}
+    WHERE valid IS NOT FALSE AND {TIMED_LAP}
     GROUP BY session
 )
 SELECT f.session, f.name, f.game, f.car, f.track, f.driver, f.start_time, f.rate_hz,
        f.track_length_m, f.achieved_rate_hz, f.duplicates_refused, f.path, f.format,
-       t.samples, t.duration_s, t.distance_m, c.timed_laps, c.other_laps, t.line_crossings,
-       t.max_speed_kmh, t.avg_speed_kmh, t.max_accel_g, t.max_brake_g, t.max_lat_g,
-       t.packets_skipped, t.gaps, b.best_valid_lap, b.best_valid_lap_s
+       t.samples, t.duration_s, c.timed_laps, c.other_laps{picked},
+       b.best_valid_lap, b.best_valid_lap_s
 FROM session_files f
 LEFT JOIN totals t USING (session)
 LEFT JOIN counted c USING (session)
 LEFT JOIN best b USING (session)
 ORDER BY f.session
 """
+    return sql, skipped
+
 
 SESSION_SUMMARY = "SELECT * FROM sessions ORDER BY session"
 
 LAP_TABLE = "SELECT * FROM laps ORDER BY session, lap"
 
-#: share of samples per tenth of the pedal travel (steer: per tenth of -1..1)
-INPUT_DISTRIBUTION = """
-WITH binned AS (
-    SELECT least(floor(gas * 10), 9)              AS gas_bin,
-           least(floor(brake * 10), 9)            AS brake_bin,
-           least(floor((steer + 1) * 5), 9)       AS steer_bin
-    FROM telemetry
+#: the driver's inputs and the tenths their distribution is counted in (steer: of -1..1)
+INPUT_BINS = (("gas", "least(floor(gas * 10), 9)"), ("brake", "least(floor(brake * 10), 9)"),
+              ("steer", "least(floor((steer + 1) * 5), 9)"))
+
+
+def input_distribution(have: set[str]) -> str | None:
+    """Share of samples per tenth of each input's travel present (None: no input)."""
+    parts = [f"SELECT '{name}' AS input, {expr} AS bin, count(*) AS samples FROM telemetry "
+             f"WHERE {name} IS NOT NULL GROUP BY bin"
+             for name, expr in INPUT_BINS if name in have]
+    return "\nUNION ALL\n".join(parts) + "\nORDER BY input, bin" if parts else None
+
+
+def input_summary(have: set[str]) -> tuple[str | None, list[Skipped]]:
+    """Means and shares of the inputs present, and what is left out for lack of one."""
+    skipped: list[Skipped] = []
+    items: list[str] = []
+    _stat(have, items, skipped, "throttle summary", (
+        ("gas_mean", "avg(gas)"),
+        ("gas_full_pct", "100.0 * avg(CASE WHEN gas >= 0.98 THEN 1 ELSE 0 END)"),
+        ("gas_off_pct", "100.0 * avg(CASE WHEN gas < 0.05 THEN 1 ELSE 0 END)")), ("gas",))
+    _stat(have, items, skipped, "brake summary", (
+        ("brake_mean", "avg(brake)"),
+        ("braking_pct", "100.0 * avg(CASE WHEN brake > 0.05 THEN 1 ELSE 0 END)"),
+        ("brake_max", "max(brake)")), ("brake",))
+    _stat(have, items, skipped, "steering summary", (
+        ("steer_abs_mean", "avg(abs(steer))"), ("steer_abs_max", "max(abs(steer))")),
+        ("steer",))
+    _stat(have, items, skipped, "pedal overlap", (
+        ("coasting_pct", "100.0 * avg(CASE WHEN gas < 0.05 AND brake <= 0.05 "
+                         "THEN 1 ELSE 0 END)"),
+        ("overlap_pct", "100.0 * avg(CASE WHEN gas > 0.05 AND brake > 0.05 "
+                        "THEN 1 ELSE 0 END)")), ("gas", "brake"))
+    if not items:
+        return None, skipped
+    return "SELECT\n    " + ",\n    ".join(items) + "\nFROM telemetry", skipped
+
+
+#: per-wheel aggregates of the wheel table: (family, channel prefix, [(stat, expression)])
+WHEEL_FAMILIES = (
+    ("wheel slip", "wheel_slip", (("slip_mean", "avg({c})"),
+                                  ("slip_p95", "quantile_cont({c}, 0.95)"),
+                                  ("slip_max", "max({c})"))),
+    ("wheel load", "wheel_load", (("load_mean", "avg({c})"), ("load_min", "min({c})"),
+                                  ("load_max", "max({c})"))),
+    ("lock-ups", "wheel_lock", (("lockups", "count(*) FILTER (WHERE start_{w})"),
+                                ("locked_samples", "count(*) FILTER (WHERE {c})"))),
 )
-SELECT 'gas'   AS input, gas_bin   AS bin, count(*) AS samples FROM binned GROUP BY gas_bin
-UNION ALL
-SELECT 'brake',          brake_bin,        count(*)            FROM binned GROUP BY brake_bin
-UNION ALL
-SELECT 'steer',          steer_bin,        count(*)            FROM binned GROUP BY steer_bin
-ORDER BY input, bin
-"""
+WHEEL_ORDER = ("fl", "fr", "rl", "rr")
 
-INPUT_SUMMARY = """
-SELECT
-    avg(gas)                                                  AS gas_mean,
-    100.0 * avg(CASE WHEN gas >= 0.98 THEN 1 ELSE 0 END)      AS gas_full_pct,
-    100.0 * avg(CASE WHEN gas < 0.05 THEN 1 ELSE 0 END)       AS gas_off_pct,
-    avg(brake)                                                AS brake_mean,
-    100.0 * avg(CASE WHEN brake > 0.05 THEN 1 ELSE 0 END)     AS braking_pct,
-    max(brake)                                                AS brake_max,
-    avg(abs(steer))                                           AS steer_abs_mean,
-    max(abs(steer))                                           AS steer_abs_max,
-    100.0 * avg(CASE WHEN gas < 0.05 AND brake <= 0.05 THEN 1 ELSE 0 END) AS coasting_pct,
-    100.0 * avg(CASE WHEN gas > 0.05 AND brake > 0.05 THEN 1 ELSE 0 END)  AS overlap_pct
-FROM telemetry
-"""
 
-#: slip and load per wheel, and lock-ups (a lock-up = a run of locked samples): one scan
-#: with one window (time order) computes every wheel, then the row is turned into four
-WHEEL_TABLE = """
-WITH edges AS (
-    SELECT
-        wheel_slip_fl, wheel_slip_fr, wheel_slip_rl, wheel_slip_rr,
-        wheel_load_fl, wheel_load_fr, wheel_load_rl, wheel_load_rr,
-        wheel_lock_fl, wheel_lock_fr, wheel_lock_rl, wheel_lock_rr,
-        wheel_lock_fl AND NOT coalesce(lag(wheel_lock_fl) OVER w, FALSE) AS start_fl,
-        wheel_lock_fr AND NOT coalesce(lag(wheel_lock_fr) OVER w, FALSE) AS start_fr,
-        wheel_lock_rl AND NOT coalesce(lag(wheel_lock_rl) OVER w, FALSE) AS start_rl,
-        wheel_lock_rr AND NOT coalesce(lag(wheel_lock_rr) OVER w, FALSE) AS start_rr
-    FROM telemetry
-    WINDOW w AS (PARTITION BY session ORDER BY session_time)
-), agg AS (
-    SELECT
-        avg(wheel_slip_fl) AS slip_mean_fl, quantile_cont(wheel_slip_fl, 0.95) AS slip_p95_fl,
-        max(wheel_slip_fl) AS slip_max_fl, avg(wheel_load_fl) AS load_mean_fl,
-        min(wheel_load_fl) AS load_min_fl, max(wheel_load_fl) AS load_max_fl,
-        count(*) FILTER (WHERE start_fl) AS lockups_fl,
-        count(*) FILTER (WHERE wheel_lock_fl) AS locked_fl,
-        avg(wheel_slip_fr) AS slip_mean_fr, quantile_cont(wheel_slip_fr, 0.95) AS slip_p95_fr,
-        max(wheel_slip_fr) AS slip_max_fr, avg(wheel_load_fr) AS load_mean_fr,
-        min(wheel_load_fr) AS load_min_fr, max(wheel_load_fr) AS load_max_fr,
-        count(*) FILTER (WHERE start_fr) AS lockups_fr,
-        count(*) FILTER (WHERE wheel_lock_fr) AS locked_fr,
-        avg(wheel_slip_rl) AS slip_mean_rl, quantile_cont(wheel_slip_rl, 0.95) AS slip_p95_rl,
-        max(wheel_slip_rl) AS slip_max_rl, avg(wheel_load_rl) AS load_mean_rl,
-        min(wheel_load_rl) AS load_min_rl, max(wheel_load_rl) AS load_max_rl,
-        count(*) FILTER (WHERE start_rl) AS lockups_rl,
-        count(*) FILTER (WHERE wheel_lock_rl) AS locked_rl,
-        avg(wheel_slip_rr) AS slip_mean_rr, quantile_cont(wheel_slip_rr, 0.95) AS slip_p95_rr,
-        max(wheel_slip_rr) AS slip_max_rr, avg(wheel_load_rr) AS load_mean_rr,
-        min(wheel_load_rr) AS load_min_rr, max(wheel_load_rr) AS load_max_rr,
-        count(*) FILTER (WHERE start_rr) AS lockups_rr,
-        count(*) FILTER (WHERE wheel_lock_rr) AS locked_rr
-    FROM edges
-)
-SELECT 'FL' AS wheel, slip_mean_fl AS slip_mean, slip_p95_fl AS slip_p95,
-       slip_max_fl AS slip_max, load_mean_fl AS load_mean, load_min_fl AS load_min,
-       load_max_fl AS load_max, lockups_fl AS lockups, locked_fl AS locked_samples FROM agg
-UNION ALL
-SELECT 'FR', slip_mean_fr, slip_p95_fr, slip_max_fr, load_mean_fr, load_min_fr, load_max_fr,
-       lockups_fr, locked_fr FROM agg
-UNION ALL
-SELECT 'RL', slip_mean_rl, slip_p95_rl, slip_max_rl, load_mean_rl, load_min_rl, load_max_rl,
-       lockups_rl, locked_rl FROM agg
-UNION ALL
-SELECT 'RR', slip_mean_rr, slip_p95_rr, slip_max_rr, load_mean_rr, load_min_rr, load_max_rr,
-       lockups_rr, locked_rr FROM agg
-"""
+def wheel_table(have: set[str]) -> tuple[str | None, list[Skipped]]:
+    """Slip and load per wheel and lock-ups (a lock-up = a run of locked samples), for the
+    families whose four channels exist: one scan with one window (time order) computes every
+    wheel, then the row is turned into four."""
+    skipped: list[Skipped] = []
+    fams = []
+    for what, prefix, stats in WHEEL_FAMILIES:
+        lacks = absent(have, [f"{prefix}_{w}" for w in WHEEL_ORDER])
+        if lacks:
+            skipped.append(Skipped(f"wheel table: {what}", lacks))
+        else:
+            fams.append((prefix, stats))
+    if not fams:
+        return None, skipped
+    cols = [f"{prefix}_{w}" for prefix, _ in fams for w in WHEEL_ORDER]
+    if any(prefix == "wheel_lock" for prefix, _ in fams):
+        cols += [f"wheel_lock_{w} AND NOT coalesce(lag(wheel_lock_{w}) OVER w, FALSE) "
+                 f"AS start_{w}" for w in WHEEL_ORDER]
+    aggs = [f"{expr.format(c=f'{prefix}_{w}', w=w)} AS {stat}_{w}"
+            for prefix, stats in fams for w in WHEEL_ORDER for stat, expr in stats]
+    stats = [stat for _, st in fams for stat, _ in st]
+    rows = [f"SELECT '{w.upper()}' AS wheel, "
+            + ", ".join(f"{stat}_{w} AS {stat}" for stat in stats) + " FROM agg"
+            for w in WHEEL_ORDER]
+    sql = ("WITH edges AS (\n    SELECT " + ",\n        ".join(cols)
+           + "\n    FROM telemetry\n    WINDOW w AS (PARTITION BY session ORDER BY "
+           "session_time)\n), agg AS (\n    SELECT " + ",\n        ".join(aggs)
+           + "\n    FROM edges\n)\n" + "\nUNION ALL\n".join(rows))
+    return sql, skipped
 
-#: the samples of one lap plus its neighbours' samples at the line (for the crossings)
-LAP_SAMPLES = """
-SELECT session_time, current_lap, lap_fraction, speed_kmh, gas, brake, steer, gear,
-       pos_x, pos_z, vx, vz, lap_distance_m
-FROM telemetry
-WHERE session = ? AND current_lap BETWEEN ? AND ?
-ORDER BY session_time
-"""
 
-#: G-G points quantised to a 0.02 g grid: every distinct cell is kept (extremes included)
-GG_CELLS = """
+#: what a lap trace is built from, when the files have it
+LAP_CHANNELS = ("lap_fraction", "lap_distance_m", "distance_m", "speed_kmh", "gas", "brake",
+                "steer", "gear", "pos_x", "pos_z", "vx", "vz")
+
+
+def lap_samples(have: set[str]) -> str:
+    """The samples of one lap plus its neighbours' samples at the line (for the crossings)."""
+    cols = ", ".join(["session_time", "current_lap", *(c for c in LAP_CHANNELS if c in have)])
+    return (f"SELECT {cols}\nFROM telemetry\nWHERE session = ? AND current_lap BETWEEN ? AND ?"
+            "\nORDER BY session_time")
+
+
+def gg_cells(have: set[str]) -> str | None:
+    """G-G points quantised to a 0.02 g grid: every distinct cell is kept (extremes
+    included), with the mean speed where the files have speed; None without the g."""
+    if absent(have, ("accel_lateral", "accel_longitudinal")):
+        return None
+    speed = "avg(speed_kmh)" if "speed_kmh" in have else "CAST(NULL AS DOUBLE)"
+    return f"""
 SELECT round(accel_lateral / 0.02) * 0.02      AS lat_g,
        round(accel_longitudinal / 0.02) * 0.02 AS long_g,
        count(*)                                AS samples,
-       avg(speed_kmh)                          AS speed_kmh
+       {speed}                                 AS speed_kmh
 FROM telemetry
-WHERE session = ?
+WHERE session = ? AND accel_lateral IS NOT NULL AND accel_longitudinal IS NOT NULL
 GROUP BY ALL
 """
 
+
 LAP_EXISTS = "SELECT count(*) FROM telemetry WHERE session = ? AND current_lap = ?"
 
-#: min and max of each plotted channel per time bucket (shape-preserving thinning done by
-#: DuckDB): parameters are the bucket width (s) and the session
-TIME_BUCKETS = """
+
+def time_buckets(channels: Sequence[str]) -> str:
+    """Min and max of each plotted channel per time bucket (shape-preserving thinning done by
+    DuckDB): parameters are the bucket width (s) and the session."""
+    aggs = []
+    for c in channels:
+        aggs += [f"arg_min(session_time, {c}) AS {c}_t_lo", f"min({c}) AS {c}_lo",
+                 f"arg_max(session_time, {c}) AS {c}_t_hi", f"max({c}) AS {c}_hi"]
+    return f"""
 WITH b AS (
-    SELECT session_time, speed_kmh, gas, brake, steer,
+    SELECT session_time, {', '.join(channels)},
            floor(session_time / ?) AS bucket
     FROM telemetry
     WHERE session = ?
 )
 SELECT
     bucket,
-    arg_min(session_time, speed_kmh) AS speed_kmh_t_lo, min(speed_kmh) AS speed_kmh_lo,
-    arg_max(session_time, speed_kmh) AS speed_kmh_t_hi, max(speed_kmh) AS speed_kmh_hi,
-    arg_min(session_time, gas)       AS gas_t_lo,       min(gas)       AS gas_lo,
-    arg_max(session_time, gas)       AS gas_t_hi,       max(gas)       AS gas_hi,
-    arg_min(session_time, brake)     AS brake_t_lo,     min(brake)     AS brake_lo,
-    arg_max(session_time, brake)     AS brake_t_hi,     max(brake)     AS brake_hi,
-    arg_min(session_time, steer)     AS steer_t_lo,     min(steer)     AS steer_lo,
-    arg_max(session_time, steer)     AS steer_t_hi,     max(steer)     AS steer_hi
+    {(',' + chr(10) + '    ').join(aggs)}
 FROM b
 GROUP BY bucket
 ORDER BY bucket
 """
 
+
 SESSION_SPAN = "SELECT max(session_time) AS span FROM telemetry WHERE session = ?"
+
+#: every channel of the catalogue: the statements of a session that has them all (the
+#: benchmark runs these)
+_ALL = {c.name for c in CATALOGUE}
+LAPS_VIEW = laps_view(_ALL)[0]
+SESSIONS_VIEW = sessions_view(_ALL)[0]
+INPUT_DISTRIBUTION = input_distribution(_ALL)
+INPUT_SUMMARY = input_summary(_ALL)[0]
+WHEEL_TABLE = wheel_table(_ALL)[0]
+LAP_SAMPLES = lap_samples(_ALL)
+GG_CELLS = gg_cells(_ALL)

@@ -58,6 +58,8 @@ def speed_trace(series: Sequence[dict[str, Any]]) -> go.Figure:
     """Speed over session time per session, with a dotted line where each lap starts."""
     fig = go.Figure()
     for k, s in enumerate(series):
+        if "speed_kmh" not in s:  # a session without speed
+            continue
         keep = minmax_indices(s["speed_kmh"])
         t, v = s["speed_kmh_t"][keep], s["speed_kmh"][keep]
         label = "speed" if len(series) == 1 else f"{s['name']} speed"
@@ -81,11 +83,15 @@ def speed_trace(series: Sequence[dict[str, Any]]) -> go.Figure:
 
 
 def control_inputs(series: Sequence[dict[str, Any]]) -> go.Figure:
-    """Throttle, brake and steering over session time (one row each)."""
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=tuple(ROW_TITLES[n] for n in INPUTS))
+    """Throttle, brake and steering over session time (one row each, of those the
+    sessions have)."""
+    inputs = [n for n in INPUTS if any(n in s for s in series)]
+    fig = make_subplots(rows=len(inputs), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        subplot_titles=tuple(ROW_TITLES[n] for n in inputs))
     for k, s in enumerate(series):
-        for row, name in enumerate(INPUTS, start=1):
+        for row, name in enumerate(inputs, start=1):
+            if name not in s:
+                continue
             keep = minmax_indices(s[name])
             word = CHANNEL_NAMES[name]
             fig.add_trace(_scatter(len(keep))(
@@ -95,18 +101,23 @@ def control_inputs(series: Sequence[dict[str, Any]]) -> go.Figure:
                       "dash": DASHES[k % len(DASHES)]}),
                 row=row, col=1)
             fig.update_yaxes(title_text=AXIS_TITLES[name], row=row, col=1)
-    fig.update_layout(title="Control inputs", template="plotly_white", height=750)
-    fig.update_xaxes(title_text="session time (s)", row=3, col=1)
+    fig.update_layout(title="Control inputs", template="plotly_white",
+                      height=250 * len(inputs))
+    fig.update_xaxes(title_text="session time (s)", row=len(inputs), col=1)
     return fig
 
 
 def acceleration(cells: dict[str, np.ndarray]) -> go.Figure:
-    """G-G diagram: every distinct 0.02 g cell visited, coloured by mean speed."""
+    """G-G diagram: every distinct 0.02 g cell visited, coloured by mean speed (where the
+    sessions have speed)."""
     n = len(cells["lat_g"])
+    speed = np.asarray(cells["speed_kmh"], "f8")
+    marker: dict[str, Any] = {"size": 4}
+    if np.isfinite(speed).any():
+        marker.update(color=speed, colorscale=SPEED_SCALE,
+                      colorbar={"title": {"text": "speed (km/h)"}})
     fig = go.Figure(_scatter(n)(
-        x=cells["lat_g"], y=cells["long_g"], mode="markers", name="samples",
-        marker={"size": 4, "color": cells["speed_kmh"], "colorscale": SPEED_SCALE,
-                "colorbar": {"title": {"text": "speed (km/h)"}}},
+        x=cells["lat_g"], y=cells["long_g"], mode="markers", name="samples", marker=marker,
         customdata=cells["samples"],
         hovertemplate="lat %{x:.2f} g<br>long %{y:.2f} g<br>%{customdata} samples"))
     fig.update_layout(title="G-G diagram", template="plotly_white",
@@ -115,18 +126,24 @@ def acceleration(cells: dict[str, np.ndarray]) -> go.Figure:
     return fig
 
 
-def track_map(x: np.ndarray, z: np.ndarray, speed: np.ndarray, title: str,
+def track_map(x: np.ndarray, z: np.ndarray, speed: np.ndarray | None, title: str,
               corners: Sequence[Any] = (), d: np.ndarray | None = None) -> go.Figure:
-    """The driven line in world x/z coloured by speed, corners labelled.
+    """The driven line in world x/z coloured by speed (when the lap has it), corners
+    labelled.
 
     Seen from above: the games' world is left-handed (y up), so z points up the page.
     """
     step = max(1, len(x) // 1500)
-    fig = go.Figure(go.Scatter(
-        x=x[::step], y=z[::step], mode="markers", name="line",
-        marker={"size": 5, "color": speed[::step], "colorscale": SPEED_SCALE,
-                "colorbar": {"title": {"text": "speed (km/h)"}}},
-        hovertemplate="%{marker.color:.0f} km/h<extra></extra>"))
+    if speed is not None:
+        line = go.Scatter(
+            x=x[::step], y=z[::step], mode="markers", name="line",
+            marker={"size": 5, "color": speed[::step], "colorscale": SPEED_SCALE,
+                    "colorbar": {"title": {"text": "speed (km/h)"}}},
+            hovertemplate="%{marker.color:.0f} km/h<extra></extra>")
+    else:
+        line = go.Scatter(x=x[::step], y=z[::step], mode="markers", name="line",
+                          marker={"size": 5})
+    fig = go.Figure(line)
     xs, zs = [x], [z]
     if d is not None and len(corners):
         apex = np.array([c.apex_m for c in corners])
@@ -191,26 +208,33 @@ def lap_comparison(cmp: Any) -> go.Figure:
     Each channel keeps its colour; the reference lap is the wide pale line, the compared
     lap the thin dark one over it.
     """
-    rows = ("speed_kmh", "gas", "brake", "steer", "gear")
-    fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.025,
-                        subplot_titles=[ROW_TITLES[r] for r in (*rows, "delta")],
-                        row_heights=[0.28, 0.12, 0.12, 0.12, 0.1, 0.26])
     ref, other = cmp.reference, cmp.compared
+    heights = {"speed_kmh": 0.28, "gas": 0.12, "brake": 0.12, "steer": 0.12, "gear": 0.1}
+    rows = tuple(r for r in heights if r in ref.ch or r in other.ch)
+    fig = make_subplots(rows=len(rows) + 1, cols=1, shared_xaxes=True,
+                        vertical_spacing=0.025,
+                        subplot_titles=[ROW_TITLES[r] for r in (*rows, "delta")],
+                        row_heights=[*(heights[r] for r in rows), 0.26])
     styles = ((ref, f"reference: {ref.label}", {"width": 4}, 0.35),
               (other, f"compared: {other.label}", {"width": 1.2}, 1.0))
     for lap, name, line, opacity in styles:
-        keep = minmax_union([lap.ch[r] for r in rows], 1500)
+        have = [r for r in rows if r in lap.ch]
+        keep = (minmax_union([lap.ch[r] for r in have], 1500) if have
+                else np.arange(len(lap.d)))
         for i, ch in enumerate(rows, start=1):
+            if ch not in lap.ch:
+                continue
             fig.add_trace(go.Scatter(x=lap.d[keep], y=_shown(ch, lap.ch[ch][keep]),
                                      mode="lines", name=name, legendgroup=name,
-                                     showlegend=i == 1, opacity=opacity,
+                                     showlegend=ch == have[0], opacity=opacity,
                                      line={**line, "color": CHANNEL_COLOURS[ch]}),
                           row=i, col=1)
     keep = minmax_indices(cmp.delta_s, 1500)
     delta = np.round(cmp.delta_s[keep], 6)  # float noise of identical laps is not a delta
+    last = len(rows) + 1
     fig.add_trace(go.Scatter(x=cmp.d[keep], y=delta, mode="lines", name="delta",
                              line={"width": 1.5, "color": CHANNEL_COLOURS["delta"]}),
-                  row=6, col=1)
+                  row=last, col=1)
     for i, ch in enumerate((*rows, "delta"), start=1):
         fig.update_yaxes(title_text=AXIS_TITLES[ch], row=i, col=1)
     # corner names above the first row's title, in one layout update (add_vline per corner
@@ -230,9 +254,10 @@ def lap_comparison(cmp: Any) -> go.Figure:
             else f"delta at the line {cmp.line_delta_s:+.3f} s (game's lap times unknown)")
     top = 130 + 12 * max(levels, default=0)
     fig.update_layout(title=f"{other.label} against {ref.label}<br><sup>{note}</sup>",
-                      template="plotly_white", height=1100, margin={"t": top},
+                      template="plotly_white", height=max(500, 1100 * (len(rows) + 1) // 6),
+                      margin={"t": top},
                       legend={"orientation": "h", "y": -0.06})
-    fig.update_xaxes(title_text="distance from the line (m)", row=6, col=1)
+    fig.update_xaxes(title_text="distance from the line (m)", row=last, col=1)
     return fig
 
 

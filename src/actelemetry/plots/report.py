@@ -47,22 +47,25 @@ def write_plots(result: Any, out_dir: Path, split: bool = False) -> dict[str, Pa
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
-    speed = figs.speed_trace(result.series)
-    inputs = figs.control_inputs(result.series)
-    gg = figs.acceleration(result.gg)
-    pages: dict[str, Any] = {"speed_trace": speed, "control_inputs": inputs,
-                             "acceleration": gg}
+    pages: dict[str, Any] = {}
+    if any("speed_kmh" in s for s in result.series):
+        pages["speed_trace"] = figs.speed_trace(result.series)
+    if any(name in s for s in result.series for name in figs.INPUTS):
+        pages["control_inputs"] = figs.control_inputs(result.series)
+    if result.gg is not None:
+        pages["acceleration"] = figs.acceleration(result.gg)
     blocks: list[Any] = ["<h1>Session analysis</h1>",
                          figs.table_html(result.sessions, SESSION_COLUMNS),
-                         "<h2>Laps</h2>", figs.table_html(result.laps, LAP_COLUMNS),
-                         "<h2>Wheels</h2>", figs.table_html(result.wheels, WHEEL_COLUMNS),
-                         speed, inputs, gg]
+                         "<h2>Laps</h2>", figs.table_html(result.laps, LAP_COLUMNS)]
+    if result.wheels:
+        blocks += ["<h2>Wheels</h2>", figs.table_html(result.wheels, WHEEL_COLUMNS)]
+    blocks += list(pages.values())
     cmp = result.comparison
     best = cmp.corners if cmp else []
-    if result.best is not None:
+    if result.best is not None and "x" in result.best.ch:
         lap = result.best
         corners = [r.corner for r in best if r.corner is not None]
-        tmap = figs.track_map(lap.ch["x"], lap.ch["z"], lap.ch["speed_kmh"],
+        tmap = figs.track_map(lap.ch["x"], lap.ch["z"], lap.ch.get("speed_kmh"),
                               f"Track map, {lap.label}, coloured by speed", corners, lap.d)
         pages["track_map"] = tmap
         blocks.append(tmap)
@@ -74,6 +77,9 @@ def write_plots(result: Any, out_dir: Path, split: bool = False) -> dict[str, Pa
                    figs.corner_table_html(cmp), fig]
     elif result.comparison_note:
         blocks.append(f"<p>No lap comparison: {html.escape(result.comparison_note)}.</p>")
+    if result.skipped:
+        blocks.append("<h2>Left out</h2><ul>" + "".join(
+            f"<li>{html.escape(str(s))}</li>" for s in dict.fromkeys(result.skipped)) + "</ul>")
     if split:
         for name, fig in pages.items():
             files[name] = figs.write_figure(fig, out_dir / f"{name}.html")
@@ -88,9 +94,15 @@ def write_comparison(cmp: Any, out_dir: Path) -> dict[str, Path]:
     fig = figs.lap_comparison(cmp)
     lap = cmp.reference
     corners = [r.corner for r in cmp.corners if r.corner is not None]
-    tmap = figs.track_map(lap.ch["x"], lap.ch["z"], lap.ch["speed_kmh"],
-                          f"Track map, {lap.label}", corners, lap.d)
-    path = figs.write_report(out_dir / "lap_comparison.html", "actelemetry lap comparison", [
+    blocks: list[Any] = [
         "<h1>Lap comparison</h1>", "<pre>" + html.escape("\n".join(cmp.summary)) + "</pre>",
-        figs.corner_table_html(cmp), fig, tmap])
+        figs.corner_table_html(cmp), fig]
+    if "x" in lap.ch:
+        blocks.append(figs.track_map(lap.ch["x"], lap.ch["z"], lap.ch.get("speed_kmh"),
+                                     f"Track map, {lap.label}", corners, lap.d))
+    if cmp.skipped:
+        blocks.append("<ul>" + "".join(f"<li>{html.escape(str(s))}</li>"
+                                       for s in cmp.skipped) + "</ul>")
+    path = figs.write_report(out_dir / "lap_comparison.html", "actelemetry lap comparison",
+                             blocks)
     return {"lap_comparison": path}

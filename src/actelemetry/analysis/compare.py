@@ -148,7 +148,7 @@ def compare_traces(ref: LapTrace, cmp: LapTrace, corners: list[Corner] | None = 
     rows: list[CornerRow] = []
     segs = _segments(ref, corners)
     first_start = segs[0][1] if segs else ref.length_m
-    if first_start > 0:
+    if first_start > 0 and "speed_kmh" in ref.ch and "speed_kmh" in cmp.ch:
         rows.append(CornerRow(None, 0.0, first_start, None, None,
                               float(np.interp(first_start, d, delta))))
     prev_end = 0.0
@@ -238,7 +238,7 @@ def summarise(cmp: Comparison) -> list[str]:
                     key=lambda r: -r.time_s)[:3]
     lines = [f"{cmp.compared.label} against {cmp.reference.label}: "
              f"{cmp.line_delta_s:+.3f} s at the line."]
-    if not losing:
+    if not losing and cmp.corners:
         lines.append("No corner loses time against the reference.")
     for r in losing:
         lines.append(f"{r.name} ({r.corner.apex_m:.0f} m): loses {r.time_s:.3f} s: {_why(r)}.")

@@ -191,18 +191,20 @@ def print_comparison(cmp: Comparison, console: Console, fmt_: Format = Format.ta
     corners losing most; then (``skipped``) what was left out for lack of a channel."""
     console.print(f"reference: {cmp.reference.label}, compared: {cmp.compared.label}",
                   highlight=False, markup=False)
-    t = TextTable("Corners (time: the compared lap's loss (+) or gain (-) there)",
-                  ["corner", "lap", "apex m", "brake pt m", "entry km/h", "apex km/h",
-                   "exit km/h", "throttle m", "time s"], keys=2)
-    for r in cmp.corners:
-        apex = fmt(r.corner.apex_m, ".0f") if r.corner else "–"
-        for k, (which, side) in enumerate(((f"{cmp.reference.ref.lap} (reference)", r.ref),
-                                           (f"{cmp.compared.ref.lap} (compared)", r.cmp))):
-            values = ["–"] * 5 if side is None else [
-                fmt(side.brake_point_m, ".0f"), fmt(side.entry_kmh), fmt(side.apex_kmh),
-                fmt(side.exit_kmh), fmt(side.throttle_m, ".0f")]
-            t.add(r.name, which, apex, *values, f"{r.time_s:+.3f}" if k else "")
-    render(t, console, fmt_)
+    if cmp.corners:  # none: the corner table needs speed_kmh (named below)
+        t = TextTable("Corners (time: the compared lap's loss (+) or gain (-) there)",
+                      ["corner", "lap", "apex m", "brake pt m", "entry km/h", "apex km/h",
+                       "exit km/h", "throttle m", "time s"], keys=2)
+        for r in cmp.corners:
+            apex = fmt(r.corner.apex_m, ".0f") if r.corner else "–"
+            sides = ((f"{cmp.reference.ref.lap} (reference)", r.ref),
+                     (f"{cmp.compared.ref.lap} (compared)", r.cmp))
+            for k, (which, side) in enumerate(sides):
+                values = ["–"] * 5 if side is None else [
+                    fmt(side.brake_point_m, ".0f"), fmt(side.entry_kmh), fmt(side.apex_kmh),
+                    fmt(side.exit_kmh), fmt(side.throttle_m, ".0f")]
+                t.add(r.name, which, apex, *values, f"{r.time_s:+.3f}" if k else "")
+        render(t, console, fmt_)
     err = cmp.line_error_s
     if err is None:
         console.print(f"Delta at the line {cmp.line_delta_s:+.3f} s (the game's lap times "

@@ -269,6 +269,8 @@ def _fmt(v: Any, spec: str = ".1f") -> str:
 
 def corner_table_html(cmp: Any) -> str:
     """The corner table as HTML: a row per corner and lap, each naming its lap."""
+    if not cmp.corners:  # the comparison had no speed: its skipped lines say so
+        return ""
     head = ("corner", "lap", "apex (m)", "braking point (m)", "entry (km/h)", "apex (km/h)",
             "exit (km/h)", "throttle (m)", "time (s)")
     ref, other = cmp.reference, cmp.compared

@@ -143,7 +143,8 @@ def print_analysis(result: AnalysisResult, console: Console, graphs: bool = True
                          ["input", *(f"{b / 10:.1f}" if b else "0" for b in range(10))])
         for name, label in present:
             counts = {int(r["bin"]): r["samples"] for r in result.input_distribution
-                      if r["input"] == name and r["bin"] is not None}
+                      if r["input"] == name and r["bin"] is not None
+                      and math.isfinite(r["bin"])}  # -inf: in no tenth of the travel
             total = sum(counts.values()) or 1
             dist.add(label, *(fmt(100 * counts.get(b, 0) / total) for b in range(10)))
         render(dist, console, fmt_)

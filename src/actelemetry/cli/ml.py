@@ -30,7 +30,9 @@ class PredictSource(str, Enum):
 def prepare(
     sessions: list[Path] = typer.Argument(..., help="Session files or folders of them"),
     out: Path = typer.Option(Path("ml_data"), "--out", "-o", help="Dataset folder"),
-    features: str = typer.Option("seed", help="seed | rich | rich_prev | a,comma,list"),
+    features: str = typer.Option("seed", help="seed | rich | rich_prev (cut to the channels "
+                                 "the sessions have, printing what is left out) | a,comma,"
+                                 "list (every one needed)"),
     split: SplitBy = typer.Option(SplitBy.lap, help="Hold out whole laps or whole sessions"),
     test_fraction: float = typer.Option(0.25, help="Share of laps (sessions) held out"),
     seed: int = typer.Option(0, help="Seed of the split"),
@@ -56,6 +58,13 @@ def prepare(
             on_session=lambda p: status.update(f"Reading {p.name}..."))
     console.print(f"Dataset: {path}  {card_summary(read_card(path))}", highlight=False,
                   soft_wrap=True)
+    for feature, needs in card.get("left_out", {}).items():
+        console.print(f"skipped: feature {feature} (needs {' and '.join(needs)})",
+                      highlight=False, markup=False, soft_wrap=True)
+    if card.get("resampled"):
+        console.print("resampled onto a regular grid (irregular samples; ML only): "
+                      + ", ".join(card["resampled"]), highlight=False, markup=False,
+                      soft_wrap=True)
     console.print(f"Card: {path / 'dataset_card.md'} (abs_steer leaks the steer target: "
                   "ml train leaves it out unless --abs-steer with|both)", highlight=False,
                   soft_wrap=True)

@@ -136,6 +136,13 @@ def card_summary(card: dict[str, Any]) -> str:
 def card_markdown(card: dict[str, Any]) -> str:
     """The dataset card for people."""
     split = card["split"]
+    extra = []
+    if card.get("left_out"):
+        extra.append("- Left out (the sessions lack a channel): " + ", ".join(
+            f"`{f}` (needs {' and '.join(needs)})" for f, needs in card["left_out"].items()))
+    if card.get("resampled"):
+        extra.append("- Resampled onto a regular grid at the median step (irregular "
+                     "samples): " + ", ".join(card["resampled"]))
     lines = [
         "# Dataset card", "",
         f"- Rows: {card['rows']} ({card['rows_train']} train, {card['rows_test']} test), "
@@ -153,6 +160,7 @@ def card_markdown(card: dict[str, Any]) -> str:
         "crosses a lap or a gap",
         "- Exclusions: " + (", ".join(f"{v} {k}" for k, v in card["exclusions"].items() if v)
                             or "none"),
+        *extra,
         "",
         "## Leakage warning", "",
         f"- `abs_steer` is {card['leaks']['abs_steer']}.",

@@ -25,10 +25,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from actelemetry.analysis.present import missing_minimum
 from actelemetry.errors import SessionFileError, UsageError
 from actelemetry.ml.card import CardSession, PrepareOptions, build_card, card_markdown
 from actelemetry.ml.features import (
     ACTIONS,
+    FEATURE_SETS,
     FEATURES,
     FeatureContext,
     Normaliser,
@@ -46,6 +48,7 @@ from actelemetry.ml.split import (
     lap_table,
     number_kept,
 )
+from actelemetry.ml.timebase import TIMING_CHANNELS, clock, is_irregular, lap_numbers, resample
 from actelemetry.ml.windows import position_in_group, run_labels, window_ends, window_indices
 from actelemetry.store.files import column_names, find_session_files, read_columns
 from actelemetry.store.output import staged_folder
@@ -53,10 +56,11 @@ from actelemetry.store.session import session_metadata
 
 #: where datasets go, and where `ml train` looks, unless told otherwise
 DEFAULT_DATA_DIR = Path("ml_data")
-#: channels that identify laps and decide which are kept
-LAP_CHANNELS = ("current_lap", "lap_valid", "out_lap", "partial_lap", "in_pit_lane")
+#: flags that decide which laps are kept, read when present (absent: not known to hold,
+#: except that without partial_lap the first and last laps of a log are partial)
+LAP_CHANNELS = ("lap_valid", "out_lap", "partial_lap", "in_pit_lane")
 #: channels read when present (timing, gaps, the track position for the reference line)
-OPTIONAL_CHANNELS = ("session_time", "gap_before_s", "lap_distance_m", "pos_x", "pos_z")
+OPTIONAL_CHANNELS = ("gap_before_s", "lap_distance_m", "pos_x", "pos_z")
 
 @dataclass
 class _Session:
@@ -66,6 +70,7 @@ class _Session:
     track: str
     track_length: float
     rate_hz: float
+    resampled: bool = False  # irregular samples put on a regular grid (ML only)
     laps: list[LapRecord] = field(default_factory=list)
     lap_of_row: np.ndarray | None = None
     keep_rows: np.ndarray | None = None
@@ -89,26 +94,35 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
                           prev_lag_s, keep_invalid, keep_out_laps, keep_partial, keep_pit,
                           write_sequences)
     opts.check()
+    named = isinstance(features, str) and features.strip() in FEATURE_SETS
     chosen = resolve_features(features)
     files = find_session_files(paths)
-    required = set(LAP_CHANNELS) | set(ACTIONS) | channels_needed(chosen)
+    # a named set is trained on what the sessions have; a list given feature by feature
+    # must be there whole
+    strict = set() if named else channels_needed(chosen)
 
     # pass 1: lap flags and track positions only
     sessions: list[_Session] = []
     for sid, path in enumerate(files):
         names = set(column_names(path))
-        missing = sorted(required - names)
+        lacks = missing_minimum(names)
+        if lacks:
+            raise SessionFileError(f"{path}: not a session: missing {lacks}")
+        missing = [a for a in ACTIONS if a not in names]
+        if missing:
+            raise SessionFileError(f"{path}: missing {', '.join(missing)}: a dataset needs "
+                                   f"the driver's actions {', '.join(ACTIONS)} (its targets)")
+        missing = sorted(strict - names)
         if missing:
             raise SessionFileError(f"{path}: missing channel(s) {', '.join(missing)} "
-                                   f"(needed for features {opts.feature_spec} and laps)")
+                                   f"(needed for features {opts.feature_spec})")
         meta = session_metadata(path) if path.suffix == ".parquet" or \
             path.with_name(path.name + ".meta.json").exists() else {}
-        light = read_columns(path, [*LAP_CHANNELS,
-                                    *(c for c in OPTIONAL_CHANNELS if c in names)])
+        light, resampled = _read(path, names, [*LAP_CHANNELS, *OPTIONAL_CHANNELS])
         laps, lap_of_row = lap_table(light, sid, opts.kept_reasons)
+        stated = None if resampled else meta.get("rate_hz")
         s = _Session(path, meta, names, _track_name(meta), 0.0,
-                     session_rate(meta.get("rate_hz"), light.get("session_time")), laps,
-                     lap_of_row)
+                     session_rate(stated, light["session_time"]), resampled, laps, lap_of_row)
         s.track_length = float(meta.get("track_length_m") or 0.0) or float(
             np.nanmax(light["lap_distance_m"]) if "lap_distance_m" in light else 0.0)
         if {"lap_distance_m", "pos_x", "pos_z"} <= names:
@@ -128,9 +142,17 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
     track_maps = _build_track_maps(sessions)
 
     # which features every session can give
-    available = [f for f in FEATURES if all(channels_needed([f]) <= s.names for s in sessions)
-                 and not (f.startswith("curvature_") and not track_maps)]
-    wanted_channels = set(required) | channels_needed(available) | {
+    left_out = {f: _lacking(f, sessions, track_maps) for f in FEATURES}
+    available = [f for f in FEATURES if not left_out[f]]
+    if named:
+        chosen = tuple(f for f in chosen if f in available)
+        if not chosen:
+            raise SessionFileError(f"no feature of set {opts.feature_spec} can be computed "
+                                   f"from {len(files)} session(s): " + "; ".join(
+                                       f"{f} needs {', '.join(left_out[f])}"
+                                       for f in FEATURE_SETS[opts.feature_spec]))
+    skipped = {f: left_out[f] for f in resolve_features(features) if f not in chosen}
+    wanted_channels = set(ACTIONS) | channels_needed(available) | set(LAP_CHANNELS) | {
         c for c in OPTIONAL_CHANNELS if all(c in s.names for s in sessions)}
 
     # pass 2: features per session (whole session, so lags look back continuously)
@@ -141,8 +163,41 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
         parts.append(_session_rows(s, sorted(wanted_channels), available, opts, track_maps))
     table = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     with staged_folder(Path(out_dir)) as stage:
-        _write(stage, table, sessions, chosen, available, track_maps, opts)
+        _write(stage, table, sessions, chosen, available, track_maps, opts, skipped)
     return Path(out_dir)
+
+
+def _read(path: Path, names: set[str], wanted: Iterable[str]
+          ) -> tuple[dict[str, np.ndarray], bool]:
+    """The ``wanted`` channels the file has, with its clock (``session_time``) and lap
+    numbers (``current_lap``) made from whichever channels give them; an irregular session
+    resampled onto a regular grid (True when it was)."""
+    timing = [c for c in TIMING_CHANNELS if c in names]
+    cols = read_columns(path, [*timing, *(c for c in wanted if c in names)])
+    t = clock(cols)
+    laps = lap_numbers(cols)
+    if t is None or laps is None:  # checked before: missing_minimum
+        raise SessionFileError(f"{path}: not a session: missing "
+                               f"{missing_minimum(names)}")
+    cols["session_time"], cols["current_lap"] = t, laps
+    if is_irregular(t):
+        try:
+            return resample(cols, t), True
+        except ValueError as exc:
+            raise SessionFileError(f"{path}: {exc}") from exc
+    return cols, False
+
+
+def _lacking(feature: str, sessions: list[_Session], track_maps: dict[str, TrackMap]
+             ) -> tuple[str, ...]:
+    """The channels some session lacks for ``feature`` (empty: every session gives it)."""
+    needs = FEATURES[feature].needs
+    lacks = tuple(c for c in needs if any(c not in s.names for s in sessions))
+    if not lacks and feature.startswith("curvature_") and not track_maps:
+        lacks = tuple(c for c in ("pos_x", "pos_z") if any(c not in s.names
+                                                             for s in sessions)) \
+            or ("a track map (pos_x, pos_z and a track length)",)
+    return lacks
 
 
 def _track_name(meta: dict[str, Any]) -> str:
@@ -171,7 +226,7 @@ def _build_track_maps(sessions: list[_Session]) -> dict[str, TrackMap]:
 def _session_rows(s: _Session, channels: list[str], available: list[str],
                   opts: PrepareOptions, track_maps: dict[str, TrackMap]
                   ) -> dict[str, np.ndarray]:
-    cols = read_columns(s.path, [c for c in channels if c in s.names])
+    cols, _ = _read(s.path, s.names, channels)
     n = len(cols["current_lap"])
     assert s.lap_of_row is not None and len(s.lap_of_row) == n
     gaps = np.asarray(cols.get("gap_before_s", np.zeros(n)), dtype=np.float64)
@@ -195,9 +250,9 @@ def _session_rows(s: _Session, channels: list[str], available: list[str],
         "split": split[rows],
         "segment": segment[rows].astype(np.int32),
         "frame": frame[rows].astype(np.int32),
-        "session_time": np.asarray(cols.get("session_time", np.arange(n) / s.rate_hz),
-                                   dtype=np.float64)[rows],
-        "lap_distance_m": np.asarray(cols.get("lap_distance_m", np.zeros(n)),
+        "session_time": np.asarray(cols["session_time"], dtype=np.float64)[rows],
+        # absent is absent: NaN, never a made-up distance
+        "lap_distance_m": np.asarray(cols.get("lap_distance_m", np.full(n, np.nan)),
                                      dtype=np.float64)[rows],
     }
     for f in available:
@@ -209,7 +264,7 @@ def _session_rows(s: _Session, channels: list[str], available: list[str],
 
 def _write(out: Path, table: dict[str, np.ndarray], sessions: list[_Session],
            chosen: tuple[str, ...], available: list[str], track_maps: dict[str, TrackMap],
-           opts: PrepareOptions) -> Path:
+           opts: PrepareOptions, skipped: dict[str, tuple[str, ...]]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     train = table["split"] == "train"
     x = np.column_stack([table[f] for f in chosen]).astype(np.float32)
@@ -244,6 +299,8 @@ def _write(out: Path, table: dict[str, np.ndarray], sessions: list[_Session],
                      str(s.meta.get("game", "")), s.rate_hz, len(s.laps)) for s in sessions],
         [lap for s in sessions for lap in s.laps], chosen, available, sorted(track_maps), opts,
         norm, len(ends))
+    card["left_out"] = {f: list(needs) for f, needs in skipped.items()}
+    card["resampled"] = [s.path.name for s in sessions if s.resampled]
     (out / "dataset_card.json").write_text(json.dumps(card, indent=1))
     (out / "dataset_card.md").write_text(card_markdown(card))
     return out

@@ -40,7 +40,10 @@ def lap_table(cols: dict[str, np.ndarray], session_id: int,
               keep: Collection[str] = ()) -> tuple[list[LapRecord], np.ndarray]:
     """One record per lap (in driving order) with its exclusion reason, and each row's index
     into the records. A lap is out / pit / partial if any of its rows says so, invalid if
-    any row says so; ``keep`` names the reasons that do not exclude."""
+    any row says so; ``keep`` names the reasons that do not exclude.
+
+    A flag the session did not record is not known to hold, except ``partial_lap``: without
+    it the log's first and last laps are partial (their line crossings were not seen)."""
     laps, first, inverse = np.unique(cols["current_lap"], return_index=True, return_inverse=True)
     order = np.argsort(first)
     records = []
@@ -48,11 +51,12 @@ def lap_table(cols: dict[str, np.ndarray], session_id: int,
         rows = inverse == k
 
         def any_(name: str, rows: np.ndarray = rows) -> bool:
-            return bool(np.asarray(cols[name][rows], dtype=bool).any())
+            return name in cols and bool(np.asarray(cols[name][rows], dtype=bool).any())
 
-        valid = bool(np.asarray(cols["lap_valid"][rows], dtype=bool).all())
-        reason = exclusion_reason(any_("out_lap"), any_("in_pit_lane"), any_("partial_lap"),
-                                  valid, keep)
+        valid = "lap_valid" not in cols or bool(np.asarray(cols["lap_valid"][rows],
+                                                           dtype=bool).all())
+        partial = any_("partial_lap") if "partial_lap" in cols else k in (order[0], order[-1])
+        reason = exclusion_reason(any_("out_lap"), any_("in_pit_lane"), partial, valid, keep)
         records.append(LapRecord(session_id, int(laps[k]), int(rows.sum()), reason))
     remap = np.empty(len(order), dtype=np.int64)
     remap[order] = np.arange(len(order))

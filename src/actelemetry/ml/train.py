@@ -96,7 +96,10 @@ def feature_variants(dataset: Dataset, feature_sets: list[str] | None,
             feature_sets.append("rich")
     variants: dict[str, list[str]] = {}
     for spec in feature_sets:
-        feats = list(resolve_features(spec))
+        # the dataset's own set: the features it was built with (a named set is cut to
+        # what the sessions had)
+        feats = list(card["features"]) if spec == card["feature_spec"] else \
+            list(resolve_features(spec))
         missing = [f for f in feats if f not in dataset.table]
         if missing:
             raise UsageError(f"{dataset.path}: the dataset lacks feature(s) "

@@ -146,6 +146,8 @@ def test_export_works_on_a_subset(subset: Writer, tmp_path: Path) -> None:
     assert (back["speed_kmh"] > 100).all()
     with pytest.raises(UsageError, match="the file has no channel 'rpm'"):
         export_session(path, tmp_path / "x.csv", columns=["rpm"])
+    with pytest.raises(UsageError, match="--where: the file has no channel 'rpm'"):
+        export_session(path, tmp_path / "x.csv", where="rpm > 5000")
 
 
 def test_analyze_names_what_it_skips(subset: Writer, tmp_path: Path,
@@ -213,6 +215,20 @@ def test_irregular_and_distance_sampled_logs_are_kept_as_they_are(
         assert lap.lap_time_s == pytest.approx(game[3], abs=float(gaps.max()))
         assert np.all(np.diff(lap.d) == pytest.approx(1.0, rel=0.01))  # the grid, 1 m
         assert len([r for r in cmp.corners if r.corner]) >= 6
+
+
+def test_a_lap_that_cannot_be_placed_is_said_so(subset: Writer,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Laps and inputs but nothing that says where the car is: lap times, no comparison."""
+    path = subset(("timestamp", "current_lap", "gas", "brake"), fmt="csv")
+    main(["analyze", str(path), "--no-graphs"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "No lap comparison:" in out
+    assert "cannot be placed along the track (needs lap_fraction, distance_m or speed_kmh)" \
+        in out
+    assert "Inputs: throttle mean" in out and "skipped: steering summary (needs steer)" in out
+    code, err = run_cli(["compare", f"{path}:2", f"{path}:3", "--no-html"], capsys)
+    one_line_error(code, err, path.name, "lap 2 cannot be placed along the track")
 
 
 @pytest.mark.parametrize("columns, needle", [

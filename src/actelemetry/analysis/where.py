@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from actelemetry.channels.catalogue import BY_NAME
 from actelemetry.errors import UsageError
 
 KEYWORDS = {"and", "or", "not", "is", "null", "true", "false", "between", "in", "like"}
@@ -67,6 +68,8 @@ def parse_where(text: str, channels: Iterable[str]) -> Filter:
                 out.append(low)
             elif value in known:
                 out.append(f'"{value}"')
+            elif value in BY_NAME:  # a channel, but not one these files carry
+                raise UsageError(f"--where: the file has no channel {value!r}")
             else:
                 raise UsageError(f"--where: unknown channel {value!r} "
                                  "(see `actelemetry channels`)")

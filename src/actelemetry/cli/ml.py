@@ -46,7 +46,7 @@ def prepare(
     keep_pit: bool = typer.Option(False, help="Keep laps that visit the pit lane"),
 ) -> None:
     """State-to-action dataset (the seed's files plus a card), split by lap, never by frame."""
-    from actelemetry.ml.card import card_summary, read_card
+    from actelemetry.ml.card import card_notes, card_summary, read_card
     from actelemetry.ml.dataset import DEFAULT_DATA_DIR, prepare_dataset
 
     with console.status("Preparing...") as status:
@@ -56,15 +56,10 @@ def prepare(
             prev_lag_s=prev_lag, keep_invalid=keep_invalid, keep_out_laps=keep_out_laps,
             keep_partial=keep_partial, keep_pit=keep_pit,
             on_session=lambda p: status.update(f"Reading {p.name}..."))
-    console.print(f"Dataset: {path}  {card_summary(read_card(path))}", highlight=False,
-                  soft_wrap=True)
-    for feature, needs in card.get("left_out", {}).items():
-        console.print(f"skipped: feature {feature} (needs {' and '.join(needs)})",
-                      highlight=False, markup=False, soft_wrap=True)
-    if card.get("resampled"):
-        console.print("resampled onto a regular grid (irregular samples; ML only): "
-                      + ", ".join(card["resampled"]), highlight=False, markup=False,
-                      soft_wrap=True)
+    card = read_card(path)
+    console.print(f"Dataset: {path}  {card_summary(card)}", highlight=False, soft_wrap=True)
+    for line in card_notes(card):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"Card: {path / 'dataset_card.md'} (abs_steer leaks the steer target: "
                   "ml train leaves it out unless --abs-steer with|both)", highlight=False,
                   soft_wrap=True)

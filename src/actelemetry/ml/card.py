@@ -124,6 +124,17 @@ def read_card(folder: Path) -> dict[str, Any]:
     return dict(json.loads((Path(folder) / CARD_FILE).read_text()))
 
 
+def card_notes(card: dict[str, Any]) -> list[str]:
+    """What the dataset left out for lack of a channel, one line each, and the sessions it
+    resampled onto a regular grid."""
+    lines = [f"skipped: feature {f} (needs {' and '.join(needs)})"
+             for f, needs in card.get("left_out", {}).items()]
+    if card.get("resampled"):
+        lines.append("resampled onto a regular grid (irregular samples; ML only): "
+                     + ", ".join(card["resampled"]))
+    return lines
+
+
 def card_summary(card: dict[str, Any]) -> str:
     """One line: rows, features, laps kept and held out, sequence windows."""
     s = card["split"]

@@ -231,6 +231,22 @@ def test_a_lap_that_cannot_be_placed_is_said_so(subset: Writer,
     one_line_error(code, err, path.name, "lap 2 cannot be placed along the track")
 
 
+def test_a_file_cut_at_the_line_compares_only_whole_laps(subset: Writer,
+                                                          three_laps: Path) -> None:
+    """Cut where lap 3 starts: lap 3 has the game's time but no samples before its line,
+    so the comparison is not attempted with it and lap 4 is the best lap shown."""
+    d = load_numpy(three_laps)
+    start = int(np.argmax(d["current_lap"] == 3))
+    rows = np.arange(start, len(d["current_lap"]))
+    path = subset(list(d), rows=rows, name="from_lap3")
+    result = analyze([path], None, plots=False)
+    lap3 = next(r for r in result.laps if r["lap"] == 3)
+    assert lap3["game_time_s"] is not None and lap3["t_line_start"] is None
+    assert result.comparison is None and result.best is not None
+    assert result.best.ref.lap == 4
+    assert result.comparison_note == "a lap comparison needs two laps driven from line to line"
+
+
 @pytest.mark.parametrize("columns, needle", [
     (("timestamp", "speed_kmh", "gear"), "missing a lap channel (current_lap, completed_laps, "
                                          "lap_time_sec or lap_fraction)"),

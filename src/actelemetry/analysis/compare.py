@@ -254,10 +254,13 @@ def compare_laps(ds: Dataset, ref: LapRef, cmp: LapRef) -> Comparison:
 
 
 def timed_laps(ds: Dataset, session: int | None = None) -> list[dict]:
-    """Timed laps (line to line, neither out nor in), fastest first; valid before invalid."""
+    """Timed laps (line to line, neither out nor in), fastest first; valid before invalid.
+    Only laps whose two line crossings are in the file count (a file cut at the line has
+    the game's time of its first lap but not the samples before the line to compare)."""
     rows = [r for r in ds.lap_rows()
             if r["kind"] == "timed"
             and (r["game_time_s"] or r["sample_time_s"]) is not None
+            and r["t_line_start"] is not None and r["t_line_end"] is not None
             and (session is None or r["session"] == session)]
     return sorted(rows, key=lambda r: (not r["valid"], r["game_time_s"] or r["sample_time_s"]))
 

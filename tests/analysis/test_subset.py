@@ -167,6 +167,7 @@ def test_analyze_names_what_it_skips(subset: Writer, tmp_path: Path,
     page = (tmp_path / "rep" / "report.html").read_text()
     assert "skipped: G-G diagram" in page and "Speed trace" in page
     assert "G-G diagram</" not in page and "Track map" not in page
+    assert "<th>top speed</th>" in page and "max lat g" not in page  # no empty columns
 
 
 def test_a_session_with_neither_speed_nor_inputs(subset: Writer) -> None:

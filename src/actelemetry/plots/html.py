@@ -300,7 +300,9 @@ def corner_table_html(cmp: Any) -> str:
 
 
 def table_html(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str]]) -> str:
-    """A list of dicts as an HTML table; ``columns`` are (key, heading, format spec)."""
+    """A list of dicts as an HTML table; ``columns`` are (key, heading, format spec), those
+    the rows have (a column left out for lack of a channel is listed under "Left out")."""
+    columns = [c for c in columns if not rows or c[0] in rows[0]]
     out = ["<table><thead><tr>"]
     out += [f"<th>{html.escape(h)}</th>" for _, h, _ in columns]
     out.append("</tr></thead><tbody>")

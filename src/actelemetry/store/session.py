@@ -130,12 +130,21 @@ def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
 
 
 def write_session(columns: dict[str, np.ndarray], game: str, meta: dict[str, Any],
-                  path: Path, fmt: str = "parquet", raw: bool = False) -> None:
-    """Write channels to ``path`` atomically (temporary file, then rename)."""
+                  path: Path, fmt: str = "parquet", raw: bool = False,
+                  only_present: bool = False) -> None:
+    """Write channels to ``path`` atomically (temporary file, then rename).
+
+    A capture passes every catalogue channel of ``game`` (a missing one is a bug: KeyError);
+    an import passes ``only_present=True`` and the file carries just the channels given, in
+    catalogue order, NaN in an integer or boolean channel stored as null (absent, not 0).
+    """
     schema = arrow_schema(game, raw).with_metadata({META_KEY: json.dumps(meta).encode()})
     order = column_order(game) + (["raw_physics", "raw_graphics"] if raw else [])
-    table = pa.table({n: columns[n] for n in order},
-                     schema=pa.schema([schema.field(n) for n in order], schema.metadata))
+    if only_present:
+        order = [n for n in order if n in columns]
+    fields = [schema.field(n) for n in order]
+    table = pa.table({f.name: _arrow_column(columns[f.name], f.type) for f in fields},
+                     schema=pa.schema(fields, schema.metadata))
     tmp = path.with_name(path.name + ".tmp")
     try:
         if fmt == "parquet":
@@ -152,6 +161,19 @@ def write_session(columns: dict[str, np.ndarray], game: str, meta: dict[str, Any
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StorageError(f"writing {path} failed: {exc.strerror or exc}") from exc
+
+
+def _arrow_column(values: Any, typ: pa.DataType) -> Any:
+    """An array of ``typ``; NaN in a float array meant for integers or booleans is null."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f" and not (
+            pa.types.is_floating(typ)):
+        missing = np.isnan(values)
+        if missing.any():
+            filled = np.where(missing, 0, values)
+            if pa.types.is_boolean(typ):
+                return pa.array(filled != 0, mask=missing, type=typ)
+            return pa.array(np.rint(filled).astype("i8"), mask=missing).cast(typ)
+    return values
 
 
 def parquet_options(table: pa.Table) -> dict[str, Any]:

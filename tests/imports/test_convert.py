@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actelemetry.errors import SessionFileError
 from actelemetry.formats.log import ForeignLog, LogChannel
@@ -202,3 +204,25 @@ def test_the_session_file_carries_only_the_present_channels(tmp_path: Path) -> N
     assert table.column("gear").null_count == 1  # no value, not 0
     meta = session_metadata(path)
     assert meta["game"] == "ac" and meta["imported"]["mapping"] == "ac-udp"
+
+
+_FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(0, 40), data=st.data())
+def test_any_values_give_a_session_or_one_line_error(n: int, data: st.DataObject) -> None:
+    """Whatever the values (NaN, inf, huge, out of order, all equal), convert returns a
+    session with every row, or refuses with a SessionFileError; nothing else."""
+    def column() -> np.ndarray:
+        return np.asarray(data.draw(st.lists(_FLOATS, min_size=n, max_size=n)), dtype="f8")
+
+    log = _log(timestamp=column(), carPositionNormalized=column(), lapCount=column(),
+               speed_Mph=column(), gear=column(), lapTime=column(), accG_horizontal=column())
+    try:
+        out = convert(log, UDP)
+    except SessionFileError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert len(out.columns["timestamp"]) == out.summary.rows
+    assert all(len(v) == out.summary.rows for v in out.columns.values())

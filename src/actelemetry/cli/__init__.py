@@ -16,7 +16,7 @@ from actelemetry.cli.app import app, err_console
 from actelemetry.errors import ActelemetryError, one_line
 
 # command modules, imported for their registrations; a module not written yet is skipped
-_COMMAND_MODULES = ("capture", "replay", "sim", "analysis", "ml", "bridge", "demo")
+_COMMAND_MODULES = ("capture", "replay", "sim", "analysis", "imports", "ml", "bridge", "demo")
 for _name in _COMMAND_MODULES:
     try:
         importlib.import_module(f"actelemetry.cli.{_name}")

@@ -141,7 +141,22 @@ def _time_axis(log: ForeignLog, mapping: Mapping, summary: Summary) -> tuple[
     return np.arange(n, dtype="f8") / rate, None, False
 
 
+_WORDS = {"true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0, "on": 1.0, "off": 0.0}
+
+
+def _number(text: str) -> float:
+    word = _WORDS.get(text.strip().lower())
+    if word is not None:
+        return word
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def _values(log: ForeignLog, name: str, t: np.ndarray, shared_rows: bool) -> np.ndarray:
+    if name not in log.channels:  # a text field read as numbers (true/false, or numbers)
+        return np.asarray([_number(x) for x in log.texts[name]], dtype="f8")
     ch = log.channels[name]
     if shared_rows and len(ch.values) == len(t):
         return np.asarray(ch.values, dtype="f8")
@@ -213,7 +228,8 @@ def _meta_value(log: ForeignLog, names: tuple[str, ...]) -> str | None:
 
 
 def _start_time(log: ForeignLog) -> float | None:
-    date, time = log.meta.get("date", "").strip(), log.meta.get("time", "").strip()
+    date = (log.meta.get("date") or log.meta.get("log_date") or "").strip()
+    time = (log.meta.get("time") or log.meta.get("log_time") or "").strip()
     for text in (f"{date} {time}".strip(), date):
         for fmt in _DATE_FORMATS:
             try:
@@ -428,7 +444,13 @@ def _checks(cols: dict[str, np.ndarray], raws: dict[str, np.ndarray], t: np.ndar
 
 
 def convert(log: ForeignLog, mapping: Mapping) -> Imported:
-    """The session columns, metadata and summary of ``log`` read through ``mapping``."""
+    """The session columns, metadata and summary of ``log`` read through ``mapping``.
+    (Arithmetic on a file's infinities and huge values stays quiet: they are counted.)"""
+    with np.errstate(all="ignore"):
+        return _convert(log, mapping)
+
+
+def _convert(log: ForeignLog, mapping: Mapping) -> Imported:
     summary = Summary(str(log.source), log.fmt, mapping.name)
     t_raw, time_field, shared = _time_axis(log, mapping, summary)
     n = len(t_raw)
@@ -514,8 +536,9 @@ def convert(log: ForeignLog, mapping: Mapping) -> Imported:
             cols["game_lap_ms"] = np.rint(fixed * 1000.0)
             summary.notes.append(f"game_lap_ms: {stale} laps' first samples carried the "
                                  "previous lap's time: set from the next sample")
-    cols["timestamp"] = start + session_t
-    cols["session_time"] = session_t
+    cols["timestamp"] = t_file.copy() if epoch and lap_time_name is None else start + session_t
+    if "session_time" not in cols:
+        cols["session_time"] = session_t
     cols["completed_laps"] = laps.astype("f8")
     cols["current_lap"] = laps.astype("f8") + 1
     track_length = _track_length(log)
@@ -523,7 +546,7 @@ def convert(log: ForeignLog, mapping: Mapping) -> Imported:
     found = _checks({k: v for k, v in cols.items() if k in raws}, raws, session_t, summary)
     summary.rows = n
     summary.unmapped_fields = sorted(set(log.channels) - used)
-    columns = {k: _typed(k, v) for k, v in cols.items()}
+    columns = {k: _typed(k, v, summary) for k, v in cols.items()}
     summary.implausible = _implausible(columns)
     nulls = {k: int(np.count_nonzero(~np.isfinite(v))) for k, v in columns.items()
              if k in raws and v.dtype.kind == "f" and not np.isfinite(v).all()}
@@ -576,7 +599,12 @@ def _track_length(log: ForeignLog) -> float | None:
     return None
 
 
-def _typed(name: str, v: np.ndarray) -> np.ndarray:
+_INT_RANGE = {"int32": (-2**31, 2**31 - 1), "int8": (-128, 127)}
+
+
+def _typed(name: str, v: np.ndarray, summary: Summary) -> np.ndarray:
+    """The column in its catalogue type; an integer channel's values that no integer of its
+    width holds (infinities, 1e300) become no value, counted."""
     dtype = BY_NAME[name].dtype
     if dtype == "string":
         return np.asarray(v, dtype=object)
@@ -584,7 +612,13 @@ def _typed(name: str, v: np.ndarray) -> np.ndarray:
         v = np.asarray(v, dtype="f8")
         return np.where(np.isnan(v), np.nan, (v != 0).astype("f8"))
     if dtype in ("int32", "int8"):
-        v = np.asarray(v, dtype="f8")
+        v = np.rint(np.asarray(v, dtype="f8"))
+        lo, hi = _INT_RANGE[dtype]
+        wide = ~np.isnan(v) & ~((v >= lo) & (v <= hi))
+        if wide.any():
+            v = np.where(wide, np.nan, v)
+            summary.notes.append(f"{name}: {int(wide.sum())} values beyond a {dtype} read "
+                                 "as no value")
         if np.isfinite(v).all():
             return np.rint(v).astype({"int32": "i4", "int8": "i1"}[dtype])
         return np.rint(v)
@@ -597,7 +631,8 @@ def _metadata(log: ForeignLog, mapping: Mapping, summary: Summary, start: float,
     steps = steps[steps > 0]
     rate = round(1.0 / float(np.median(steps)), 3) if len(steps) else None
     meta: dict[str, Any] = {
-        "game": mapping.game or "",
+        "game": mapping.game or (log.meta.get("game", "") if log.meta.get("game") in (
+            "ac", "acc") else ""),
         "source": f"import:{log.fmt}",
         "start_time": start,
         "rate_hz": rate,
@@ -605,7 +640,8 @@ def _metadata(log: ForeignLog, mapping: Mapping, summary: Summary, start: float,
         "implausible": summary.implausible,
         "imported": {**summary.as_dict(), **found, "file": str(log.source)},
     }
-    defaults = {"track": ("venue",), "car": ("vehicle",), "driver": ("driver",)}
+    defaults = {"track": ("venue", "track"), "car": ("vehicle", "car"),
+                "driver": ("driver",), "track_config": ("track_config",)}
     for key, names in {**defaults, **mapping.meta}.items():
         value = _meta_value(log, names)
         if value is not None:

@@ -23,7 +23,7 @@ from actelemetry.imports import units
 LAP_METHODS = ("marks", "column", "time_reset", "position_wrap", "none")
 GEAR_CONVENTIONS = ("catalogue", "ac")  # ac: 0 = R, 1 = N, 2 = first (the games' raw gear)
 #: channels the [time] and [laps] tables make; a mapping cannot name them in [channels]
-MADE_HERE = ("timestamp", "session_time", "completed_laps", "current_lap")
+MADE_HERE = ("timestamp", "completed_laps", "current_lap")
 _TOP = {"name", "description", "game", "formats", "prefix", "none", "time", "laps",
         "channels", "meta"}
 _SPEC = {"field", "unit", "scale", "offset", "none", "gear"}

@@ -34,8 +34,37 @@ def is_session_file(path: Path) -> bool:
     return path.is_file() and path.suffix in FORMATS and not path.name.endswith(".meta.json")
 
 
+def _imported(path: Path) -> Path:
+    """A session file as given; another tool's log (a .ld, a MoTeC or foreign CSV, JSON)
+    imported on the fly into the user cache, once per file version (actelemetry.imports).
+    A CSV/JSONL no mapping knows is left to the session checks, which say what it lacks."""
+    from actelemetry.imports.files import (
+        FOREIGN_SUFFIXES,
+        cached_import,
+        first_bytes,
+        is_foreign,
+        looks_motec_csv,
+    )
+
+    if not is_foreign(path):
+        return path
+    if path.suffix.lower() in FOREIGN_SUFFIXES or looks_motec_csv(first_bytes(path)):
+        return cached_import(path)
+    try:
+        return cached_import(path)
+    except SessionFileError:
+        return path
+
+
+def _foreign_suffix(path: Path) -> bool:
+    from actelemetry.imports.files import FOREIGN_SUFFIXES
+
+    return path.is_file() and path.suffix.lower() in FOREIGN_SUFFIXES
+
+
 def find_session_files(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files as given, folders' session files (sorted), globs expanded; duplicates dropped."""
+    """Files as given, folders' session files (sorted), globs expanded; duplicates dropped.
+    Other tools' logs given as files or globs are imported on the fly (cached)."""
     found: list[Path] = []
     for item in inputs:
         text = str(item)
@@ -56,12 +85,13 @@ def find_session_files(inputs: Iterable[str | Path]) -> list[Path]:
                 raise SessionFileError(f"{path}: the unfinished capture holds no samples")
             found.append(out)
         elif path.exists():
-            found.append(path)
+            found.append(_imported(path) if path.is_file() else path)
         elif glob.has_magic(text):
-            matches = sorted(Path(m) for m in glob.glob(text) if is_session_file(Path(m)))
+            matches = sorted(Path(m) for m in glob.glob(text)
+                             if is_session_file(Path(m)) or _foreign_suffix(Path(m)))
             if not matches:
                 raise SessionFileError(f"{text}: no session files match")
-            found += matches
+            found += [_imported(m) for m in matches]
         else:
             raise SessionFileError(f"{path}: no such file")
     unique: list[Path] = []

@@ -3,6 +3,7 @@ test files): paths printed, the summary, one-line errors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -48,3 +49,15 @@ def test_a_mapping_by_name_and_bad_options_are_one_line(
         err = capsys.readouterr().err
         assert needle in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
+
+
+def test_a_glob_over_session_files_never_imports_their_metadata(
+        make_sim_session: Callable[..., Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from actelemetry.store.files import find_session_files
+
+    monkeypatch.setenv("ACTELEMETRY_CACHE_DIR", str(tmp_path / "cache"))
+    session = make_sim_session(fmt="csv")
+    assert session.with_name(session.name + ".meta.json").is_file()
+    assert find_session_files([str(session.parent / "*")]) == [session]
+    assert not (tmp_path / "cache").exists()

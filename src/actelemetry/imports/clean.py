@@ -73,7 +73,7 @@ def clipped(values: np.ndarray) -> list[tuple[float, int]]:
     round number held by at least :data:`CLIP_SHARE` of the samples (and 3)."""
     v = np.asarray(values, dtype="f8")
     v = v[np.isfinite(v)]
-    if len(v) < 10 or len(np.unique(v)) < 5:  # a constant or a flag is not clipped
+    if len(v) < 10:
         return []
     out = []
     for extreme in {float(v.max()), float(v.min())}:
@@ -82,6 +82,8 @@ def clipped(values: np.ndarray) -> list[tuple[float, int]]:
         held = int(np.count_nonzero(v == extreme))
         if held >= max(3, CLIP_SHARE * len(v)):
             out.append((extreme, held))
+    if out and len(np.unique(v)) < 5:  # a constant or a flag is not clipped
+        return []
     return sorted(out)
 
 

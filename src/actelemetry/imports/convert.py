@@ -94,9 +94,12 @@ def _find(log: ForeignLog, fields: tuple[str, ...]) -> str | None:
 def _hold(ch: LogChannel, t: np.ndarray) -> np.ndarray:
     """A channel on the times ``t`` (s from the log's start), each value held until the
     next; NaN before its first sample."""
-    times = ch.time_axis()
     vals = np.asarray(ch.values, dtype="f8")
-    idx = np.searchsorted(times, t + 1e-9, side="right") - 1
+    if ch.times is None and ch.rate_hz:  # regular: the index is the time times the rate
+        idx = np.floor(t * ch.rate_hz + 1e-6).astype("i8")
+        idx = np.minimum(idx, len(vals) - 1)
+    else:
+        idx = np.searchsorted(ch.time_axis(), t + 1e-9, side="right") - 1
     out = np.full(len(t), np.nan)
     ok = idx >= 0
     out[ok] = vals[idx[ok]]
@@ -160,6 +163,9 @@ def _values(log: ForeignLog, name: str, t: np.ndarray, shared_rows: bool) -> np.
     ch = log.channels[name]
     if shared_rows and len(ch.values) == len(t):
         return np.asarray(ch.values, dtype="f8")
+    if ch.times is None and ch.rate_hz and len(ch.values) == len(t) and len(t) > 1 and (
+            abs((t[1] - t[0]) * ch.rate_hz - 1.0) < 1e-9 and t[0] == 0.0):
+        return np.asarray(ch.values, dtype="f8")  # already on the table's grid
     return _hold(ch, t)
 
 
@@ -459,8 +465,8 @@ def _convert(log: ForeignLog, mapping: Mapping) -> Imported:
     t_raw, log = _only_samples(log, mapping, t_raw, time_field, shared, summary)
     n = len(t_raw)
     t_raw = _fill_time_gaps(t_raw, summary)
-    order = np.argsort(t_raw, kind="stable")
     back = int(np.count_nonzero(np.diff(t_raw) < 0))
+    order = np.argsort(t_raw, kind="stable") if back else np.arange(n)
     if back:
         moved = int(np.count_nonzero(order != np.arange(n)))
         summary.notes.append(f"rows out of time order: {back} steps back in time, {moved} rows "

@@ -236,6 +236,8 @@ def is_foreign(path: Path) -> bool:
     from actelemetry.channels.catalogue import BY_NAME
 
     suffix = path.suffix.lower()
+    if path.name.endswith(".meta.json"):  # a session file's metadata, never a log
+        return False
     if suffix in FOREIGN_SUFFIXES:
         return True
     if suffix not in (".csv", ".jsonl") or not path.is_file():

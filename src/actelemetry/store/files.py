@@ -59,7 +59,8 @@ def _imported(path: Path) -> Path:
 def _foreign_suffix(path: Path) -> bool:
     from actelemetry.imports.files import FOREIGN_SUFFIXES
 
-    return path.is_file() and path.suffix.lower() in FOREIGN_SUFFIXES
+    return (path.is_file() and path.suffix.lower() in FOREIGN_SUFFIXES
+            and not path.name.endswith(".meta.json"))
 
 
 def find_session_files(inputs: Iterable[str | Path]) -> list[Path]:

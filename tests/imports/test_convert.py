@@ -169,6 +169,8 @@ def test_a_paused_stretch_is_kept_and_reported() -> None:
     out = convert(_log(**cols, speed_Kmh=speed), UDP)
     assert out.summary.rows == 200
     assert out.meta["imported"]["frozen_rows"] == [[0, 39]]
+    # a recording that begins paused is judged from its first live row, at speed
+    assert not out.columns["out_lap"].any()
     assert any("frozen stretches" in n and "at speed 0" in n for n in out.summary.notes)
 
 

@@ -324,8 +324,11 @@ def _find_laps(log: ForeignLog, mapping: Mapping, cols: dict[str, np.ndarray],
     return np.zeros(n, "i8")
 
 
-def _lap_flags(cols: dict[str, np.ndarray], laps: np.ndarray) -> dict[str, np.ndarray]:
-    """lap_valid (only where the file says), out_lap and partial_lap, per lap."""
+def _lap_flags(cols: dict[str, np.ndarray], laps: np.ndarray,
+               paused_start: int = 0) -> dict[str, np.ndarray]:
+    """lap_valid (only where the file says), out_lap and partial_lap, per lap. A recording
+    that begins paused (``paused_start`` frozen rows) is judged from its first live row: a
+    game paused mid-lap is not a car standing on the grid."""
     n = len(laps)
     out: dict[str, np.ndarray] = {}
     segments = lapmod.segments(laps)
@@ -346,11 +349,13 @@ def _lap_flags(cols: dict[str, np.ndarray], laps: np.ndarray) -> dict[str, np.nd
     if "out_lap" not in cols and (speed is not None or pit is not None):
         o = np.zeros(n, bool)
         for k, (a, b) in enumerate(segments):
+            if k == 0 and paused_start < b:
+                a = paused_start
             first = {"in_pit_lane": bool(pit[a]) if pit is not None and np.isfinite(pit[a])
                      else False,
                      "speed_ms": float(speed[a]) if speed is not None and np.isfinite(speed[a])
                      else math.inf}
-            o[a:b] = starts_out(first, k == 0)
+            o[segments[k][0]:b] = starts_out(first, k == 0)
         out["out_lap"] = o
     if "partial_lap" not in cols and frac is not None:
         p = np.zeros(n, bool)
@@ -376,7 +381,7 @@ def _nan_trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
 
 
 def _derive(cols: dict[str, np.ndarray], laps: np.ndarray, t: np.ndarray,
-            track_length: float | None, summary: Summary) -> None:
+            track_length: float | None, summary: Summary, paused_start: int = 0) -> None:
     """Channels the catalogue derives, from what the file has (nothing from nothing)."""
     def add(name: str, values: np.ndarray, why: str) -> None:
         if name not in cols:
@@ -414,7 +419,7 @@ def _derive(cols: dict[str, np.ndarray], laps: np.ndarray, t: np.ndarray,
             dt = np.diff(t[a:b], prepend=t[a])
             dist[a:b] = np.cumsum(speed[a:b] * dt)
         add("lap_distance_m", dist, "speed integrated over each lap")
-    for name, values in _lap_flags(cols, laps).items():
+    for name, values in _lap_flags(cols, laps, paused_start).items():
         add(name, values, "the lap rules of channels/laps.py")
 
 
@@ -548,8 +553,10 @@ def _convert(log: ForeignLog, mapping: Mapping) -> Imported:
     cols["completed_laps"] = laps.astype("f8")
     cols["current_lap"] = laps.astype("f8") + 1
     track_length = _track_length(log)
-    _derive(cols, laps, session_t, track_length, summary)
     found = _checks({k: v for k, v in cols.items() if k in raws}, raws, session_t, summary)
+    frozen = found.get("frozen_rows") or [[-1, -1]]
+    _derive(cols, laps, session_t, track_length, summary,
+            frozen[0][1] + 1 if frozen[0][0] == 0 else 0)
     summary.rows = n
     summary.unmapped_fields = sorted(set(log.channels) - used)
     columns = {k: _typed(k, v, summary) for k, v in cols.items()}

@@ -34,6 +34,7 @@ UNITS: dict[str, tuple[str, float, float]] = {
     "deg/s": ("rate", math.pi / 180, 0.0), "°/s": ("rate", math.pi / 180, 0.0),
     # acceleration
     "m/s²": ("accel", 1.0, 0.0), "m/s2": ("accel", 1.0, 0.0), "m/s^2": ("accel", 1.0, 0.0),
+    "m/s/s": ("accel", 1.0, 0.0),
     "mps2": ("accel", 1.0, 0.0), "g": ("accel", G, 0.0),
     # time
     "s": ("time", 1.0, 0.0), "sec": ("time", 1.0, 0.0), "ms": ("time", 1e-3, 0.0),

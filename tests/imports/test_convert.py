@@ -228,3 +228,22 @@ def test_any_values_give_a_session_or_one_line_error(n: int, data: st.DataObject
         return
     assert len(out.columns["timestamp"]) == out.summary.rows
     assert all(len(v) == out.summary.rows for v in out.columns.values())
+
+
+def test_a_distance_sampled_log_takes_its_time_from_the_lap_time() -> None:
+    """One row every 10 m, a lap time that restarts at the line: rows stay as they are and
+    the laps are laid end to end in time."""
+    m = parse_mapping({"name": "dist", "time": {"lap_field": "lt"},
+                       "laps": {"method": "time_reset", "field": "lt"},
+                       "channels": {"lap_distance_m": "d", "speed_kmh": "v"}}, "dist")
+    lt = np.concatenate([np.linspace(0.0, 9.9, 100), np.linspace(0.05, 10.05, 101)])
+    d = np.concatenate([np.arange(100) * 10.0, np.arange(101) * 10.0])
+    out = convert(_log(lt=lt, d=d, v=np.full(201, 100.0)), m)
+    c = out.columns
+    assert out.summary.rows == 201
+    assert c["completed_laps"][99] == 0 and c["completed_laps"][100] == 1
+    t = c["session_time"]
+    assert np.all(np.diff(t) > 0)
+    assert t[99] == pytest.approx(9.9) and t[100] - t[99] == pytest.approx(0.1, abs=1e-9)
+    assert t[-1] - t[100] == pytest.approx(10.0)
+    np.testing.assert_array_equal(c["lap_distance_m"], d)  # kept as the file has it

@@ -83,6 +83,15 @@ def read_log(path: Path, fmt: str = "auto") -> ForeignLog:
         raise SessionFileError(f"{path}: no such file")
     if fmt == "auto":
         fmt = detect_format(path)
+    try:
+        log = _read(path, fmt)
+    except ModuleNotFoundError as exc:  # a reader this installation does not have
+        raise SessionFileError(f"{path}: no reader for {fmt} files here ({exc.name})") from exc
+    _add_session_meta(path, log)
+    return log
+
+
+def _read(path: Path, fmt: str) -> ForeignLog:
     if fmt == "ld":
         from actelemetry.formats.motec_ld import read_ld
 
@@ -100,7 +109,6 @@ def read_log(path: Path, fmt: str = "auto") -> ForeignLog:
         log = read_parquet(path)
     else:
         raise UsageError(f"--format {fmt}: one of {', '.join(FORMATS)}")
-    _add_session_meta(path, log)
     return log
 
 

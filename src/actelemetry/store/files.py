@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from actelemetry.errors import SessionFileError, UsageError
+from actelemetry.errors import ActelemetryError, SessionFileError, UsageError
 from actelemetry.store.session import recover_folder, recover_spool
 from actelemetry.store.spool import SUFFIX
 
@@ -52,7 +52,7 @@ def _imported(path: Path) -> Path:
         return cached_import(path)
     try:
         return cached_import(path)
-    except SessionFileError:
+    except ActelemetryError:
         return path
 
 

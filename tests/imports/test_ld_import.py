@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import columns
 
 from actelemetry.formats.log import ForeignLog, LogChannel
 from actelemetry.formats.motec_ld import write_ld
 from actelemetry.imports.files import import_file
 from actelemetry.store.session import session_metadata
+from imports.helpers import columns
 
 
 def _acc_ld(path: Path) -> Path:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import columns
 
 from actelemetry.analysis.export_motec import session_log
 from actelemetry.cli import main
 from actelemetry.formats.motec_csv import write_motec_csv
 from actelemetry.formats.motec_ld import quantum
 from actelemetry.imports.files import import_file
+from imports.helpers import columns
 
 
 @pytest.mark.parametrize("suffix", [".ld", ".csv"])

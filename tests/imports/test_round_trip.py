@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from helpers import columns
 
 from actelemetry.analysis.sources import resolve_inputs
 from actelemetry.cli import main
 from actelemetry.imports.files import import_file
 from actelemetry.store.session import session_metadata, write_session
+from imports.helpers import columns
 
 FIX = Path(__file__).parent.parent / "data" / "imports"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import columns, line_crossings, position_lap_time
 
 from actelemetry.cli import main
 from actelemetry.imports.files import import_file
 from actelemetry.store.session import session_metadata
+from imports.helpers import columns, line_crossings, position_lap_time
 
 DATA = Path(__file__).parent.parent / "data"
 FIX = DATA / "imports"

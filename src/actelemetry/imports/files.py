@@ -240,7 +240,8 @@ FOREIGN_SUFFIXES = (".ld", ".json", ".ndjson")
 def is_foreign(path: Path) -> bool:
     """A file the reading commands import on the fly rather than read as a session: a
     ``.ld``/``.json`` file, a MoTeC CSV, or a CSV/JSONL with no session metadata beside it
-    whose first line names a field that is not a catalogue channel."""
+    whose first line names mostly fields that are not catalogue channels (a session file,
+    whole or a subset of channels, names catalogue channels)."""
     from actelemetry.channels.catalogue import BY_NAME
 
     suffix = path.suffix.lower()
@@ -259,9 +260,13 @@ def is_foreign(path: Path) -> bool:
             return True
         first = start.split(b"\n", 1)[0].decode("utf-8", "replace")
         names = [c.strip().strip('"') for c in first.split(",") if c.strip()]
-        return bool(names) and not set(names) <= own
+        return _mostly_foreign(names, own)
     try:
         row = json.loads(start.split(b"\n", 1)[0])
     except ValueError:
         return False  # a partial first line: leave it to the session checks
-    return isinstance(row, dict) and not set(row) <= own
+    return isinstance(row, dict) and _mostly_foreign(list(row), own)
+
+
+def _mostly_foreign(names: list[str], own: set[str]) -> bool:
+    return bool(names) and 2 * sum(1 for n in names if n in own) < len(names)

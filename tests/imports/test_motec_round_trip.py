@@ -10,7 +10,6 @@ import pytest
 
 from actelemetry.analysis.export_motec import session_log
 from actelemetry.cli import main
-from actelemetry.formats.motec_csv import write_motec_csv
 from actelemetry.formats.motec_ld import quantum
 from actelemetry.imports.files import import_file
 from imports.helpers import columns
@@ -20,10 +19,8 @@ from imports.helpers import columns
 def test_a_motec_export_imports_back_equal(sim_session: Path, tmp_path: Path,
                                            suffix: str) -> None:
     out = tmp_path / f"export{suffix}"
-    if suffix == ".ld":
-        main(["export", str(sim_session), "-o", str(out)])
-    else:  # the MoTeC CSV writer on the same session -> log conversion
-        write_motec_csv(out, session_log(sim_session))
+    fmt = "ld" if suffix == ".ld" else "motec-csv"
+    main(["export", str(sim_session), "--format", fmt, "-o", str(out)])
     path, summary, how = import_file(out, tmp_path / "imported")
     assert "mapping actelemetry" in how
     sent = session_log(sim_session)

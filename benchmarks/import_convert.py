@@ -4,7 +4,9 @@ Reading a file alone is timed by benchmarks/import_ld.py and import_csv.py. This
 the importer adds on top, then the whole import of the same log written as a .ld (there
 "convert s" is all of import_file: read_ld, convert and write). The log: ACC-named channels
 (the acc-motec mapping) at two rates, 60 at 100 Hz and 40 at 20 Hz (100 channels, 29 of them
-mapped), for 15 min, 1 h and 2 h of driving with a lap mark every 2 minutes. Each size runs
+mapped), for 15 min, 1 h and 2 h of driving with a lap mark every 2 minutes. Last, the
+whole import of MoTeC CSV exports (60 Hz, 62 columns, about 380 bytes a row: 15 min is 20 MB,
+1 h 80 MB). Each size runs
 in a fresh process; peak resident memory is that process's (``ru_maxrss``), so it includes
 the log itself.
 
@@ -43,6 +45,23 @@ for name in fast:
     log.channels[name] = LogChannel(name, "", rng.normal(50, 10, n100), rate_hz=100.0)
 for name in slow:
     log.channels[name] = LogChannel(name, "", rng.normal(5, 1, n20), rate_hz=20.0)
+if sys.argv[3] == "csv":  # the whole import of a MoTeC CSV made by the exporter
+    import importlib.util
+    from actelemetry.formats.motec_csv import write_motec_csv
+    from actelemetry.imports.files import import_file
+    spec = importlib.util.spec_from_file_location(
+        "import_csv", Path(sys.argv[4]) / "import_csv.py")
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    src = write_motec_csv(out.with_suffix(".csv"), maker.make_log(int(minutes * 60 * 60)))
+    t0 = time.perf_counter()
+    path, summary, _ = import_file(src, out.parent)
+    t2 = time.perf_counter()
+    print(json.dumps({"rows": summary.rows, "convert_s": t2 - t0, "write_s": 0.0,
+                      "mapped": len(summary.mapped),
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "mb": src.stat().st_size / 1e6}))
+    raise SystemExit
 if sys.argv[3] == "ld":  # the whole import of a .ld: read, convert, write
     from actelemetry.formats.motec_ld import write_ld
     from actelemetry.imports.files import import_file
@@ -74,15 +93,18 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [15.0, 60.0] if args.quick else [15.0, 60.0, 120.0]
     for mode, title in (("log", "ForeignLog in memory -> convert, then write Parquet"),
-                        ("ld", ".ld on disk -> import_file (read_ld + convert + write)")):
+                        ("ld", ".ld on disk -> import_file (read_ld + convert + write)"),
+                        ("csv", "MoTeC CSV at 60 Hz (benchmarks/import_csv.py's log) -> "
+                                "import_file; last column: the CSV's MB")):
         print(title)
         print(f"{'log':>8} {'rows':>9} {'channels':>8} {'convert s':>10} {'write s':>8} "
-              f"{'peak MB':>8} {'parquet MB':>10}")
+              f"{'peak MB':>8} {'MB':>10}")
         with tempfile.TemporaryDirectory() as tmp:
             for minutes in sizes:
                 out = Path(tmp) / f"log_{int(minutes)}.parquet"
                 proc = subprocess.run([sys.executable, "-c", CHILD, str(minutes), str(out),
-                                       mode], capture_output=True, text=True, check=True)
+                                       mode, str(Path(__file__).parent)],
+                                      capture_output=True, text=True, check=True)
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
                 print(f"{int(minutes):>5} min {r['rows']:>9} {r['mapped']:>8} "
                       f"{r['convert_s']:>10.2f} {r['write_s']:>8.2f} {r['peak_mb']:>8.0f} "

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from actelemetry.bridge import protocol as proto
 from actelemetry.bridge.hub import Hub
 from actelemetry.bridge.pacing import Pacer
+from actelemetry.bridge.sink import LAP_RATE_HZ, stream_capture_rate
 
 
 @dataclass
@@ -88,3 +89,8 @@ def test_hellos_know_the_session_and_the_track_outline() -> None:
     hub.frame([c], 1.0, 2.0, {}, None, now=1.0)
     assert hub.hello()["track_outline"] is None
     assert [m["seq"] for m in c.messages() if m["type"] == "frame"] == [1, 1]
+
+
+def test_a_stream_captures_at_the_files_rate_at_least() -> None:
+    assert stream_capture_rate(10.0) == LAP_RATE_HZ
+    assert stream_capture_rate(200.0) == 200.0

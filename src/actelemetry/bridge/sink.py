@@ -10,6 +10,16 @@ from actelemetry.bridge.pacing import Pacer
 from actelemetry.bridge.server import BridgeServer
 from actelemetry.capture.sinks import Sample, Session
 
+#: the rate a stream captures at, whatever rate it sends frames at: that of session files
+LAP_RATE_HZ = 100.0
+
+
+def stream_capture_rate(frame_rate: float) -> float:
+    """The capture rate behind a stream of ``frame_rate`` frames a second: laps are judged on
+    every sample at the files' rate (a short trip off the track between two frames of a slow
+    stream still invalidates the lap, as in the session file); the sink thins the frames."""
+    return max(frame_rate, LAP_RATE_HZ)
+
 
 def sample_wall_time(t: float) -> float:
     """The Unix time a sample was taken: its perf_counter stamp moved onto the wall clock.

@@ -92,10 +92,6 @@ def read(
             console.print(f"Wrote {jsonl.lines} samples to {jsonl.path}")
 
 
-#: the rate a stream captures at, whatever rate it sends frames at: that of session files
-LAP_RATE_HZ = 100.0
-
-
 @app.command()
 def stream(
     session: Path | None = SessionArg,
@@ -123,7 +119,7 @@ def stream(
     """Broadcast live telemetry over WebSocket and serve the live web page."""
     from actelemetry.bridge.protocol import check_frame_rate
     from actelemetry.bridge.server import BridgeConfig, BridgeServer
-    from actelemetry.bridge.sink import BridgeSink
+    from actelemetry.bridge.sink import BridgeSink, stream_capture_rate
 
     check_frame_rate(rate)
     if token == "generate":
@@ -133,10 +129,7 @@ def stream(
         console.print(f"token: {token}", highlight=False)
     config = BridgeConfig(host=host, port=port, token=token, rate=rate,
                           max_clients=max_clients, queue_size=queue)
-    # laps are judged on every sample at the files' rate (a short trip off the track between
-    # two frames of a slow stream still invalidates the lap, as in the session file); the
-    # frames are thinned to --rate
-    capture_rate = max(rate, LAP_RATE_HZ)
+    capture_rate = stream_capture_rate(rate)
     opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=capture_rate, duration=duration, wait=wait, track=track,
                            sim_laps=sim_laps, seed=seed, speed=speed)

@@ -6,6 +6,7 @@ deterministic), so many tests can share a few laps without paying for them again
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,3 +42,10 @@ def make_sim_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
 def sim_session(make_sim_session: Callable[..., Path]) -> Path:
     """An AC session of two timed laps (plus the out lap) at Monza, Parquet, 100 Hz."""
     return make_sim_session()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _import_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Files imported on the fly (actelemetry.imports) go to a temporary cache, never the
+    user's ~/.cache, in every test."""
+    os.environ["ACTELEMETRY_CACHE_DIR"] = str(tmp_path_factory.mktemp("import_cache"))

@@ -59,6 +59,7 @@ def test_units_and_metadata_of_a_motec_export(tmp_path: Path) -> None:
     np.testing.assert_allclose(c["suspension_travel_fl"], 0.0315, rtol=1e-6)  # mm -> m
     assert np.nanmax(c["gas"]) == pytest.approx(1.0)  # % -> 0..1
     assert "brake" in c and "clutch" not in c  # absent stays absent
+    assert c["distance_m"][-1] == 908  # the last value of the file's Distance column
 
 
 def test_gear_convention_and_mph_of_the_udp_log(tmp_path: Path) -> None:

@@ -87,7 +87,10 @@ def read_csv(path: Path | str) -> ForeignLog:
     path = Path(path)
     head, _ = _read_head(path)
     enc = _encoding(head)
-    first = head.decode(enc, errors="replace").lstrip("\ufeff").splitlines()[0]
+    lines = head.decode(enc, errors="replace").lstrip("\ufeff").splitlines()
+    if not lines or not lines[0].strip():  # only a byte-order mark, or a blank first line
+        raise _fail(path, "no header row")
+    first = lines[0]
     if first.count(",") + first.count(";") + first.count("\t") >= MAX_FIELDS:
         raise _fail(path, f"more than {MAX_FIELDS} fields in the header")
     read = pcsv.ReadOptions(encoding=enc, use_threads=True, block_size=4 << 20)

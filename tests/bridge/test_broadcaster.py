@@ -105,6 +105,14 @@ def test_queue_drops_oldest_frames_never_events() -> None:
     assert q.bytes == 0 and q.frames == 0
 
 
+def test_queue_gives_up_its_replies_for_a_client_about_to_be_closed() -> None:
+    q = SendQueue(max_frames=10, max_bytes=10_000)
+    for payload, is_frame in [("f1", True), ("pong", False), ("f2", True), ("error", False)]:
+        q.push(payload, is_frame)
+    assert q.take_replies() == ["pong", "error"]
+    assert [q.pop() for _ in range(len(q))] == ["f1", "f2"] and q.bytes == 0
+
+
 def test_queue_is_bounded_in_bytes_and_says_when_a_client_does_not_read() -> None:
     q = SendQueue(max_frames=1000, max_bytes=100)
     for _ in range(50):  # big frames: only what fits stays

@@ -195,6 +195,14 @@ class SendQueue:
         self.frames -= is_frame
         return payload
 
+    def take_replies(self) -> list[str | bytes]:
+        """Remove and return every queued reply and event (frames stay), oldest first."""
+        replies = [payload for is_frame, payload in self._items if not is_frame]
+        kept = [(is_frame, payload) for is_frame, payload in self._items if is_frame]
+        self._items = deque(kept)
+        self.bytes = sum(len(payload) for _, payload in kept)
+        return replies
+
     def take_missed(self) -> int:
         """Frames dropped since the last call (the client is told before its next one)."""
         count, self.missed = self.missed, 0

@@ -293,6 +293,11 @@ class BridgeServer:
         bucket = client.bucket
         if not bucket.allow(time.monotonic()):
             if bucket.over > cfg.client_abuse_limit:
+                # what it was already told (its rate_limited error) goes out before the
+                # close, however far behind the writer task is on a busy machine
+                with contextlib.suppress(ConnectionClosed):
+                    for payload in client.queue.take_replies():
+                        await client.ws.send(payload)
                 await client.ws.close(1008, "too many messages")
             elif bucket.over == 1 or bucket.over % 20 == 0:
                 self._reply(client, proto.error(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,8 @@ from actelemetry.game.names import Game
 
 if TYPE_CHECKING:
     from actelemetry.sim.simulator import Simulator
+    from actelemetry.sim.udp import UdpServer
+    from actelemetry.sources.sim import SimSpec
 
 
 @app.command("sim")
@@ -23,27 +26,65 @@ def sim_command(
     track: str = typer.Option("monza", "--track",
                               help="monza, spa, silverstone, or a centre-line CSV path"),
     laps: int = typer.Option(3, "--laps", min=1, help="Timed laps after the out lap"),
-    shm_dir: Path = typer.Option(..., "--shm-dir",
-                                 help="Folder for acpmf_* (/dev/shm = the Linux bridge names)"),
+    shm_dir: Path | None = typer.Option(
+        None, "--shm-dir", help="Folder for acpmf_* (/dev/shm = the Linux bridge names); "
+        "required unless --udp (then a private folder)"),
     speed: float = typer.Option(1.0, "--speed", help="Times real time (ignored with --fast)"),
     fast: bool = typer.Option(False, "--fast", help="As fast as the machine allows"),
     seed: int = typer.Option(0, "--seed", help="Seed: same seed, same pages"),
     skill: float = typer.Option(0.9, "--skill", min=0.0, max=1.0, help="Driver skill 0..1"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress line"),
+    udp: bool = typer.Option(False, "--udp", help="Also serve AC's remote-telemetry UDP "
+                             "protocol (handshake, RTCarInfo, RTLap), as the game does"),
+    udp_port: int = typer.Option(9996, "--udp-port", min=0, max=65535,
+                                 help="UDP port (0: any free port, printed)"),
+    udp_host: str = typer.Option("127.0.0.1", "--udp-host",
+                                 help="Address to serve UDP on (0.0.0.0: every interface)"),
+    udp_rate: float = typer.Option(333.0, "--udp-rate",
+                                   help="RTCarInfo per second, at most the physics rate; "
+                                   "the real game was seen sending about 20"),
 ) -> None:
     """Drive a GT3-like car round a real circuit and publish AC / ACC shared-memory pages."""
     from actelemetry.signals import stop_on_sigterm
-    from actelemetry.sources.sim import SimSpec, drive, publishing_simulator
-    from actelemetry.timefmt import lap_time_s
+    from actelemetry.sources.sim import SimSpec
 
     if fast and speed != 1.0:
         raise UsageError("--speed and --fast exclude each other")
+    if shm_dir is None and not udp:
+        raise UsageError("give --shm-dir (where the pages go), or --udp")
+    if udp and game is not Game.ac:
+        raise UsageError("the remote-telemetry UDP protocol is AC's: use --game ac with --udp")
     spec = SimSpec(game=game.value, track=track, laps=laps, seed=seed, skill=skill,
                    speed=speed, fast=fast)
     stop = stop_on_sigterm()
+    with ExitStack() as stack:
+        server = None
+        if udp:
+            from actelemetry.sim.udp import UdpServer
+
+            server = stack.enter_context(UdpServer(udp_host, udp_port, udp_rate))
+        if shm_dir is None:
+            from actelemetry.game.mapping import private_page_folder
+
+            shm_dir = stack.enter_context(private_page_folder())
+        _run(spec, shm_dir, stop, quiet, server)
+
+
+def _run(spec: SimSpec, shm_dir: Path, stop: threading.Event, quiet: bool,
+         server: UdpServer | None) -> None:
+    """Drive the simulator until it finishes, Ctrl+C or SIGTERM; ``server`` sends UDP."""
+    from actelemetry.sources.sim import drive, publishing_simulator
+    from actelemetry.timefmt import lap_time_s
+
+    fast, speed, laps = spec.fast, spec.speed, spec.laps
     t_start = time.perf_counter()
     with publishing_simulator(spec, shm_dir) as sim:
-        label = f"{game.value.upper()} {sim.track.name} ({sim.track.length:.0f} m), {laps} laps"
+        label = f"{spec.game.upper()} {sim.track.name} ({sim.track.length:.0f} m), {laps} laps"
+        if server is not None:
+            server.attach(sim)
+            host, port = server.address
+            # always printed, even --quiet: a client needs the port (--udp-port 0)
+            console.print(f"UDP: AC remote telemetry on {host}:{port}", highlight=False)
         if not quiet:
             console.print(f"[bold]sim[/] publishing {label} to {shm_dir}"
                           f" ({'fast' if fast else f'{speed:g}x real time'})")

@@ -11,6 +11,7 @@ a capture in ``--fast`` lockstep pays for the pages only at its own sample times
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from actelemetry.game.constants import PHYSICS_HZ, STATUS_LIVE, STATUS_OFF, STATUS_PAUSE
@@ -70,6 +71,8 @@ class Simulator:
         self._graphics_written = -1
         self._gfx_every = GRAPHICS_EVERY[game]
         self._pages = PageFill(self)
+        #: called after each step whose pages were published (the UDP server sends then)
+        self.listeners: list[Callable[[Simulator], None]] = []
         self._wheel_geometry = WheelGeometry.of(self.params)
         self._off_surface = False
         # pause / resume / stop may come from another thread than the stepping one
@@ -180,6 +183,8 @@ class Simulator:
             self.publisher.pack("physics", self._pages.vals["physics"])
             if self.graphics_packet_id != self._graphics_written:
                 self._write_graphics()
+            for listener in self.listeners:
+                listener(self)
 
     def publish(self) -> None:
         """Write all three pages from the current state now."""
@@ -199,6 +204,11 @@ class Simulator:
         self._pages.fill_graphics()
         self.publisher.pack("graphics", self._pages.vals["graphics"])
         self._graphics_written = self.graphics_packet_id
+
+    @property
+    def pages(self) -> PageFill:
+        """The value lists of the pages as last written."""
+        return self._pages
 
     # the session's timing, as the pages and callers read it
     @property

@@ -171,7 +171,7 @@ def test_a_paused_stretch_is_kept_and_reported() -> None:
     assert out.meta["imported"]["frozen_rows"] == [[0, 39]]
     # a recording that begins paused is judged from its first live row, at speed
     assert not out.columns["out_lap"].any()
-    assert any("frozen stretches" in n and "at speed 0" in n for n in out.summary.notes)
+    assert any("frozen stretch" in n and "at speed 0" in n for n in out.summary.notes)
 
 
 def test_channels_at_different_rates_become_one_table_at_the_fastest() -> None:

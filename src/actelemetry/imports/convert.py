@@ -263,8 +263,8 @@ def _only_samples(log: ForeignLog, mapping: Mapping, t: np.ndarray, time_field: 
         raise SessionFileError(f"{log.source}: no row holds a time or a field of mapping "
                                f"{mapping.name}")
     keep = np.flatnonzero(has)
-    summary.notes.append(f"{len(t) - len(keep)} rows hold no time and no mapped field (other "
-                         "records, such as a session header): not samples, left out")
+    summary.notes.append(f"{_count(len(t) - len(keep), 'row')} with no time and no mapped field "
+                         "(other records, such as a session header): not samples, left out")
     n = len(t)
     channels = {k: LogChannel(c.name, c.unit, np.asarray(c.values)[keep], c.rate_hz,
                               None if c.times is None else np.asarray(c.times)[keep],
@@ -433,7 +433,8 @@ def _checks(cols: dict[str, np.ndarray], raws: dict[str, np.ndarray], t: np.ndar
         zeros = sum(1 for a, b in stretches if "speed_ms" in cols
                     and np.nan_to_num(cols["speed_ms"][a:b]).max(initial=0) == 0)
         summary.notes.append(
-            f"{len(stretches)} frozen stretches kept ({rows} rows where no channel changes "
+            f"{_count(len(stretches), 'frozen stretch', 'es')} kept ({_count(rows, 'row')} "
+            f"where no channel changes "
             f"for {clean.FROZEN_MIN_S:g} s or more, {zeros} of them at speed 0: paused or "
             f"switched off): rows " + ", ".join(f"{a}-{b - 1}" for a, b in stretches[:5]))
         found["frozen_rows"] = [[a, b - 1] for a, b in stretches]
@@ -524,8 +525,8 @@ def _convert(log: ForeignLog, mapping: Mapping) -> Imported:
     if "lap_fraction" in cols and not summary.laps.startswith("from the position"):
         laps, moved, worst = lapmod.align_to_wraps(laps, cols["lap_fraction"], session_t)
         if moved:
-            summary.notes.append(f"lap changes moved onto the position wrap at {moved} "
-                                 f"crossings (up to {worst:.2f} s apart)")
+            summary.notes.append(f"lap changes moved onto the position wrap at "
+                                 f"{_count(moved, 'crossing')} (up to {worst:.2f} s apart)")
     lap_time_name = _find(log, mapping.lap_time_fields)
     if lap_time_name is not None and lap_time_name in log.channels:
         used.add(lap_time_name)
@@ -665,3 +666,8 @@ def _metadata(log: ForeignLog, mapping: Mapping, summary: Summary, start: float,
         if log.meta.get(key):
             meta.setdefault("file_meta", {})[key] = log.meta[key]
     return meta
+
+
+def _count(n: int, noun: str, plural: str = "s") -> str:
+    """'1 row', '3 rows': the summary reads as a sentence whatever the count."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{plural}"

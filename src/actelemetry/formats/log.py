@@ -6,6 +6,7 @@ the importer maps it onto catalogue channels; the exporters build one from a ses
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,3 +46,18 @@ class ForeignLog:
     lap_marks: list[float] = field(default_factory=list)
     #: text columns (track name, car model, ...) kept as text, one entry per row
     texts: dict[str, list[str]] = field(default_factory=dict)
+
+
+def unique_names(names: Iterable[str]) -> list[str]:
+    """Column names made unique: a repeated name gets ``#2``, ``#3``; an empty one ``column_N``."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        name = name.strip() or f"column_{i + 1}"
+        candidate, k = name, 1
+        while candidate in seen:
+            k += 1
+            candidate = f"{name}#{k}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out

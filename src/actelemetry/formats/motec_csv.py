@@ -14,14 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from actelemetry.errors import SessionFileError, one_line
-from actelemetry.formats.log import ForeignLog, LogChannel
+from actelemetry.formats.log import ForeignLog, LogChannel, unique_names
 from actelemetry.store.output import atomic_file
 
 #: header key as i2 writes it -> meta key (shared with the ``.ld`` reader where they overlap)
@@ -165,21 +164,6 @@ def _number(meta: dict[str, str], key: str) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def _unique(names: Iterable[str]) -> list[str]:
-    """Column names made unique: a repeated name gets ``#2``, ``#3``; an empty one ``column_N``."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for i, name in enumerate(names):
-        name = name.strip() or f"column_{i + 1}"
-        candidate, k = name, 1
-        while candidate in seen:
-            k += 1
-            candidate = f"{name}#{k}"
-        seen.add(candidate)
-        out.append(candidate)
-    return out
-
-
 def _decimals(samples: list[list[str]], column: int) -> int | None:
     """Decimal places the file prints a column with (the most seen in the first rows)."""
     best: int | None = None
@@ -296,7 +280,7 @@ def _build(path: Path, header: _Header, columns: list[np.ndarray]) -> ForeignLog
     """The ForeignLog: time axis from ``Time`` (re-based for per-lap exports), lap marks from
     ``Beacon Markers``, one channel per column."""
     meta = {k: v for k, v in header.meta.items() if v.strip()}
-    names = _unique(header.names)
+    names = unique_names(header.names)
     units = [header.units[i].strip() if i < len(header.units) else "" for i in range(len(names))]
     rate = _number(meta, "sample_rate")
     rate = rate if rate and rate > 0 else None

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from actelemetry.errors import SessionFileError, one_line
-from actelemetry.formats.log import ForeignLog, LogChannel
+from actelemetry.formats.log import ForeignLog, LogChannel, unique_names
 
 #: more fields than this in one file is not a log (and would exhaust memory as columns)
 MAX_FIELDS = 10_000
@@ -125,7 +125,7 @@ def read_csv(path: Path | str) -> ForeignLog:
     if table.num_rows == 0:
         raise _fail(path, "a header but no data rows")
     log = ForeignLog(source=path, fmt="csv")
-    for name, column in zip(_unique(table.column_names), table.columns, strict=True):
+    for name, column in zip(unique_names(table.column_names), table.columns, strict=True):
         kind = column.type
         if pa.types.is_string(kind):
             log.texts[name] = ["" if v is None else v for v in column.to_pylist()]
@@ -138,20 +138,6 @@ def read_csv(path: Path | str) -> ForeignLog:
                 values = np.array(column.cast(pa.float64()).to_numpy(), dtype=np.float64)
             log.channels[name] = LogChannel(name=name, unit="", values=values)
     return log
-
-
-def _unique(names: list[str]) -> list[str]:
-    out: list[str] = []
-    seen: set[str] = set()
-    for i, name in enumerate(names):
-        name = name.strip() or f"column_{i + 1}"
-        candidate, k = name, 1
-        while candidate in seen:
-            k += 1
-            candidate = f"{name}#{k}"
-        seen.add(candidate)
-        out.append(candidate)
-    return out
 
 
 # --- JSON ----------------------------------------------------------------------------------

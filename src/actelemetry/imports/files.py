@@ -18,6 +18,7 @@ from typing import Any
 
 from actelemetry.errors import SessionFileError, UsageError
 from actelemetry.formats.log import ForeignLog, LogChannel
+from actelemetry.formats.motec_csv import looks_like_motec_csv
 from actelemetry.imports.convert import Summary, convert
 from actelemetry.imports.mapping import Mapping, shipped_mappings
 from actelemetry.store.output import atomic_file, ensure_folder
@@ -52,24 +53,17 @@ def first_bytes(path: Path, size: int = 4096) -> bytes:
         raise SessionFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
-def looks_motec_csv(head: bytes) -> bool:
-    """The i2 CSV signature: the first record is "Format","MoTeC CSV File"."""
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    return text.startswith(b'"Format","MoTeC CSV File"') or text.startswith(
-        b"Format,MoTeC CSV File")
-
-
 def detect_format(path: Path) -> str:
     """The format of a file from its name and first bytes."""
     start = first_bytes(path)
     if start.startswith(b"PAR1"):
         return "parquet"
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt") and looks_motec_csv(start):
+    if suffix in (".csv", ".txt") and looks_like_motec_csv(start):
         return "motec-csv"
     fmt = _SUFFIXES.get(suffix)
     if fmt is None:
-        if looks_motec_csv(start):
+        if looks_like_motec_csv(start):
             return "motec-csv"
         raise SessionFileError(f"{path}: unknown format (give --format ld, motec-csv, csv, "
                                "jsonl or json)")
@@ -256,7 +250,7 @@ def is_foreign(path: Path) -> bool:
     start = first_bytes(path)
     own = set(BY_NAME) | {"raw_physics", "raw_graphics", "session"}
     if suffix == ".csv":
-        if looks_motec_csv(start):
+        if looks_like_motec_csv(start):
             return True
         first = start.split(b"\n", 1)[0].decode("utf-8", "replace")
         names = [c.strip().strip('"') for c in first.split(",") if c.strip()]

@@ -38,17 +38,17 @@ def _imported(path: Path) -> Path:
     """A session file as given; another tool's log (a .ld, a MoTeC or foreign CSV, JSON)
     imported on the fly into the user cache, once per file version (actelemetry.imports).
     A CSV/JSONL no mapping knows is left to the session checks, which say what it lacks."""
+    from actelemetry.formats.motec_csv import looks_like_motec_csv
     from actelemetry.imports.files import (
         FOREIGN_SUFFIXES,
         cached_import,
         first_bytes,
         is_foreign,
-        looks_motec_csv,
     )
 
     if not is_foreign(path):
         return path
-    if path.suffix.lower() in FOREIGN_SUFFIXES or looks_motec_csv(first_bytes(path)):
+    if path.suffix.lower() in FOREIGN_SUFFIXES or looks_like_motec_csv(first_bytes(path)):
         return cached_import(path)
     try:
         return cached_import(path)

@@ -279,5 +279,9 @@ def run_capture(opts: CaptureOptions, sinks: list[Sink],
                 on_wait: Callable[[str], None] | None = None) -> CaptureResult:
     """Capture from the game, the simulator or a replay into ``sinks`` until a stop
     condition (``stop`` set, --duration, --laps, the source ending, the game quitting)."""
+    if opts.source == SourceKind.udp:  # datagrams, not pages to poll: a loop of its own
+        from actelemetry.capture.udp_loop import run_udp_capture
+
+        return run_udp_capture(opts, sinks, stop, on_wait)
     with open_source(opts) as source:
         return CaptureLoop(opts, source, sinks, stop, on_wait).run()

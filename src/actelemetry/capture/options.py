@@ -23,7 +23,7 @@ from actelemetry.sources.base import Source, SourceKind
 class CaptureOptions:
     """What to capture and how; mirrors ``actelemetry capture``'s options."""
 
-    source: str = "shm"  # shm | sim | replay
+    source: str = "shm"  # shm | sim | replay | udp
     shm_dir: Path | None = None
     game: str | None = None
     rate: float = 100.0
@@ -53,14 +53,26 @@ class CaptureOptions:
     fast: bool = False
     # a raw recording played back as live pages (source "replay"; speed and fast apply)
     replay_path: Path | None = None
+    # the game over UDP (source "udp"): its address, and how long its first answer may take
+    host: str | None = None
+    port: int = 9996
+    udp_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         check_rate(self.rate)
         if self.busy_poll and self.rate < PHYSICS_HZ * 0.99:
             raise UsageError(f"--busy-poll is for every physics step: use it with --rate "
                              f"{PHYSICS_HZ:g}")
-        if self.source not in ("shm", "sim", "replay"):
-            raise UsageError(f"unknown source {self.source!r} (shm, sim or replay)")
+        if self.source not in ("shm", "sim", "replay", "udp"):
+            raise UsageError(f"unknown source {self.source!r} (shm, sim, replay or udp)")
+        if self.source == "udp" and not self.host:
+            raise UsageError("--source udp needs the game's address: --host GAME_PC")
+        if self.source == "udp" and self.game == "acc":
+            raise UsageError("the remote-telemetry UDP protocol is AC's; ACC has none")
+        if not 0 < self.port < 65536:
+            raise UsageError(f"--port must be 1 to 65535, not {self.port}")
+        if self.udp_timeout <= 0:
+            raise UsageError(f"--timeout must be positive, not {self.udp_timeout}")
         if self.game not in (None, "ac", "acc"):
             raise UsageError(f"unknown game {self.game!r} (ac or acc)")
         if self.source == "replay" and self.replay_path is None:

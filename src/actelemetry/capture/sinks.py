@@ -38,14 +38,22 @@ class Session:
     path: Path | None = None  # the session file, once closed
     samples: int = 0
     duplicates: int = 0  # scheduled reads that found the packet already recorded
+    #: the channels the source carries (None: every channel of the game); the session
+    #: file holds only these
+    channels: tuple[str, ...] | None = None
+    #: capture-quality counts beyond the pages' (a UDP capture's datagrams lost, ...)
+    quality_extra: dict[str, int] = field(default_factory=dict)
     deriver: LiveDeriver = field(init=False)
 
     def __post_init__(self) -> None:
         self.deriver = LiveDeriver(self.game, self.static, self.smoothing)
 
     def metadata(self) -> dict[str, Any]:
-        return {"game": self.game, "detection": self.detection, "source": self.source,
+        meta = {"game": self.game, "detection": self.detection, "source": self.source,
                 "rate": self.rate, "start_wall": self.start_wall, **self.static.as_metadata()}
+        if self.channels is not None:
+            meta["channels"] = list(self.channels)
+        return meta
 
 
 @dataclass
@@ -140,7 +148,8 @@ class SessionFileSink:
                 self.failure = str(exc)
                 self._failed = True
         try:
-            session.path = finalize_spool(writer.path, self.fmt, self.raw)
+            session.path = finalize_spool(writer.path, self.fmt, self.raw,
+                                          extra_quality=session.quality_extra)
         except StorageError as exc:
             if not self._failed:
                 raise StorageError(f"{exc}; the samples stay in {writer.path} and are "

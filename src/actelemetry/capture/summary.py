@@ -60,6 +60,8 @@ def quality_line(q: dict[str, Any]) -> str:
     target = float(q.get("target_rate_hz") or 0)
     achieved = float(q.get("achieved_rate_hz") or 0)
     skipped = int(q.get("packets_skipped") or 0)
+    if "datagrams_lost" in q:
+        return _udp_quality_line(q, target, achieved)
     text = f"{achieved:.1f} samples/s (asked {target:g}), each a distinct physics step"
     if target and target < PHYSICS_HZ * 0.99:
         text += f"; the game steps {PHYSICS_HZ:g} times a second, so the steps between " \
@@ -74,12 +76,32 @@ def quality_line(q: dict[str, Any]) -> str:
     return text
 
 
+def _udp_quality_line(q: dict[str, Any], target: float, achieved: float) -> str:
+    """A UDP capture's quality: samples on the game's clock, and the datagrams lost, late,
+    repeated or from other senders."""
+    text = f"{achieved:.1f} samples/s of game time (asked {target:g}), one per datagram"
+    counts = [(int(q.get("datagrams_lost") or 0), "datagrams lost on the way"),
+              (int(q.get("duplicates_refused") or 0), "duplicates refused"),
+              (int(q.get("datagrams_reordered") or 0), "out of order (refused)"),
+              (int(q.get("datagrams_foreign") or 0), "from other senders (ignored)"),
+              (int(q.get("datagrams_malformed") or 0), "malformed (ignored)")]
+    said = [f"{n} {what}" for n, what in counts if n]
+    return text + ("; " + ", ".join(said) if said else "; no datagram lost")
+
+
 def summarize_session(path: Path) -> SessionSummary:
     """The summary of one session file, computed over its columns."""
-    cols = pq.read_table(path, columns=_COLUMNS).to_pydict() if path.suffix == ".parquet" \
-        else _read_other(path)
+    present = set(session_metadata(path).get("channels") or _COLUMNS)
+    columns = [n for n in _COLUMNS if n in present]  # a UDP session lacks a few
+    cols = pq.read_table(path, columns=columns).to_pydict() if path.suffix == ".parquet" \
+        else _read_other(path, columns)
     c = {k: np.asarray(v) for k, v in cols.items()}
     speed = c["speed_kmh"].astype(float)
+    if "lap_valid" not in c:  # validity unknown: every whole lap counts
+        c["lap_valid"] = np.ones(len(speed), dtype=bool)
+    if "distance_m" not in c:  # the game's figure is missing: the speed integrated
+        dt = np.diff(c["session_time"].astype(float), prepend=0.0) if len(speed) else speed
+        c["distance_m"] = np.cumsum(speed / 3.6 * dt)
     laps = c["completed_laps"]
     # a completed lap's time is the game's iLastTime right after the counter moves
     best = None
@@ -111,10 +133,10 @@ def summarize_session(path: Path) -> SessionSummary:
     )
 
 
-def _read_other(path: Path) -> dict[str, Any]:
+def _read_other(path: Path, columns: list[str]) -> dict[str, Any]:
     """CSV / JSONL session columns through DuckDB (only the columns the summary needs)."""
     import duckdb
 
     reader = "read_csv_auto" if path.suffix == ".csv" else "read_json_auto"
-    query = f"SELECT {', '.join(_COLUMNS)} FROM {reader}(?)"  # column names are ours
+    query = f"SELECT {', '.join(columns)} FROM {reader}(?)"  # column names are ours
     return duckdb.connect().execute(query, [str(path)]).fetchnumpy()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from actelemetry.cli.app import app, console
-from actelemetry.cli.capture import Game, run_with_spinner, stop_on_sigterm
+from actelemetry.cli.capture import Game, run_with_spinner, stop_on_sigterm, udp_options
 from actelemetry.errors import UsageError
 
 if TYPE_CHECKING:
@@ -20,11 +20,14 @@ class LiveSource(str, Enum):
     shm = "shm"
     sim = "sim"
     replay = "replay"
+    udp = "udp"
 
 
 def capture_options(source: LiveSource, session: Path | None, *, shm_dir: Path | None,
                     game: Game | None, rate: float, duration: float | None, wait: bool,
-                    track: str, sim_laps: int, seed: int, speed: float) -> CaptureOptions:
+                    track: str, sim_laps: int, seed: int, speed: float,
+                    game_host: str | None = None, game_port: int = 9996,
+                    timeout: float = 10.0) -> CaptureOptions:
     """CaptureOptions for a live command; ``replay`` takes the session file to play."""
     from actelemetry.capture.options import CaptureOptions
 
@@ -34,11 +37,17 @@ def capture_options(source: LiveSource, session: Path | None, *, shm_dir: Path |
         raise UsageError("SESSION is only for --source replay")
     return CaptureOptions(source=source.value, replay_path=session, shm_dir=shm_dir,
                           game=game.value if game else None, rate=rate, duration=duration,
-                          wait=wait, track=track, sim_laps=sim_laps, seed=seed, speed=speed)
+                          wait=wait, track=track, sim_laps=sim_laps, seed=seed, speed=speed,
+                          **udp_options(source.value, game_host, game_port, timeout))
 
 
 SourceOpt = typer.Option(LiveSource.shm, help="shm: the game; sim: the built-in simulator; "
-                         "replay: a recorded session (give SESSION)")
+                         "replay: a recorded session (give SESSION); udp: the game on "
+                         "another PC (--game-host)")
+GameHostOpt = typer.Option(None, "--game-host", help="udp: the game's PC (name or address)")
+GamePortOpt = typer.Option(9996, "--game-port", help="udp: the game's UDP port")
+TimeoutOpt = typer.Option(10.0, "--timeout",
+                          help="udp: seconds to wait for the game's first answer")
 SessionArg = typer.Argument(None, help="Session file for --source replay")
 GameOpt = typer.Option(None, help="Force the layout instead of detecting it")
 ShmOpt = typer.Option(None, help="Read pages from this folder")
@@ -67,6 +76,11 @@ def read(
     sim_laps: int = SimLapsOpt,
     seed: int = SeedOpt,
     speed: float = SpeedOpt,
+    game_host: str | None = typer.Option(None, "--host", "--game-host",
+                                         help="udp: the game's PC (name or address)"),
+    game_port: int = typer.Option(9996, "--port", "--game-port",
+                                  help="udp: the game's UDP port"),
+    timeout: float = TimeoutOpt,
 ) -> None:
     """Show live telemetry in the console, optionally exporting it as JSONL."""
     from actelemetry.bridge.console import ConsoleView
@@ -76,7 +90,8 @@ def read(
     check_frame_rate(rate)
     opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=rate, duration=duration, wait=wait, track=track,
-                           sim_laps=sim_laps, seed=seed, speed=speed)
+                           sim_laps=sim_laps, seed=seed, speed=speed, game_host=game_host,
+                           game_port=game_port, timeout=timeout)
     sinks: list = [ConsoleView(console)]
     jsonl = JsonlSink(json_output, append) if json_output else None
     if jsonl is not None:
@@ -115,6 +130,9 @@ def stream(
     sim_laps: int = SimLapsOpt,
     seed: int = SeedOpt,
     speed: float = SpeedOpt,
+    game_host: str | None = GameHostOpt,
+    game_port: int = GamePortOpt,
+    timeout: float = TimeoutOpt,
 ) -> None:
     """Broadcast live telemetry over WebSocket and serve the live web page."""
     from actelemetry.bridge.protocol import check_frame_rate
@@ -132,7 +150,8 @@ def stream(
     capture_rate = stream_capture_rate(rate)
     opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=capture_rate, duration=duration, wait=wait, track=track,
-                           sim_laps=sim_laps, seed=seed, speed=speed)
+                           sim_laps=sim_laps, seed=seed, speed=speed, game_host=game_host,
+                           game_port=game_port, timeout=timeout)
     stop = stop_on_sigterm()
     with BridgeServer(config) as server:
         ws_url = server.url.replace("http", "ws", 1)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # the capture machinery (NumPy, PyArrow) loads when a command
     from actelemetry.capture.options import CaptureOptions, CaptureResult
     from actelemetry.capture.sinks import Sample, Session, Sink
 
-__all__ = ["Game", "capture", "channels", "run_with_spinner", "stop_on_sigterm"]
+__all__ = ["Game", "capture", "channels", "run_with_spinner", "stop_on_sigterm",
+           "udp_options"]
 
 
 class Format(str, Enum):
@@ -73,12 +74,29 @@ def run_with_spinner(opts: CaptureOptions, sinks: list[Sink],
         spinner.hide()
 
 
+HostOpt = typer.Option(None, "--host", "--game-host",
+                       help="udp: the game's PC (name or address)")
+PortOpt = typer.Option(9996, "--port", "--game-port", help="udp: the game's UDP port")
+TimeoutOpt = typer.Option(10.0, "--timeout",
+                          help="udp: seconds to wait for the game's first answer")
+
+
+def udp_options(source: SourceKind | str, host: str | None, port: int,
+                timeout: float) -> dict[str, object]:
+    """The capture options of ``--source udp`` (the address goes with it only)."""
+    udp = SourceKind(source) is SourceKind.udp
+    if host is not None and not udp:
+        raise UsageError("--host is for --source udp (the game's PC)")
+    return {"host": host, "port": port, "udp_timeout": timeout} if udp else {}
+
+
 @app.command()
 def capture(
     session: Path | None = typer.Argument(
         None, help="--source replay: the raw session file (capture --raw) to play back"),
     source: SourceKind = typer.Option(
-        SourceKind.shm, help="shm: the game; sim: the built-in simulator; replay: a raw session"),
+        SourceKind.shm, help="shm: the game; sim: the built-in simulator; replay: a raw "
+        "session; udp: the game on another PC (--host), over its UDP telemetry"),
     game: Game | None = typer.Option(None, help="Force the layout instead of detecting it"),
     rate: float = typer.Option(100.0, help=RATE_HELP),
     busy_poll: bool = typer.Option(
@@ -101,6 +119,9 @@ def capture(
     seed: int = typer.Option(0, help="sim: random seed"),
     speed: float = typer.Option(1.0, help="sim/replay: simulated seconds per second"),
     fast: bool = typer.Option(False, help="sim/replay: as fast as possible (lockstep)"),
+    host: str | None = HostOpt,
+    port: int = PortOpt,
+    timeout: float = TimeoutOpt,
 ) -> None:
     """Record telemetry at the game's physics rate into crash-safe session files."""
     from actelemetry.app.capture_session import record
@@ -115,7 +136,8 @@ def capture(
         busy_poll=busy_poll, duration=duration, laps=laps, wait=wait,
         **({} if smoothing is None else {"smoothing": smoothing}),
         track=track, sim_laps=3 if sim_laps is None else sim_laps, seed=seed, speed=speed,
-        fast=fast, replay_path=session, freeze_gc=True)
+        fast=fast, replay_path=session, freeze_gc=True, **udp_options(source, host, port,
+                                                                      timeout))
     stop = stop_on_sigterm()
     spinner = _Spinner()
     try:

@@ -290,9 +290,11 @@ class PageFill:
         return (p.travel_preload
                 + sim.car.mass * G * (1 - p.front_weight) * 0.5 / p.wheel_rate_rear)
 
-    def fill_graphics(self) -> None:
+    def fill_graphics(self, v: list | None = None) -> None:
+        """Fill the graphics page's values from the state now (into ``v``, a copy of the
+        page's value list, instead when given: the fresh values between two writes)."""
         sim = self.sim
-        v = self.vals["graphics"]
+        v = self.vals["graphics"] if v is None else v
         ix = self.fmt["graphics"].index
         cs = sim.car.s
         tr = sim.track

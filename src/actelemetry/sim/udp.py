@@ -2,9 +2,10 @@
 
 Clients handshake, subscribe to updates (RTCarInfo) and spot events (RTLap), and dismiss.
 RTCarInfo is sent after each published physics step (or every n-th, for a lower rate) and
-is filled from the value lists the step just wrote into the pages, so a capture through
-UDP and one through the pages see the same numbers. The server thread only answers
-handshakes; the datagrams go out from the simulator's thread as it steps.
+is filled by the code that fills the pages: the physics page's values of that step, and
+the graphics page's values as of that step (the page itself is rewritten every 3rd step),
+so a capture through UDP and one through the pages see the same numbers. The server
+thread only answers requests; the datagrams go out from the simulator's thread as it steps.
 """
 
 from __future__ import annotations
@@ -53,10 +54,14 @@ def _per_wheel(front: float, rear: float) -> list[float]:
 
 def car_info(sim: Simulator) -> bytes:
     """The RTCarInfo of the simulator's last published step: the pages' values where the
-    pages have the field, the car's state for the tyre fields only UDP carries."""
+    pages have the field (graphics as of this step), the car's state for the tyre fields
+    only UDP carries."""
     pages = sim.pages
     pf, ph = pages.fmt["physics"], pages.vals["physics"]
-    gf, gr = pages.fmt["graphics"], pages.vals["graphics"]
+    # the graphics page is written every 3rd step; UDP carries the lap timer and position
+    # of this very step (on a step that writes the graphics page, the page's values)
+    gf, gr = pages.fmt["graphics"], list(pages.vals["graphics"])
+    pages.fill_graphics(gr)
     sf, st = pages.fmt["static"], pages.vals["static"]
     cs, p = sim.car.s, sim.params
     rec = car_info_record()

@@ -19,12 +19,13 @@ from actelemetry.game.mapping import PageMapping, open_pages
 
 
 class SourceKind(str, Enum):
-    """Where pages come from: the game (its shared memory), the built-in simulator, or a
-    raw recording played back."""
+    """Where pages come from: the game (its shared memory, or its UDP telemetry), the
+    built-in simulator, or a raw recording played back."""
 
     shm = "shm"
     sim = "sim"
     replay = "replay"
+    udp = "udp"
 
 
 class Clock(Protocol):

@@ -92,9 +92,13 @@ def _unique(path: Path) -> Path:
 
 
 def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
-                   recovered: bool = False) -> Path | None:
+                   recovered: bool = False, extra_quality: dict[str, int] | None = None,
+                   ) -> Path | None:
     """Write the spool's samples as a session file and remove the spool.
 
+    A header naming ``channels`` (a source that carries only some, such as UDP) gets a
+    file of just those: the others are absent, never zero-filled. ``extra_quality`` adds
+    the source's own counts to the capture quality (a recovered spool has none).
     Returns the session file, or None when the spool held no sample (it is removed).
     """
     header, records, duplicates = read_spool(spool)
@@ -104,6 +108,9 @@ def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
     fmt = header.get("format", fmt)
     raw = header.get("raw", raw)
     columns = decode_records(header, records, header.get("smoothing", DEFAULT_SMOOTHING))
+    present = header.get("channels")
+    if isinstance(present, list):  # only what the source carries
+        columns = {k: v for k, v in columns.items() if k in set(present)}
     static = decode_static(header["game"], base64.b64decode(header["static_page"]))
     meta = {
         "game": header["game"],
@@ -114,17 +121,20 @@ def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
         "rate_hz": header.get("rate"),
         "catalogue_version": CATALOGUE_VERSION,
         "recovered": recovered,
-        "quality": capture_quality(header, records, duplicates),
+        "quality": {**capture_quality(header, records, duplicates), **(extra_quality or {})},
         "implausible": count_implausible(columns),
         **static.as_metadata(),
     }
+    if isinstance(present, list):
+        meta["channels"] = [n for n in column_order(header["game"]) if n in columns]
     if raw:
         meta["static_page"] = header["static_page"]
         columns["raw_physics"] = np.array([r.tobytes() for r in records["physics"]], dtype=object)
         columns["raw_graphics"] = np.array([r.tobytes() for r in records["graphics"]],
                                            dtype=object)
     target = _unique(spool.with_suffix(f".{fmt}"))
-    write_session(columns, header["game"], meta, target, fmt, raw)
+    write_session(columns, header["game"], meta, target, fmt, raw,
+                  only_present=isinstance(present, list))
     spool.unlink()
     return target
 

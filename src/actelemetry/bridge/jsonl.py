@@ -24,8 +24,10 @@ class JsonlSink:
         self.append = append
         self.lines = 0
         self._fh: IO[str] | None = None
+        self._carried: tuple[str, ...] | None = None
 
     def open(self, session: Session) -> None:
+        self._carried = session.channels if session is not None else None
         if self._fh is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,6 +39,8 @@ class JsonlSink:
     def write(self, sample: Sample) -> None:
         assert self._fh is not None
         c = sample.channels()
+        if self._carried is not None:  # a source that carries only some (UDP): only those
+            c = {k: c[k] for k in self._carried if k in c}
         try:
             line = json.dumps(c, separators=(",", ":"), allow_nan=False)
         except ValueError:

@@ -9,7 +9,8 @@ file are those of a shared-memory capture; the file holds only the channels UDP 
 
 The game is asked again (a new handshake) whenever it has been silent for
 :data:`RETRY_S`: a game that restarted has forgotten its clients. A session ends when the
-game names another car, track or driver, when its lap count or timer goes back (the
+game answers such a handshake (it quit and restarted, or stopped sending for a while),
+when it names another car, track or driver, when its lap count or timer goes back (the
 gate's new session), or after ``frozen_after_s`` of silence.
 """
 
@@ -64,6 +65,7 @@ class UdpCapture:
         self._due = 0.0
         self._t_last = 0.0
         self._pending_skipped = 0  # datagrams left out since the last sample (--rate)
+        self._rejoin = False  # a handshake went out after the game fell silent
         self._counts_at_open = self.gate.counts.quality()
 
     @property
@@ -132,6 +134,7 @@ class UdpCapture:
             if (self.info is None or silent >= RETRY_S) and now - asked >= RETRY_S:
                 link.send(Operation.HANDSHAKE)
                 asked = now
+                self._rejoin = self.info is not None
             if heard < 0 and now - start >= opts.udp_timeout:
                 raise GameNotRunning(
                     f"no answer from Assetto Corsa at {self.where} within "
@@ -178,12 +181,15 @@ class UdpCapture:
                 t_first = perf()
 
     def _answered(self, info: GameInfo | None) -> None:
-        """A handshake response: subscribe; another car, track or driver is another
-        session."""
+        """A handshake response: subscribe. The answer to a handshake sent after the game
+        fell silent, or one naming another car, track or driver, starts another session:
+        a game that restarted keeps its car and track, and its timer may run on past
+        where the last one stopped."""
         assert info is not None
-        if self.session is not None and self.info is not None and info != self.info:
+        if self._rejoin or (self.info is not None and info != self.info):
             self._close_session()
             self.gate.restart()
+        self._rejoin = False
         self.info = info
         self.link.send(Operation.SUBSCRIBE_UPDATE)
 

@@ -1,0 +1,186 @@
+"""End to end on loopback: ``actelemetry capture --source udp`` (another process) against
+the simulator serving UDP in this process. Judged by counts and events with generous
+deadlines, never by timing: the machine may be slow and busy."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from udp_helpers import ServedSim, oval_track, wait_for
+
+from actelemetry.channels.catalogue import names_for
+from actelemetry.channels.udp import UDP_CHANNELS
+from actelemetry.game.udp import GameInfo, encode_car_info, encode_response
+from actelemetry.store.session import session_metadata
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "capture"))
+from cli_helpers import ENV, finish, one_line_error, run_cli
+
+
+def capture(port: int, out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "actelemetry", "capture", "--source", "udp", "--host",
+         "127.0.0.1", "--port", str(port), "--rate", "333", "-o", str(out), *extra],
+        env=ENV, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def sessions(out: Path) -> list[dict]:
+    return [pq.read_table(p).to_pydict() | {"_meta": session_metadata(p), "_path": p}
+            for p in sorted(out.glob("*.parquet"))]
+
+
+@pytest.fixture()
+def track(tmp_path: Path) -> Path:
+    return oval_track(tmp_path)
+
+
+def test_capture_with_laps_counts_lost_datagrams_and_dismisses(tmp_path: Path,
+                                                              track: Path) -> None:
+    served = ServedSim(tmp_path / "pages", track, laps=2, seed=4, drop_every=97)
+    try:
+        proc = capture(served.port, tmp_path / "logs", "--laps", "1")
+        done = finish(proc, timeout=300)
+        assert done.returncode == 0, done.stderr
+        wait_for(lambda: served.server.clients == 0, "the capture's dismiss")
+        assert served.server.stats.dismissed == 1
+    finally:
+        served.close()
+    (s,) = sessions(tmp_path / "logs")
+    meta, q = s["_meta"], s["_meta"]["quality"]
+    # the file holds exactly the channels UDP carries: the rest are absent, not zeros
+    assert set(s) - {"_meta", "_path"} == set(UDP_CHANNELS)
+    assert meta["channels"] == [n for n in s if n in UDP_CHANNELS]
+    assert "packet_id" not in s and "lap_valid" not in s and "tyre_pressure_fl" not in s
+    assert meta["source"] == "udp" and meta["track"] == "oval"
+    assert meta["car"] == "actelemetry_gt3" and meta["driver"] == "Sim Driver"
+    # one timed lap, its time the game's
+    laps = np.array(s["completed_laps"])
+    crossings = np.flatnonzero(np.diff(laps) > 0) + 1
+    assert len(crossings) >= 2
+    lap_ms = [s["game_last_lap_ms"][i] for i in crossings]
+    assert (lap_ms[1] == served.sim.lap_times and False) or lap_ms[1] == round(
+        served.sim.lap_times[1] * 1000) or lap_ms[1] == int(served.sim.lap_times[1] * 1000)
+    # every datagram the network lost inside the session is a skip before the next row
+    t = np.array(s["game_lap_ms"]) + 10**7 * laps
+    skipped = np.array(s["packets_skipped"])
+    dropped = [lap * 10**7 + ms for lap, ms in served.server.dropped]
+    inside = [d for d in dropped if t[0] < d < t[-1]]
+    assert len(inside) >= 50
+    for d in inside:
+        assert skipped[np.searchsorted(t, d)] >= 1, d
+    assert q["datagrams_lost"] == int(skipped[1:].sum()) >= len(inside)
+    assert q["datagrams_foreign"] == q["datagrams_malformed"] == 0
+    assert q["samples"] == len(laps)
+
+
+def test_sigint_and_sigterm_dismiss_and_keep_the_session(tmp_path: Path, track: Path) -> None:
+    served = ServedSim(tmp_path / "pages", track, laps=3, seed=5)
+    try:
+        for k, sig in enumerate((signal.SIGINT, signal.SIGTERM)):
+            out = tmp_path / f"logs{k}"
+            sent = served.server.stats.car_infos
+            proc = capture(served.port, out)
+            wait_for(lambda s=sent: served.server.stats.car_infos > s + 300,
+                     "datagrams to the capture")
+            proc.send_signal(sig)
+            done = finish(proc, timeout=120)
+            assert "Traceback" not in done.stderr, done.stderr
+            wait_for(lambda: served.server.clients == 0, "the capture's dismiss")
+            assert served.server.stats.dismissed == k + 1
+            (s,) = sessions(out)
+            assert len(s["speed_kmh"]) >= 100
+    finally:
+        served.close()
+
+
+def test_a_flood_from_another_sender_is_ignored_and_counted(tmp_path: Path,
+                                                          track: Path) -> None:
+    served = ServedSim(tmp_path / "pages", track, laps=1, seed=6)
+    flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sent = 0
+    try:
+        proc = capture(served.port, tmp_path / "logs", "--laps", "1")
+        wait_for(lambda: served.server.stats.subscribed != [], "the capture to subscribe")
+        target = served.server.stats.subscribed[0]
+        fake = encode_car_info({"speed_Kmh": 999.0, "lapCount": 7, "lapTime": 1000})
+        hello = encode_response(GameInfo("impostor", "x", "y", "z"))
+        rng = np.random.default_rng(0)
+        junk = [fake, hello, b"", b"a" * 328, *(rng.bytes(int(n)) for n in
+                                                rng.integers(1, 1500, 20))]
+        for k in range(20_000):  # bounded: 20 000 datagrams, as fast as they go
+            try:
+                flood.sendto(junk[k % len(junk)], target)
+                sent += 1
+            except OSError:
+                pass
+        done = finish(proc, timeout=300)
+        assert done.returncode == 0, done.stderr
+    finally:
+        flood.close()
+        served.close()
+    (s,) = sessions(tmp_path / "logs")
+    q = s["_meta"]["quality"]
+    assert 0 < q["datagrams_foreign"] <= sent
+    assert max(s["speed_kmh"]) < 400  # not one of the impostor's datagrams recorded
+    assert s["_meta"]["car"] == "actelemetry_gt3"
+    laps = np.array(s["completed_laps"])
+    crossings = np.flatnonzero(np.diff(laps) > 0) + 1
+    assert [s["game_last_lap_ms"][i] for i in crossings][-1] == served.sim.last_lap_ms
+
+
+def test_a_game_restart_is_a_new_handshake_and_a_new_session(tmp_path: Path,
+                                                             track: Path) -> None:
+    first = ServedSim(tmp_path / "pages1", track, laps=3, seed=7)
+    port = first.port
+    proc = capture(port, tmp_path / "logs")
+    try:
+        wait_for(lambda: first.server.stats.car_infos > 500, "the first game's datagrams")
+        first.close()  # the game quits ...
+        second = ServedSim(tmp_path / "pages2", track, laps=3, seed=8, port=port)  # ... and is back
+        try:
+            wait_for(lambda: second.server.stats.car_infos > 500, "the second game's datagrams")
+            proc.send_signal(signal.SIGTERM)
+            done = finish(proc, timeout=120)
+            assert "Traceback" not in done.stderr, done.stderr
+            assert second.server.stats.handshakes >= 1
+            wait_for(lambda: second.server.clients == 0, "the capture's dismiss")
+        finally:
+            second.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    one, two = sessions(tmp_path / "logs")
+    for s in (one, two):
+        assert len(s["speed_kmh"]) >= 400
+        assert set(s) - {"_meta", "_path"} == set(UDP_CHANNELS)
+        t = np.array(s["session_time"])
+        assert np.all(np.diff(t) > 0)  # one clock per session, never mixed
+    assert two["session_time"][0] == 0.0
+    assert two["completed_laps"][0] == 0  # the second game's out lap, in a file of its own
+
+
+def test_no_answer_is_one_line_after_the_timeout(tmp_path: Path) -> None:
+    quiet = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    quiet.bind(("127.0.0.1", 0))  # a port where nobody answers
+    try:
+        done = run_cli("capture", "--source", "udp", "--host", "127.0.0.1", "--port",
+                       str(quiet.getsockname()[1]), "--timeout", "1", "-o", str(tmp_path))
+    finally:
+        quiet.close()
+    assert done.returncode == 2
+    assert "no answer from Assetto Corsa at 127.0.0.1" in one_line_error(done)
+    assert "within 1 s" in one_line_error(done)
+    assert "host" in one_line_error(run_cli("capture", "--source", "udp"))
+    assert "--source udp" in one_line_error(run_cli("capture", "--host", "x"))
+
+
+def test_every_udp_channel_is_an_ac_channel() -> None:
+    assert set(UDP_CHANNELS) <= set(names_for("ac"))
+    assert len(set(UDP_CHANNELS)) == len(UDP_CHANNELS)

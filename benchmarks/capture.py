@@ -7,13 +7,22 @@ At the physics rate it also runs the capture with ``busy_poll`` (never sleeping)
 price of catching every step on a machine whose sleeps sometimes wake milliseconds late,
 and counts how often this machine does that to a bare sleep loop.
 
+UDP rows capture ``actelemetry sim --udp`` (another process) over AC's remote-telemetry
+protocol on loopback, every datagram, at each ``--udp-rates`` the simulator sends:
+achieved rate (on the game's clock), datagrams lost, CPU of this process, and the time
+to judge one datagram and write it as pages (the capture's own cost per datagram, before
+the sinks).
+
     .venv/bin/python benchmarks/capture.py [--seconds 60] [--rates 100 333] [--no-busy]
+                                           [--udp-rates 333 20] [--no-shm] [--no-udp]
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict
@@ -48,6 +57,57 @@ def measure(rate: float, seconds: float, busy: bool) -> dict[str, float]:
             "cpu": 100 * cpu / wall, "snap": s.snapshot_us, "samples": s.samples}
 
 
+def measure_udp(udp_rate: float, seconds: float) -> dict[str, float]:
+    """Capture every datagram of ``sim --udp --udp-rate udp_rate`` for ``seconds``."""
+    sim = subprocess.Popen([sys.executable, "-m", "actelemetry", "sim", "--udp", "--udp-port",
+                            "0", "--udp-rate", f"{udp_rate:g}", "--laps", "30", "--quiet"],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        assert sim.stdout is not None
+        port = int(sim.stdout.readline().rsplit(":", 1)[1])
+        with tempfile.TemporaryDirectory() as out:
+            sink = SessionFileSink(Path(out))
+            wall0, cpu0 = time.perf_counter(), cpu_seconds()
+            result = run_capture(CaptureOptions(source="udp", host="127.0.0.1", port=port,
+                                                rate=PHYSICS_HZ, duration=seconds), [sink])
+            wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    finally:
+        sim.terminate()
+        sim.wait(timeout=30)
+    s = result.stats
+    lost = sum(x.quality_extra.get("datagrams_lost", 0) for x in result.sessions)
+    return {"udp_rate": udp_rate, "achieved": s.achieved_rate, "samples": s.samples,
+            "lost": lost, "dups": s.duplicates, "cpu": 100 * cpu / wall,
+            "sessions": len(result.sessions)}
+
+
+def decode_cost_us(n: int = 20_000) -> float:
+    """Microseconds to judge one RTCarInfo and write it as pages (what the UDP loop does
+    per datagram before the sinks), over datagrams the simulator made."""
+    from actelemetry.capture.udp_gate import UdpGate
+    from actelemetry.game.writer import PageWriter
+    from actelemetry.sim import Simulator
+    from actelemetry.sim.udp import car_info
+    from actelemetry.sources.udp import CarInfoPages
+
+    game = ("127.0.0.1", 9996)
+    with tempfile.TemporaryDirectory() as folder:
+        pub = PageWriter(Path(folder), "ac")
+        sim = Simulator(game="ac", laps=1, publisher=pub)
+        datagrams = []
+        for _ in range(n):
+            sim.step()
+            datagrams.append(car_info(sim))
+        pub.close()
+    gate, pages = UdpGate(game), CarInfoPages()
+    t0 = time.perf_counter()
+    for k, data in enumerate(datagrams):
+        verdict = gate.judge(data, game, k * 0.003)
+        assert verdict.car is not None
+        pages.pages(data, k)
+    return (time.perf_counter() - t0) / n * 1e6
+
+
 def late_wakeups(seconds: float, sleep_s: float = 2.8e-3, late_s: float = 3e-3,
                  ) -> tuple[int, int]:
     """(sleeps, wake-ups more than one physics step late) of a bare sleep loop shaped like
@@ -69,7 +129,32 @@ def main() -> None:
     ap.add_argument("--no-busy", action="store_true", help="skip the busy-polling run")
     ap.add_argument("--no-wakeups", action="store_true",
                     help="skip measuring this machine's late wake-ups")
+    ap.add_argument("--udp-rates", type=float, nargs="+", default=[333.0, 20.0],
+                    help="the rates sim --udp sends at (the real game was seen at ~20)")
+    ap.add_argument("--no-shm", action="store_true", help="skip the shared-memory rows")
+    ap.add_argument("--no-udp", action="store_true", help="skip the UDP rows")
     args = ap.parse_args()
+    if not args.no_shm:
+        shm_rows(args)
+    if not args.no_udp:
+        udp_rows(args)
+
+
+def udp_rows(args: argparse.Namespace) -> None:
+    rows = [measure_udp(rate, args.seconds) for rate in args.udp_rates]
+    cost = decode_cost_us()
+    print(f"\ncapture --source udp against `actelemetry sim --udp` (another process, "
+          f"loopback), every datagram, {args.seconds:g} s per rate")
+    print("| sim UDP Hz | achieved Hz | samples | datagrams lost | duplicates refused "
+          "| CPU % of a core | us per decoded datagram |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        sent = PHYSICS_HZ / max(round(PHYSICS_HZ / r["udp_rate"]), 1)  # every n-th step
+        print(f"| {sent:.2f} | {r['achieved']:.2f} | {r['samples']} | {r['lost']} "
+              f"| {r['dups']} | {r['cpu']:.1f} | {cost:.1f} |")
+
+
+def shm_rows(args: argparse.Namespace) -> None:
     runs = [(rate, False) for rate in args.rates]
     if not args.no_busy:
         runs += [(rate, True) for rate in args.rates if rate >= PHYSICS_HZ * 0.99]

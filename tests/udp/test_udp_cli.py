@@ -36,6 +36,8 @@ def test_read_from_the_simulator_serving_udp(tmp_path: Path) -> None:
         assert all(0 <= r["speed_kmh"] < 400 for r in rows)
         # what UDP does not carry is absent, as in session files
         assert set(rows[0]) == set(UDP_CHANNELS)
+        # and the console says so instead of showing zeros
+        assert "validity unknown  out –" in done.stdout
     finally:
         sim.send_signal(signal.SIGTERM)
         finish(sim, timeout=60)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from actelemetry.capture.udp_gate import Kind, UdpGate
 from actelemetry.game.udp import GameInfo, LapEvent, encode_car_info, encode_lap, encode_response
 
@@ -87,3 +90,26 @@ def test_other_senders_and_foreign_bytes_are_refused_and_counted() -> None:
     assert gate.judge(encode_response(info), GAME, 1.0).info == info
     event = LapEvent(0, 2, "me", "car", 90_000)
     assert gate.judge(encode_lap(event), GAME, 1.0).lap == event
+
+
+@given(st.lists(st.one_of(
+    st.tuples(st.integers(-2, 5), st.integers(-5000, 200_000), st.integers(0, 200_000)),
+    st.binary(max_size=400)), max_size=300), st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_any_sequence_of_datagrams_is_judged_and_counted(
+        items: list, foreign: bool) -> None:
+    gate = UdpGate(GAME)
+    judged = 0
+    last_t = None
+    for k, item in enumerate(items):
+        data = car(*item) if isinstance(item, tuple) else item
+        verdict = gate.judge(data, ("10.1.1.1", 9996) if foreign and k % 7 == 0 else GAME,
+                             k * 0.003)
+        judged += 1
+        if verdict.kind is Kind.SAMPLE:
+            assert verdict.lost >= 0 and verdict.t >= (last_t or 0.0)
+        if verdict.kind in (Kind.SAMPLE, Kind.NEW_SESSION):
+            last_t = verdict.t
+    c = gate.counts
+    assert judged == (c.samples + c.duplicates + c.repeats + c.reordered + c.foreign
+                      + c.malformed + c.laps + c.responses)

@@ -33,8 +33,25 @@ def lap_ms(ms: int | float | None) -> str:
     return lap_time_ms(ms)
 
 
+def _carried(session: Session, name: str) -> bool:
+    """Whether the source carries ``name`` (UDP carries no validity, damage or fuel)."""
+    return session.channels is None or name in session.channels
+
+
+def _validity(c: dict[str, Any], session: Session, markup: bool) -> str:
+    if not _carried(session, "lap_valid"):
+        return "validity unknown"
+    if markup:
+        return "[green]valid[/]" if c["lap_valid"] else "[red]invalid[/]"
+    return "valid" if c["lap_valid"] else "invalid"
+
+
+def _value(c: dict[str, Any], session: Session, name: str, fmt: str = "") -> str:
+    return format(c[name], fmt) if _carried(session, name) else "–"
+
+
 def panel(c: dict[str, Any], session: Session, rate: float) -> Table:
-    """One screen of the most watched channels."""
+    """One screen of the most watched channels ("–" for what the source does not carry)."""
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold cyan", justify="right")
     t.add_column()
@@ -49,11 +66,13 @@ def panel(c: dict[str, Any], session: Session, rate: float) -> Table:
     t.add_row("lap", f"{c['current_lap']:>3}  {lap_ms(c['game_lap_ms'])}   last "
                      f"{lap_ms(c['game_last_lap_ms'])}   best {lap_ms(c['game_best_lap_ms'])}"
                      f"   {c['lap_fraction'] * 100:5.1f} %")
-    valid = "[green]valid[/]" if c["lap_valid"] else "[red]invalid[/]"
+    valid = _validity(c, session, markup=True)
     locks = "".join(w.upper() if c[f"wheel_lock_{w}"] else "··" for w in ("fl", "fr", "rl",
                                                                          "rr"))
-    t.add_row("limits", f"{valid}   tyres out {c['tyres_out']}   wheel lock {locks}")
-    t.add_row("damage", f"level {c['damage_level']}   fuel {c['fuel_kg']:.1f}")
+    t.add_row("limits", f"{valid}   tyres out {_value(c, session, 'tyres_out')}   "
+                        f"wheel lock {locks}")
+    t.add_row("damage", f"level {_value(c, session, 'damage_level')}   "
+                        f"fuel {_value(c, session, 'fuel_kg', '.1f')}")
     return t
 
 
@@ -93,7 +112,8 @@ class ConsoleView:
                 f"{c['speed_kmh']:6.1f} km/h  gear {c['gear']:>2}  rpm {c['rpm']:>5}  gas "
                 f"{c['gas']:4.2f}  brake {c['brake']:4.2f}  steer {c['steer']:+5.2f}  lap "
                 f"{c['current_lap']:>3} {lap_ms(c['game_lap_ms'])}  "
-                f"{'valid' if c['lap_valid'] else 'invalid'}  out {c['tyres_out']}",
+                f"{_validity(c, sample.session, markup=False)}  "
+                f"out {_value(c, sample.session, 'tyres_out')}",
                 highlight=False)
 
     def close(self, session: Session) -> None:

@@ -55,7 +55,9 @@ class BridgeSink:
             name = ev.pop("event")
             self.server.event(name, **ev)
         if self._pacer is None or self._pacer.due(sample.t):
-            self.server.publish(sample.t, sample_wall_time(sample.t), c,
+            carried = sample.session.channels  # UDP: what it does not carry is not sent
+            data = c if carried is None else {k: c[k] for k in carried if k in c}
+            self.server.publish(sample.t, sample_wall_time(sample.t), data,
                                 self.laps.delta_best_s(c))
 
     def close(self, session: Session) -> None:

@@ -125,8 +125,12 @@ class ServedSim:
         return self.server.address[1]
 
     def _drive(self) -> None:
+        """Drive once a client has subscribed (so a capture that starts slowly on a busy
+        machine still sees the session from its out lap), until stopped or finished."""
         from actelemetry.sim.realtime import run_realtime
 
+        while not self.server.stats.subscribed and not self.stop.wait(0.02):
+            pass
         run_realtime(self.sim, speed=self.speed, stop=self.stop)
 
     def close(self) -> None:

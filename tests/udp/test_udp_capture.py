@@ -184,3 +184,24 @@ def test_no_answer_is_one_line_after_the_timeout(tmp_path: Path) -> None:
 def test_every_udp_channel_is_an_ac_channel() -> None:
     assert set(UDP_CHANNELS) <= set(names_for("ac"))
     assert len(set(UDP_CHANNELS)) == len(UDP_CHANNELS)
+
+
+def test_a_lower_rate_thins_the_datagrams_on_the_games_clock(tmp_path: Path,
+                                                            track: Path) -> None:
+    served = ServedSim(tmp_path / "pages", track, laps=3, seed=10)
+    try:
+        done = finish(subprocess.Popen(
+            [sys.executable, "-m", "actelemetry", "capture", "--source", "udp", "--host",
+             "127.0.0.1", "--port", str(served.port), "--rate", "100", "--duration", "3",
+             "-o", str(tmp_path / "logs")], env=ENV, text=True, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE), timeout=120)
+        assert done.returncode == 0, done.stderr
+    finally:
+        served.close()
+    (s,) = sessions(tmp_path / "logs")
+    step = np.diff(np.array(s["session_time"]))
+    lost = np.array(s["packets_skipped"])[1:]
+    clean = step[lost <= 3]  # where the network lost nothing, one sample per 10 ms slot
+    assert len(clean) >= 100
+    assert np.all((clean >= 0.0085) & (clean <= 0.0125)), np.unique(np.round(clean, 4))
+    assert np.all(lost >= 2)  # the two or so datagrams between samples, left out as asked

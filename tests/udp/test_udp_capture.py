@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 from udp_helpers import ServedSim, oval_track, wait_for
 
+from actelemetry.capture.loop import CaptureOptions, run_capture
+from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.channels.catalogue import names_for
 from actelemetry.channels.udp import UDP_CHANNELS
 from actelemetry.game.udp import GameInfo, encode_car_info, encode_response
@@ -205,3 +208,37 @@ def test_a_lower_rate_thins_the_datagrams_on_the_games_clock(tmp_path: Path,
     assert len(clean) >= 100
     assert np.all((clean >= 0.0085) & (clean <= 0.0125)), np.unique(np.round(clean, 4))
     assert np.all(lost >= 2)  # the two or so datagrams between samples, left out as asked
+
+
+def test_a_game_that_quits_closes_the_session_and_is_waited_for(tmp_path: Path,
+                                                                track: Path) -> None:
+    first = ServedSim(tmp_path / "pages1", track, laps=3, seed=11)
+    port = first.port
+    sink = SessionFileSink(tmp_path / "logs")
+    waits: list[str] = []
+    stop = threading.Event()
+    opts = CaptureOptions(source="udp", host="127.0.0.1", port=port, rate=333,
+                          frozen_after_s=1.5, udp_timeout=5)
+    results: list = []
+    worker = threading.Thread(target=lambda: results.append(
+        run_capture(opts, [sink], stop, waits.append)), daemon=True)
+    worker.start()
+    try:
+        wait_for(lambda: first.server.stats.car_infos > 300, "the first game's datagrams")
+        first.close()  # the game quits: silence, then the session is closed
+        wait_for(lambda: len(sink.paths) == 1, "the first session to be closed")
+        second = ServedSim(tmp_path / "pages2", track, laps=3, seed=12, port=port)
+        try:
+            wait_for(lambda: second.server.stats.car_infos > 300, "the second game's data")
+        finally:
+            stop.set()
+            worker.join(timeout=60)
+            second.close()
+    finally:
+        stop.set()
+        first.close()
+    (result,) = results
+    assert result.stats.ended == "stopped"
+    assert len(sink.paths) == 2
+    assert any("stopped sending" in w for w in waits)
+    assert all(len(pq.read_table(p)) >= 200 for p in sink.paths)

@@ -118,7 +118,8 @@ class UdpCapture:
         opts, stats, link, gate = self.opts, self.stats, self.link, self.gate
         perf = time.perf_counter
         start = perf()
-        heard = -1.0  # when the game last sent anything (never: -1)
+        heard = -1.0  # when the game last sent anything (not since the last session: -1)
+        ever = False  # whether the game ever answered (then silence is waited out)
         asked = -1e9
         t_first: float | None = None
         while True:
@@ -135,7 +136,7 @@ class UdpCapture:
                 link.send(Operation.HANDSHAKE)
                 asked = now
                 self._rejoin = self.info is not None
-            if heard < 0 and now - start >= opts.udp_timeout:
+            if not ever and now - start >= opts.udp_timeout:
                 raise GameNotRunning(
                     f"no answer from Assetto Corsa at {self.where} within "
                     f"{opts.udp_timeout:g} s: is the game in a session, and UDP port "
@@ -148,8 +149,7 @@ class UdpCapture:
                 if not opts.wait:
                     stats.ended = "game quit"
                     return
-                self.info, heard = None, -1.0
-                start = now - opts.frozen_after_s - opts.udp_timeout  # never an error now
+                self.info, heard, start = None, -1.0, now
                 gate.restart()
                 self.on_wait(f"Waiting for Assetto Corsa at {self.where}...")
             got = link.recv(POLL_S)
@@ -159,7 +159,7 @@ class UdpCapture:
             kind = verdict.kind
             if kind is Kind.FOREIGN or kind is Kind.MALFORMED:
                 continue
-            heard = perf()
+            heard, ever = perf(), True
             if kind is Kind.RESPONSE:
                 self._answered(verdict.info)
                 continue

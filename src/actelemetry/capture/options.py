@@ -66,7 +66,8 @@ class CaptureOptions:
         if self.source not in ("shm", "sim", "replay", "udp"):
             raise UsageError(f"unknown source {self.source!r} (shm, sim, replay or udp)")
         if self.source == "udp" and not self.host:
-            raise UsageError("--source udp needs the game's address: --host GAME_PC")
+            raise UsageError("--source udp needs the game's address: --host GAME_PC "
+                             "(stream: --game-host GAME_PC)")
         if self.source == "udp" and self.game == "acc":
             raise UsageError("the remote-telemetry UDP protocol is AC's; ACC has none")
         if not 0 < self.port < 65536:

@@ -86,7 +86,7 @@ def udp_options(source: SourceKind | str, host: str | None, port: int,
     """The capture options of ``--source udp`` (the address goes with it only)."""
     udp = SourceKind(source) is SourceKind.udp
     if host is not None and not udp:
-        raise UsageError("--host is for --source udp (the game's PC)")
+        raise UsageError("the game's address (--host, --game-host) is for --source udp")
     return {"host": host, "port": port, "udp_timeout": timeout} if udp else {}
 
 

@@ -48,7 +48,7 @@ def test_capture_with_laps_counts_lost_datagrams_and_dismisses(tmp_path: Path,
                                                               track: Path) -> None:
     served = ServedSim(tmp_path / "pages", track, laps=2, seed=4, drop_every=97)
     try:
-        proc = capture(served.port, tmp_path / "logs", "--laps", "1")
+        proc = capture(served.port, tmp_path / "logs", "--laps", "1", "--spot")
         done = finish(proc, timeout=300)
         assert done.returncode == 0, done.stderr
         wait_for(lambda: served.server.clients == 0, "the capture's dismiss")
@@ -68,8 +68,10 @@ def test_capture_with_laps_counts_lost_datagrams_and_dismisses(tmp_path: Path,
     crossings = np.flatnonzero(np.diff(laps) > 0) + 1
     assert len(crossings) >= 2
     lap_ms = [s["game_last_lap_ms"][i] for i in crossings]
-    assert (lap_ms[1] == served.sim.lap_times and False) or lap_ms[1] == round(
-        served.sim.lap_times[1] * 1000) or lap_ms[1] == int(served.sim.lap_times[1] * 1000)
+    assert lap_ms[1] == int(round(served.sim.lap_times[1] * 1000))
+    # the spot events (--spot) say the same
+    assert [e["time_ms"] for e in meta["spot_laps"]] == lap_ms
+    assert {e["car"] for e in meta["spot_laps"]} == {"actelemetry_gt3"}
     # every datagram the network lost inside the session is a skip before the next row
     t = np.array(s["game_lap_ms"]) + 10**7 * laps
     skipped = np.array(s["packets_skipped"])

@@ -57,6 +57,8 @@ class CaptureOptions:
     host: str | None = None
     port: int = 9996
     udp_timeout: float = 10.0
+    #: also subscribe to RTLap spot events (every car's laps, kept in the metadata)
+    udp_spot: bool = False
 
     def __post_init__(self) -> None:
         check_rate(self.rate)

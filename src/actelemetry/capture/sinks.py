@@ -43,6 +43,8 @@ class Session:
     channels: tuple[str, ...] | None = None
     #: capture-quality counts beyond the pages' (a UDP capture's datagrams lost, ...)
     quality_extra: dict[str, int] = field(default_factory=dict)
+    #: other metadata the source adds (a UDP capture's spot lap events)
+    meta_extra: dict[str, Any] = field(default_factory=dict)
     deriver: LiveDeriver = field(init=False)
 
     def __post_init__(self) -> None:
@@ -149,7 +151,8 @@ class SessionFileSink:
                 self._failed = True
         try:
             session.path = finalize_spool(writer.path, self.fmt, self.raw,
-                                          extra_quality=session.quality_extra)
+                                          extra_quality=session.quality_extra,
+                                          extra_meta=session.meta_extra)
         except StorageError as exc:
             if not self._failed:
                 raise StorageError(f"{exc}; the samples stay in {writer.path} and are "

@@ -168,8 +168,14 @@ class UdpCapture:
                 if self.session is not None:
                     self.session.duplicates += 1
                 continue
+            if kind is Kind.LAP and self.session is not None and verdict.lap is not None:
+                lap = verdict.lap
+                self.session.meta_extra.setdefault("spot_laps", []).append(
+                    {"car_index": lap.car_index, "lap": lap.lap, "time_ms": lap.time_ms,
+                     "driver": lap.driver, "car": lap.car})
+                continue
             if kind is not Kind.SAMPLE and kind is not Kind.NEW_SESSION:
-                continue  # a late datagram, a paused game's repeat, a lap event (counted)
+                continue  # a late datagram, a paused game's repeat (counted)
             if self.info is None:
                 continue  # a stream from before the last handshake was answered
             if kind is Kind.NEW_SESSION:
@@ -192,6 +198,8 @@ class UdpCapture:
         self._rejoin = False
         self.info = info
         self.link.send(Operation.SUBSCRIBE_UPDATE)
+        if self.opts.udp_spot:
+            self.link.send(Operation.SUBSCRIBE_SPOT)
 
     def _record(self, verdict: Verdict) -> str | None:
         """Hand one datagram's pages to the sinks (at the asked rate: a datagram before

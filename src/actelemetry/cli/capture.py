@@ -79,15 +79,18 @@ HostOpt = typer.Option(None, "--host", "--game-host",
 PortOpt = typer.Option(9996, "--port", "--game-port", help="udp: the game's UDP port")
 TimeoutOpt = typer.Option(10.0, "--timeout",
                           help="udp: seconds to wait for the game's first answer")
+SpotOpt = typer.Option(False, "--spot", help="udp: also subscribe to spot events (every "
+                       "car's lap times, kept in the session's metadata as spot_laps)")
 
 
 def udp_options(source: SourceKind | str, host: str | None, port: int,
-                timeout: float) -> dict[str, object]:
+                timeout: float, spot: bool = False) -> dict[str, object]:
     """The capture options of ``--source udp`` (the address goes with it only)."""
     udp = SourceKind(source) is SourceKind.udp
     if host is not None and not udp:
         raise UsageError("the game's address (--host, --game-host) is for --source udp")
-    return {"host": host, "port": port, "udp_timeout": timeout} if udp else {}
+    return {"host": host, "port": port, "udp_timeout": timeout, "udp_spot": spot} \
+        if udp else {}
 
 
 @app.command()
@@ -122,6 +125,7 @@ def capture(
     host: str | None = HostOpt,
     port: int = PortOpt,
     timeout: float = TimeoutOpt,
+    spot: bool = SpotOpt,
 ) -> None:
     """Record telemetry at the game's physics rate into crash-safe session files."""
     from actelemetry.app.capture_session import record
@@ -137,7 +141,7 @@ def capture(
         **({} if smoothing is None else {"smoothing": smoothing}),
         track=track, sim_laps=3 if sim_laps is None else sim_laps, seed=seed, speed=speed,
         fast=fast, replay_path=session, freeze_gc=True, **udp_options(source, host, port,
-                                                                      timeout))
+                                                                      timeout, spot))
     stop = stop_on_sigterm()
     spinner = _Spinner()
     try:

@@ -93,12 +93,13 @@ def _unique(path: Path) -> Path:
 
 def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
                    recovered: bool = False, extra_quality: dict[str, int] | None = None,
-                   ) -> Path | None:
+                   extra_meta: dict[str, Any] | None = None) -> Path | None:
     """Write the spool's samples as a session file and remove the spool.
 
     A header naming ``channels`` (a source that carries only some, such as UDP) gets a
     file of just those: the others are absent, never zero-filled. ``extra_quality`` adds
-    the source's own counts to the capture quality (a recovered spool has none).
+    the source's own counts to the capture quality and ``extra_meta`` its own fields to
+    the metadata (a recovered spool has neither).
     Returns the session file, or None when the spool held no sample (it is removed).
     """
     header, records, duplicates = read_spool(spool)
@@ -124,6 +125,7 @@ def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
         "quality": {**capture_quality(header, records, duplicates), **(extra_quality or {})},
         "implausible": count_implausible(columns),
         **static.as_metadata(),
+        **(extra_meta or {}),
     }
     if isinstance(present, list):
         meta["channels"] = [n for n in column_order(header["game"]) if n in columns]

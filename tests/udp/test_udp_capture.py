@@ -51,6 +51,7 @@ def test_capture_with_laps_counts_lost_datagrams_and_dismisses(tmp_path: Path,
         proc = capture(served.port, tmp_path / "logs", "--laps", "1", "--spot")
         done = finish(proc, timeout=300)
         assert done.returncode == 0, done.stderr
+        assert "(validity not recorded)" in done.stdout  # the summary says what it lacks
         wait_for(lambda: served.server.clients == 0, "the capture's dismiss")
         assert served.server.stats.dismissed == 1
     finally:

@@ -35,6 +35,7 @@ class SessionSummary:
     other_laps: int  # out laps and partial laps completed
     best_lap_ms: int | None
     quality: dict[str, Any]
+    validity_known: bool = True  # False: the source carries no lap validity (UDP)
 
     def lines(self) -> list[str]:
         others = f" (+{self.other_laps} out or partial)" if self.other_laps else ""
@@ -50,7 +51,8 @@ class SessionSummary:
             f"Max braking:      {self.max_braking_g:.2f} g",
             f"Max lateral:      {self.max_lat_g:.2f} g",
             f"Timed laps:       {self.timed_laps}{others}",
-            f"Best valid lap:   {lap_time_ms(self.best_lap_ms)}",
+            f"Best valid lap:   {lap_time_ms(self.best_lap_ms)}" if self.validity_known
+            else f"Best lap:         {lap_time_ms(self.best_lap_ms)} (validity not recorded)",
             f"Capture:          {quality_line(self.quality)}",
         ]
 
@@ -97,7 +99,8 @@ def summarize_session(path: Path) -> SessionSummary:
         else _read_other(path, columns)
     c = {k: np.asarray(v) for k, v in cols.items()}
     speed = c["speed_kmh"].astype(float)
-    if "lap_valid" not in c:  # validity unknown: every whole lap counts
+    validity_known = "lap_valid" in c
+    if not validity_known:  # every whole lap counts
         c["lap_valid"] = np.ones(len(speed), dtype=bool)
     if "distance_m" not in c:  # the game's figure is missing: the speed integrated
         dt = np.diff(c["session_time"].astype(float), prepend=0.0) if len(speed) else speed
@@ -130,6 +133,7 @@ def summarize_session(path: Path) -> SessionSummary:
         other_laps=others,
         best_lap_ms=best,
         quality=session_metadata(path).get("quality", {}),
+        validity_known=validity_known,
     )
 
 

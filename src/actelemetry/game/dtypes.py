@@ -11,7 +11,7 @@ from functools import cache
 
 import numpy as np
 
-from actelemetry.game.layouts import LAYOUTS
+from actelemetry.game.layouts import LAYOUTS, element_shape, fields_of
 
 _SCALARS: dict[type, str] = {
     ctypes.c_int32: "<i4",
@@ -22,11 +22,8 @@ _SCALARS: dict[type, str] = {
 
 def _element(ctype: type) -> tuple[str, tuple[int, ...]]:
     """Scalar dtype and shape of a ctypes field type (nested arrays flattened to a shape)."""
-    shape: list[int] = []
-    while issubclass(ctype, ctypes.Array):
-        shape.append(ctype._length_)
-        ctype = ctype._type_
-    return _SCALARS[ctype], tuple(shape)
+    scalar, shape = element_shape(ctype)
+    return _SCALARS[scalar], shape
 
 
 @cache
@@ -34,7 +31,7 @@ def page_dtype(game: str, page: str) -> np.dtype:
     """The structured dtype of one page, same offsets and item size as the ctypes layout."""
     struct = LAYOUTS[(game, page)]
     names, formats, offsets = [], [], []
-    for name, ctype in struct._fields_:
+    for name, ctype in fields_of(struct):
         scalar, shape = _element(ctype)
         names.append(name)
         formats.append((scalar, shape) if shape else scalar)

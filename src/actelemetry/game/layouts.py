@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import c_float, c_int32, c_uint16
+from typing import cast
 
 __all__ = [
     "LAYOUTS",
@@ -19,6 +20,8 @@ __all__ = [
     "AccGraphics",
     "AccPhysics",
     "AccStatic",
+    "element_shape",
+    "fields_of",
 ]
 
 
@@ -318,3 +321,20 @@ LAYOUTS: dict[tuple[str, str], type[_Page]] = {
 
 #: the three pages in the order they are read and stored
 PAGES: tuple[str, str, str] = ("physics", "graphics", "static")
+
+
+def fields_of(layout: type[ctypes.Structure]) -> list[tuple[str, type]]:
+    """(name, ctypes type) of each field of ``layout``, in order."""
+    return [(f[0], f[1]) for f in layout._fields_]
+
+
+def element_shape(ctype: type) -> tuple[type, tuple[int, ...]]:
+    """The scalar ctypes type of a field and its shape (nested arrays flattened; ``()`` for
+    a scalar)."""
+    shape: list[int] = []
+    while issubclass(ctype, ctypes.Array):
+        # typeshed declares ``_length_`` and ``_type_`` as instance properties; on an array
+        # type they are the class attributes holding the length and the element type
+        shape.append(cast(int, ctype._length_))
+        ctype = cast(type, ctype._type_)
+    return ctype, tuple(shape)

@@ -122,8 +122,15 @@ class WindowsPageMapping:  # pragma: no cover - needs Windows and the game
     """A page the game created as a named file mapping, opened read-only."""
 
     FILE_MAP_READ = 0x0004
+    size: int
+    _k32: ctypes.CDLL
+    _handle: int
+    _view: int
+    _string_at: Callable[[int, int], bytes]
 
     def __init__(self, name: str) -> None:
+        if sys.platform != "win32":
+            raise PageError("named mappings exist only on Windows")
         import ctypes
         from ctypes import wintypes
 

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import mmap
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from actelemetry.game.constants import STATUS_OFFSET
-from actelemetry.game.layouts import LAYOUTS, PAGES
+from actelemetry.game.layouts import LAYOUTS, PAGES, element_shape, fields_of
 from actelemetry.game.mapping import create_page_files
 from actelemetry.game.names import GAMES
 
-_CODES = {ctypes.c_float: "f", ctypes.c_int32: "i", ctypes.c_uint16: "H"}
+_CODES: dict[type, str] = {ctypes.c_float: "f", ctypes.c_int32: "i", ctypes.c_uint16: "H"}
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,12 @@ class PageFormat:
         n = 0
         index: dict[str, tuple[int, int]] = {}
         strings: dict[str, int] = {}
-        for name, ctype in layout._fields_:  # type: ignore[attr-defined]
+        for name, ctype in fields_of(layout):
             offset = getattr(layout, name).offset
             if offset > pos:
                 fmt.append(f"{offset - pos}x")
-            count = 1
-            base = ctype
-            while hasattr(base, "_length_"):
-                count *= base._length_
-                base = base._type_
+            base, shape = element_shape(ctype)
+            count = math.prod(shape)
             code = _CODES[base]
             if code == "H":  # UTF-16 text: one bytes value
                 fmt.append(f"{2 * count}s")

@@ -115,7 +115,7 @@ def corner_lap(lap: LapTrace, corner: Corner, search_from_m: float) -> CornerLap
                      float(speed[min(e, len(d) - 1)]), throttle)
 
 
-def _segments(ref: LapTrace, corners: list[Corner]) -> list[tuple[Corner | None, float, float,
+def _segments(ref: LapTrace, corners: list[Corner]) -> list[tuple[Corner, float, float,
                                                                    CornerLap]]:
     """Each corner's stretch: from its braking point (reference lap) to the next one's."""
     if not corners:
@@ -234,14 +234,14 @@ def _why(row: CornerRow) -> str:
 
 def summarise(cmp: Comparison) -> list[str]:
     """Three corners where the compared lap loses most, and what differs there."""
-    losing = sorted((r for r in cmp.corners if r.corner and r.time_s > 0.0005),
-                    key=lambda r: -r.time_s)[:3]
+    losing = sorted(((r, r.corner) for r in cmp.corners if r.corner and r.time_s > 0.0005),
+                    key=lambda rc: -rc[0].time_s)[:3]
     lines = [f"{cmp.compared.label} against {cmp.reference.label}: "
              f"{cmp.line_delta_s:+.3f} s at the line."]
     if not losing and cmp.corners:
         lines.append("No corner loses time against the reference.")
-    for r in losing:
-        lines.append(f"{r.name} ({r.corner.apex_m:.0f} m): loses {r.time_s:.3f} s: {_why(r)}.")
+    for r, corner in losing:
+        lines.append(f"{r.name} ({corner.apex_m:.0f} m): loses {r.time_s:.3f} s: {_why(r)}.")
     return lines
 
 

@@ -79,7 +79,8 @@ def export_session(path: str | Path, out: Path, columns: Sequence[str] = (),
             if missing:
                 raise UsageError(f"{src.path}: lap {missing[0]} does not exist (laps: "
                                  f"{', '.join(str(n) for n in sorted(present))})")
-        cond, params = ["TRUE"], []
+        cond: list[str] = ["TRUE"]
+        params: list[object] = []
         if lap_list:
             cond.append("current_lap IN (SELECT unnest(?))")
             params.append(lap_list)

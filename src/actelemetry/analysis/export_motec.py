@@ -111,7 +111,7 @@ def session_log(session: str | Path, columns: Sequence[str] = ()) -> ForeignLog:
                 raise UsageError(f"{src.path}: the file has no channel {c!r} that an .ld "
                                  "can hold")
         chosen = list(columns) or present
-        extra = [c for c in ("session_time", "timestamp") if c in ds.columns]
+        extra: list[str] = [c for c in ("session_time", "timestamp") if c in ds.columns]
         names = list(dict.fromkeys(chosen + extra))
         tab = ds.table(f"SELECT {', '.join(_quote(c) for c in names)} FROM telemetry")
         if not len(tab):

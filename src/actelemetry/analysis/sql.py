@@ -354,9 +354,9 @@ def wheel_table(have: set[str]) -> tuple[str | None, list[Skipped]]:
                  f"AS start_{w}" for w in WHEEL_ORDER]
     aggs = [f"{expr.format(c=f'{prefix}_{w}', w=w)} AS {stat}_{w}"
             for prefix, stats in fams for w in WHEEL_ORDER for stat, expr in stats]
-    stats = [stat for _, st in fams for stat, _ in st]
+    names = [stat for _, family in fams for stat, _ in family]
     rows = [f"SELECT '{w.upper()}' AS wheel, "
-            + ", ".join(f"{stat}_{w} AS {stat}" for stat in stats) + " FROM agg"
+            + ", ".join(f"{stat}_{w} AS {stat}" for stat in names) + " FROM agg"
             for w in WHEEL_ORDER]
     sql = ("WITH edges AS (\n    SELECT " + ",\n        ".join(cols)
            + "\n    FROM telemetry\n    WINDOW w AS (PARTITION BY session ORDER BY "

@@ -20,6 +20,7 @@ import logging
 import socket
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -89,11 +90,14 @@ class BridgeServer:
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
         self._start_error: BaseException | None = None
-        self._stop: asyncio.Future | None = None
+        self._stop: asyncio.Future[None] | None = None
         self._server: Server | None = None
         self.admission = Admission(AdmissionRules(config.host, config.token, config.max_clients))
         #: connections still in their handshake, oldest first
         self.pending: dict[ServerConnection, None] = {}
+        #: the subscription each connection asked for in its handshake's query
+        self._asked: weakref.WeakKeyDictionary[ServerConnection, proto.Subscription] = (
+            weakref.WeakKeyDictionary())
         self.refused_pending = 0
         self._overload_log = OverloadLog()
 
@@ -109,10 +113,15 @@ class BridgeServer:
         return self
 
     def stop(self) -> None:
-        if self.loop is not None and self._stop is not None and not self.loop.is_closed():
+        stop = self._stop
+
+        def release() -> None:
+            if stop is not None and not stop.done():
+                stop.set_result(None)
+
+        if self.loop is not None and stop is not None and not self.loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop already closed
-                self.loop.call_soon_threadsafe(
-                    lambda: self._stop.done() or self._stop.set_result(None))
+                self.loop.call_soon_threadsafe(release)
         if self._thread is not None:
             self._thread.join(10)
 
@@ -237,7 +246,7 @@ class BridgeServer:
             return conn.respond(verdict.status, verdict.reason + "\n")
         try:
             fields = {k: v[-1] for k, v in query.items() if k != "token"}
-            conn.subscription = proto.parse_subscription(fields, proto.Subscription(),
+            self._asked[conn] = proto.parse_subscription(fields, proto.Subscription(),
                                                          self.config.rate)
         except proto.ProtocolError as exc:
             return conn.respond(400, f"{exc}\n")
@@ -253,7 +262,7 @@ class BridgeServer:
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, CLIENT_SNDBUF)
-        sub: proto.Subscription = getattr(ws, "subscription", proto.Subscription())
+        sub = self._asked.pop(ws, proto.Subscription())
         client = Client(ws, sub, SendQueue(cfg.queue_size, cfg.queue_bytes),
                         TokenBucket(cfg.client_msg_rate, cfg.client_msg_burst, time.monotonic()))
         client.pacer = self.hub.pacer_for(sub)

@@ -224,7 +224,7 @@ def _read_numbers(path: Path, offset: int, ncols: int) -> list[np.ndarray]:
 
     names = [f"c{i}" for i in range(ncols)]
 
-    def body() -> object:
+    def body() -> pa.NativeFile:
         """The file from its first data row. Read, not mapped: the file's pages then stay
         in the page cache instead of counting as this process's memory."""
         stream = pa.OSFile(str(path))
@@ -312,7 +312,7 @@ def _build(path: Path, header: _Header, columns: list[np.ndarray]) -> ForeignLog
                          times=times,
                          decimals=_decimals(header.samples, i))
         for i, name in enumerate(names)}
-    if times is None and start:
+    if times is None and start and rate is not None:  # no Time column: a Sample Rate
         times = start + np.arange(n) / rate
         for ch in channels.values():
             ch.times = times

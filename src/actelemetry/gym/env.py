@@ -54,6 +54,8 @@ class SimRacingEnv(gym.Env):
     """
 
     metadata = {"render_modes": []}  # noqa: RUF012 - Gymnasium's convention
+    action_space: spaces.Box
+    observation_space: spaces.Box
 
     def __init__(self, track: str = "monza", game: str = "ac", control_hz: float = 20.0,
                  max_episode_s: float = 120.0, off_track_s: float = 2.0,
@@ -84,7 +86,8 @@ class SimRacingEnv(gym.Env):
         sim_seed = int(self.np_random.integers(0, 2**31 - 1))
         sim = Simulator(game=self.game, track=self.track, laps=1000, seed=sim_seed,
                         publisher=self._publisher)
-        sim.driver = _AgentDriver(sim.track, sim.params, sim.skill, sim_seed)
+        self._agent = _AgentDriver(sim.track, sim.params, sim.skill, sim_seed)
+        sim.driver = self._agent
         sim.restart()  # the session starts again with the agent at the wheel
         self.sim = sim
         self._reader = PageReader(open_pages(self._folder), self.game)
@@ -98,7 +101,7 @@ class SimRacingEnv(gym.Env):
         assert self.sim is not None, "call reset() first"
         a = np.clip(np.asarray(action, dtype=np.float64), self.action_space.low,
                     self.action_space.high)
-        self.sim.driver.action = (float(a[0]), float(a[1]), float(a[2]))
+        self._agent.action = (float(a[0]), float(a[1]), float(a[2]))
         steps = max(1, round(1.0 / (self.control_hz * self.sim.dt)))
         for k in range(steps):
             self.sim.step(publish=k == steps - 1)

@@ -123,9 +123,10 @@ def _time_axis(log: ForeignLog, mapping: Mapping, summary: Summary) -> tuple[
         c.times is None and c.rate_hz == chans[0].rate_hz for c in chans)
     if axes_equal and chans[0].rate_hz:
         return chans[0].time_axis(), None, True
-    if len(lengths) == 1 and all(c.times is not None for c in chans) and all(
-            np.array_equal(c.times, chans[0].times) for c in chans):
-        return np.asarray(chans[0].times, "f8"), None, True
+    first_times = chans[0].times
+    if len(lengths) == 1 and first_times is not None and all(
+            c.times is not None and np.array_equal(c.times, first_times) for c in chans):
+        return np.asarray(first_times, "f8"), None, True
     rated = [c for c in chans if c.rate_hz]
     if not rated:
         if len(lengths) == 1:
@@ -136,7 +137,7 @@ def _time_axis(log: ForeignLog, mapping: Mapping, summary: Summary) -> tuple[
     end = max(float(c.time_axis()[-1]) for c in chans if len(c.values))
     rate = float(fastest.rate_hz or 1.0)
     n = int(math.floor(end * rate + 1e-6)) + 1
-    rates = sorted({c.rate_hz for c in rated}, reverse=True)
+    rates = sorted({c.rate_hz for c in rated if c.rate_hz}, reverse=True)
     if len(rates) > 1:
         summary.notes.append(
             f"channels at {len(rates)} rates ({', '.join(f'{r:g}' for r in rates)} Hz): one "
@@ -343,7 +344,7 @@ def _lap_flags(cols: dict[str, np.ndarray], laps: np.ndarray,
             for a, b in segments:
                 if source is not None:
                     valid[a:b] = bool(np.nan_to_num(source[a:b], nan=1.0).all())
-                else:
+                elif tyres is not None:
                     valid[a:b] = bool(np.nanmax(tyres[a:b], initial=0) <= 2)
             out["lap_valid"] = valid
     if "out_lap" not in cols and (speed is not None or pit is not None):

@@ -233,8 +233,8 @@ def load_mapping(path: Path) -> Mapping:
 
 def own_mapping() -> Mapping:
     """The project's own session files: every catalogue channel under its own name."""
-    channels = {c.name: (Source((c.name,), c.unit),) for c in CATALOGUE
-                if c.name not in MADE_HERE}
+    channels: dict[str, tuple[Source, ...]] = {
+        c.name: (Source((c.name,), c.unit),) for c in CATALOGUE if c.name not in MADE_HERE}
     return Mapping(name="actelemetry", origin="built in",
                    description="session files written by actelemetry (any of its formats)",
                    game="", formats=("csv", "jsonl", "json", "parquet"), channels=channels,

@@ -235,6 +235,8 @@ class BoostingModel(Model):
     """
 
     label = "hgb"
+    #: every tree as flat arrays, built on the first live prediction
+    _forest: _Forest | None = None
 
     def __init__(self, features, seed=0, quick=False, max_iter=None, **params):
         max_iter = max_iter or (60 if quick else 300)
@@ -265,7 +267,7 @@ class BoostingModel(Model):
         # sklearn spends milliseconds per call on one row; walking all trees at once in
         # NumPy takes tens of microseconds, which live prediction at 100 Hz needs
         assert self.normaliser is not None
-        if getattr(self, "_forest", None) is None:
+        if self._forest is None:
             self._forest = _Forest(self.estimator)
         x = self.normaliser.transform(np.asarray(rows)[-1:])[0].astype(np.float64)
         return self._unscale_y(self._forest.predict_one(x)[None])[0]

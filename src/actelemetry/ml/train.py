@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from actelemetry.errors import UsageError
 from actelemetry.ml.dataset import Dataset, load_dataset
@@ -178,8 +178,8 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
                 model = make_model(name, feats, seed, quick, **overrides)
                 task = progress.add_task(f"{name} · {variant}", total=1.0) if progress else None
 
-                def tick(frac: float, task: Any = task) -> None:
-                    if progress is not None:
+                def tick(frac: float, task: TaskID | None = task) -> None:
+                    if progress is not None and task is not None:
                         progress.update(task, completed=frac)
 
                 model.fit(x[train], y[train], groups[train], tick)
@@ -193,7 +193,7 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
                 results.append(res)
                 predictions[res.key] = pred
                 done += 1
-                if progress is not None:
+                if progress is not None and task is not None and overall is not None:
                     progress.update(task, completed=1.0, visible=False)
                     progress.advance(overall)
                 elif console is not None and not console.quiet:  # piped: a line per model

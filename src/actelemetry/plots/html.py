@@ -334,7 +334,7 @@ def lighten(fig: go.Figure) -> go.Figure:
                 setattr(trace, attr, value.astype(np.float32))
         marker = getattr(trace, "marker", None)
         colour = getattr(marker, "color", None) if marker is not None else None
-        if isinstance(colour, np.ndarray) and colour.dtype == np.float64:
+        if marker is not None and isinstance(colour, np.ndarray) and colour.dtype == np.float64:
             marker.color = colour.astype(np.float32)
     return fig
 

@@ -206,8 +206,8 @@ class Driver:
             elif mistake == "run_wide":
                 k_sign = 1.0 if self._race_k[corner] > 0 else -1.0
                 j = np.arange(n)
-                dist = (j - corner - int(40 / ds)) % n
-                dist = np.minimum(dist, n - dist) * ds
+                steps = (j - corner - int(40 / ds)) % n
+                dist = np.minimum(steps, n - steps) * ds
                 bump = np.exp(-0.5 * (dist / 35.0) ** 2) * 3.2
                 off = off - k_sign * bump  # toward the outside of the bend
         x = np.asarray(race.x)
@@ -244,6 +244,17 @@ class Driver:
         px = np.asarray(plan.x)
         pz = np.asarray(plan.z)
         self.idx = int(np.argmin((px - x) ** 2 + (pz - z) ** 2))
+
+    def recover(self, x: float, z: float) -> tuple[float, float, float]:
+        """The pose on the lap's path a few metres ahead of ``(x, z)`` (facing the right
+        way), located there with every control released."""
+        self.locate(x, z)
+        plan = self.plan
+        assert plan is not None
+        j = (self.idx + 4) % len(plan.x)
+        self.locate(plan.x[j], plan.z[j])
+        self.steer = self.gas = self.brake = 0.0
+        return plan.x[j], plan.z[j], plan.heading[j]
 
     # ---------------------------------------------------------------- control
     def control(self, car: Vehicle, dt: float) -> tuple[float, float, float]:

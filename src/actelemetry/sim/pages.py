@@ -241,7 +241,7 @@ class PageFill:
         i = ix["tyreContactPoint"][0]
         a = p.wheelbase * (1 - p.front_weight)
         b = p.wheelbase - a
-        pts = []
+        pts: list[float] = []
         for lx, lz in ((-0.5 * p.track_front, a), (0.5 * p.track_front, a),
                        (-0.5 * p.track_rear, -b), (0.5 * p.track_rear, -b)):
             pts += (cs.x + lx * ch + lz * sh, 0.0, cs.z - lx * sh + lz * ch)

@@ -17,6 +17,7 @@ from pathlib import Path
 from actelemetry.game.constants import PHYSICS_HZ, STATUS_LIVE, STATUS_OFF, STATUS_PAUSE
 from actelemetry.game.names import GAMES
 from actelemetry.game.writer import PageWriter
+from actelemetry.sim.controls import Controls
 from actelemetry.sim.driver import Driver
 from actelemetry.sim.limits import ON_TRACK, WheelGeometry, in_gravel, wheels_out
 from actelemetry.sim.pages import PageFill
@@ -65,7 +66,7 @@ class Simulator:
         self.road_temp = road_temp
         self.dt = 1.0 / PHYSICS_HZ
         self.car = Vehicle(self.params)
-        self.driver = Driver(self.track, self.params, skill, seed)
+        self.driver: Controls = Driver(self.track, self.params, skill, seed)
         self.packet_id = 0
         self.graphics_packet_id = 0
         self._graphics_written = -1
@@ -281,19 +282,12 @@ class Simulator:
     def _recover(self) -> None:
         """Back on the race line beside where the car is, at rest; the lap is invalid."""
         cs = self.car.s
-        drv = self.driver
-        drv.locate(cs.x, cs.z)
-        plan = drv.plan
-        assert plan is not None
-        j = (drv.idx + 4) % len(plan.x)  # a few metres ahead: facing the right way
+        x, z, heading = self.driver.recover(cs.x, cs.z)
         fuel, temps, brakes, damage = cs.fuel, cs.tyre_core[:], cs.brake_temp[:], cs.damage[:]
-        self.car.reset(plan.x[j], plan.z[j], plan.heading[j], fuel=fuel,
-                       air_temp=self.air_temp)
+        self.car.reset(x, z, heading, fuel=fuel, air_temp=self.air_temp)
         cs = self.car.s
         cs.tyre_core, cs.tyre_surface, cs.brake_temp, cs.damage = temps, temps[:], brakes, damage
         self.car.slow_update(0.0, self.air_temp, self.road_temp)
-        drv.locate(plan.x[j], plan.z[j])
-        drv.steer = drv.gas = drv.brake = 0.0
         self._controls = (0.0, 0.0, 0.0)
         self._cidx, self.s_lap, self.offset = self.track.project(cs.x, cs.z, self._cidx)
         self.timing.invalidate()

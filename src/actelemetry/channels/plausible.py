@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 import numpy as np
 
 from actelemetry.channels.catalogue import CATALOGUE
+from actelemetry.game.constants import STATUS_OFF, STATUS_PAUSE
 from actelemetry.game.layouts import LAYOUTS
 
 _INF = math.inf
@@ -39,7 +40,8 @@ RANGES: list[tuple[str, tuple[float, float]]] = [
     ("game_lap_ms", (0, 24 * _HOUR_MS)), ("game_last_lap_ms", (0, 2**31 - 1)),
     ("game_best_lap_ms", (0, 2**31 - 1)), ("estimated_lap_ms", (-_INF, _INF)),
     ("delta_lap_ms", (-_INF, _INF)), ("last_sector_ms", (0, 2**31 - 1)),
-    ("sector_index", (0, 100)), ("session_time_left", (-1e9, 1e9)), ("status", (0, 3)),
+    ("sector_index", (0, 100)), ("session_time_left", (-1e9, 1e9)),
+    ("status", (STATUS_OFF, STATUS_PAUSE)),
     ("session_type", (-1, 10)), ("position", (0, 1000)), ("flag", (0, 10)),
     ("surface_grip", (0, 2)), ("air_temp", (-60, 70)), ("road_temp", (-60, 90)),
     ("rpm", (0, 30_000)), ("pos_[xyz]", (-1e6, 1e6)),
@@ -105,7 +107,7 @@ def _physics_checks(game: str) -> list[tuple[int, str, float, float]]:
 
 
 def _graphics_checks(game: str) -> list[tuple[int, str, float, float]]:
-    return [(_field(game, "graphics", "status"), "<i", 0, 3),
+    return [(_field(game, "graphics", "status"), "<i", STATUS_OFF, STATUS_PAUSE),
             (_field(game, "graphics", "session"), "<i", -1, 10),
             (_field(game, "graphics", "completedLaps"), "<i", 0, 100_000),
             (_field(game, "graphics", "normalizedCarPosition"), "<f", -0.01, 1.01),

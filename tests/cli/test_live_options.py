@@ -6,24 +6,43 @@ from pathlib import Path
 
 import pytest
 
-from actelemetry.cli.bridge import LiveSource, capture_options
+from actelemetry.cli.bridge import capture_options
 from actelemetry.errors import UsageError
 from actelemetry.game.names import Game
+from actelemetry.sources.base import SourceKind
 
 FLAGS = {"shm_dir": None, "rate": 10.0, "duration": None, "wait": True, "track": "monza",
-         "sim_laps": 3, "seed": 0, "speed": 1.0}
+         "laps": None, "sim_laps": None, "seed": 0, "speed": 1.0}
 
 
 def test_the_game_is_passed_as_its_plain_name() -> None:
-    opts = capture_options(LiveSource.sim, None, game=Game.acc, **FLAGS)
+    opts = capture_options(SourceKind.sim, None, game=Game.acc, **FLAGS)
     assert opts.game == "acc" and type(opts.game) is str and f"{opts.game}" == "acc"
-    assert capture_options(LiveSource.shm, None, game=None, **FLAGS).game is None
+    assert capture_options(SourceKind.shm, None, game=None, **FLAGS).game is None
 
 
 def test_a_session_file_goes_with_replay_only(tmp_path: Path) -> None:
     session = tmp_path / "s.parquet"
-    assert capture_options(LiveSource.replay, session, game=None, **FLAGS).replay_path == session
+    assert capture_options(SourceKind.replay, session, game=None, **FLAGS).replay_path == session
     with pytest.raises(UsageError, match="needs the session file"):
-        capture_options(LiveSource.replay, None, game=None, **FLAGS)
+        capture_options(SourceKind.replay, None, game=None, **FLAGS)
     with pytest.raises(UsageError, match="only for --source replay"):
-        capture_options(LiveSource.sim, session, game=None, **FLAGS)
+        capture_options(SourceKind.sim, session, game=None, **FLAGS)
+
+
+@pytest.mark.parametrize(("laps", "sim_laps", "expected"), [
+    (None, None, (None, 3)),  # neither: the driver drives 3, recorded until it finishes
+    (2, None, (2, 2)),  # one --laps: recorded and driven alike
+    (None, 4, (4, 4)),  # the old spelling
+    (2, 5, (2, 2)),  # --laps wins
+])
+def test_one_laps_with_the_simulator_as_for_capture(
+        laps: int | None, sim_laps: int | None, expected: tuple[int | None, int]) -> None:
+    flags = {**FLAGS, "laps": laps, "sim_laps": sim_laps}
+    opts = capture_options(SourceKind.sim, None, game=None, **flags)
+    assert (opts.laps, opts.sim_laps) == expected
+
+
+def test_the_rate_range_is_the_capture_s() -> None:
+    with pytest.raises(UsageError, match=r"--rate must be between 1 and 333 Hz"):
+        capture_options(SourceKind.shm, None, game=None, **{**FLAGS, "rate": 1000.0})

@@ -7,6 +7,7 @@ from typing import Any
 
 from actelemetry.bridge import protocol as proto
 from actelemetry.bridge.broadcaster import check_token, is_loopback
+from actelemetry.capture.rate import check_rate
 from actelemetry.errors import UsageError
 
 
@@ -31,7 +32,7 @@ class BridgeConfig:
     pause_after_s: float | None = None  # no frame for this long: a pause (None: automatic)
 
     def __post_init__(self) -> None:
-        proto.check_frame_rate(self.rate)
+        check_rate(self.rate)  # the capture's range: at most one frame per physics step
         self.token = check_token(self.token or None)
         if not is_loopback(self.host) and not self.token:
             raise UsageError(f"binding {self.host} exposes telemetry beyond this machine: "

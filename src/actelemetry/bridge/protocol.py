@@ -17,8 +17,6 @@ import msgpack
 
 from actelemetry import __version__
 from actelemetry.channels.catalogue import BY_NAME, CATALOGUE, Channel, channels_for
-from actelemetry.errors import UsageError
-from actelemetry.game.constants import PHYSICS_HZ
 
 #: bumped on any change a client could notice
 PROTOCOL_VERSION = 1
@@ -36,12 +34,6 @@ class ProtocolError(ValueError):
 
 
 # --- encoding ------------------------------------------------------------------------------
-def check_frame_rate(rate: float) -> None:
-    """Frames (or console samples) per second: at least 1, at most one per physics step."""
-    if not 1 <= rate <= PHYSICS_HZ:
-        raise UsageError(f"--rate must be between 1 and {PHYSICS_HZ} Hz, not {rate:g}")
-
-
 def finite(value: Any) -> Any:
     """NaN and infinities as null: JSON has no spelling for them."""
     if isinstance(value, float) and not math.isfinite(value):

@@ -2,46 +2,48 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from actelemetry.capture.rate import MAX_RATE_HZ, MIN_RATE_HZ
 from actelemetry.cli.app import app, console
-from actelemetry.cli.capture import Game, run_with_spinner, stop_on_sigterm, udp_options
+from actelemetry.cli.capture import run_with_spinner, udp_options
 from actelemetry.errors import UsageError
+from actelemetry.game.names import Game
+from actelemetry.signals import stop_on_sigterm
+from actelemetry.sources.base import SourceKind
 
 if TYPE_CHECKING:
     from actelemetry.capture.options import CaptureOptions
+    from actelemetry.capture.sinks import Sink
 
 
-class LiveSource(str, Enum):
-    shm = "shm"
-    sim = "sim"
-    replay = "replay"
-    udp = "udp"
-
-
-def capture_options(source: LiveSource, session: Path | None, *, shm_dir: Path | None,
+def capture_options(source: SourceKind, session: Path | None, *, shm_dir: Path | None,
                     game: Game | None, rate: float, duration: float | None, wait: bool,
-                    track: str, sim_laps: int, seed: int, speed: float,
-                    game_host: str | None = None, game_port: int = 9996,
+                    track: str, laps: int | None, sim_laps: int | None, seed: int,
+                    speed: float, game_host: str | None = None, game_port: int = 9996,
                     timeout: float = 10.0) -> CaptureOptions:
-    """CaptureOptions for a live command; ``replay`` takes the session file to play."""
-    from actelemetry.capture.options import CaptureOptions
+    """CaptureOptions for a live command; ``replay`` takes the session file to play. One
+    ``--laps`` as for ``capture``: with the simulator, the laps it drives are the laps
+    recorded (3 when neither ``--laps`` nor its old spelling ``--sim-laps`` is given)."""
+    from actelemetry.capture.options import CaptureOptions, one_laps
 
-    if source is LiveSource.replay and session is None:
+    if source is SourceKind.replay and session is None:
         raise UsageError("--source replay needs the session file to replay (SESSION)")
-    if source is not LiveSource.replay and session is not None:
+    if source is not SourceKind.replay and session is not None:
         raise UsageError("SESSION is only for --source replay")
+    driven = 3
+    if source is SourceKind.sim:
+        laps, driven = one_laps(laps, sim_laps, default=3)
     return CaptureOptions(source=source.value, replay_path=session, shm_dir=shm_dir,
                           game=game.value if game else None, rate=rate, duration=duration,
-                          wait=wait, track=track, sim_laps=sim_laps, seed=seed, speed=speed,
-                          **udp_options(source.value, game_host, game_port, timeout))
+                          laps=laps, wait=wait, track=track, sim_laps=driven, seed=seed,
+                          speed=speed, **udp_options(source, game_host, game_port, timeout))
 
 
-SourceOpt = typer.Option(LiveSource.shm, help="shm: the game; sim: the built-in simulator; "
+SourceOpt = typer.Option(SourceKind.shm, help="shm: the game; sim: the built-in simulator; "
                          "replay: a recorded session (give SESSION); udp: the game on "
                          "another PC (--game-host)")
 GameHostOpt = typer.Option(None, "--game-host", help="udp: the game's PC (name or address)")
@@ -54,8 +56,11 @@ ShmOpt = typer.Option(None, help="Read pages from this folder")
 DurationOpt = typer.Option(None, help="Stop after this many seconds")
 WaitOpt = typer.Option(True, help="Wait for the game (--no-wait exits 2 at once)")
 TrackOpt = typer.Option("monza", help="sim: track name or centre-line CSV")
-SimLapsOpt = typer.Option(3, "--laps", "--sim-laps", help="sim: timed laps the simulated "
-                          "driver drives (after its out lap)")
+LapsOpt = typer.Option(None, help="Stop after this many timed laps (out, in and partial "
+                       "laps do not count); sim: the simulated driver drives that many "
+                       "(default 3)")
+SimLapsOpt = typer.Option(None, "--sim-laps", hidden=True)  # old spelling of --laps
+RATE_RANGE = f"{MIN_RATE_HZ:g} up to the physics rate ({MAX_RATE_HZ:g})"
 SeedOpt = typer.Option(0, help="sim: random seed")
 SpeedOpt = typer.Option(1.0, help="sim: simulated seconds per second")
 
@@ -63,17 +68,18 @@ SpeedOpt = typer.Option(1.0, help="sim: simulated seconds per second")
 @app.command()
 def read(
     session: Path | None = SessionArg,
-    rate: float = typer.Option(10.0, help="Samples per second, 1 up to the physics rate (333)"),
+    rate: float = typer.Option(10.0, help=f"Samples per second, {RATE_RANGE}"),
     json_output: Path | None = typer.Option(None, "--json-output", "-j",
                                             help="Also write one JSON object per sample here"),
     append: bool = typer.Option(False, help="Append to --json-output instead of replacing"),
-    source: LiveSource = SourceOpt,
+    source: SourceKind = SourceOpt,
     game: Game | None = GameOpt,
     shm_dir: Path | None = ShmOpt,
     duration: float | None = DurationOpt,
     wait: bool = WaitOpt,
     track: str = TrackOpt,
-    sim_laps: int = SimLapsOpt,
+    laps: int | None = LapsOpt,
+    sim_laps: int | None = SimLapsOpt,
     seed: int = SeedOpt,
     speed: float = SpeedOpt,
     game_host: str | None = typer.Option(None, "--host", "--game-host",
@@ -85,14 +91,12 @@ def read(
     """Show live telemetry in the console, optionally exporting it as JSONL."""
     from actelemetry.bridge.console import ConsoleView
     from actelemetry.bridge.jsonl import JsonlSink
-    from actelemetry.bridge.protocol import check_frame_rate
 
-    check_frame_rate(rate)
     opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=rate, duration=duration, wait=wait, track=track,
-                           sim_laps=sim_laps, seed=seed, speed=speed, game_host=game_host,
-                           game_port=game_port, timeout=timeout)
-    sinks: list = [ConsoleView(console)]
+                           laps=laps, sim_laps=sim_laps, seed=seed, speed=speed,
+                           game_host=game_host, game_port=game_port, timeout=timeout)
+    sinks: list[Sink] = [ConsoleView(console)]
     jsonl = JsonlSink(json_output, append) if json_output else None
     if jsonl is not None:
         sinks.append(jsonl)
@@ -110,7 +114,7 @@ def read(
 @app.command()
 def stream(
     session: Path | None = SessionArg,
-    rate: float = typer.Option(10.0, help="Frames per second, 1 up to the physics rate (333)"),
+    rate: float = typer.Option(10.0, help=f"Frames per second, {RATE_RANGE}"),
     host: str = typer.Option("127.0.0.1", help="Address to bind; other than loopback needs "
                                                "--token"),
     port: int = typer.Option(8765, help="TCP port (0: any free port)"),
@@ -121,13 +125,14 @@ def stream(
     max_clients: int = typer.Option(200, help="Connections past this are refused politely"),
     queue: int = typer.Option(32, help="Frames a slow client may fall behind before the "
                                        "oldest are dropped"),
-    source: LiveSource = SourceOpt,
+    source: SourceKind = SourceOpt,
     game: Game | None = GameOpt,
     shm_dir: Path | None = ShmOpt,
     duration: float | None = DurationOpt,
     wait: bool = WaitOpt,
     track: str = TrackOpt,
-    sim_laps: int = SimLapsOpt,
+    laps: int | None = LapsOpt,
+    sim_laps: int | None = SimLapsOpt,
     seed: int = SeedOpt,
     speed: float = SpeedOpt,
     game_host: str | None = GameHostOpt,
@@ -135,11 +140,11 @@ def stream(
     timeout: float = TimeoutOpt,
 ) -> None:
     """Broadcast live telemetry over WebSocket and serve the live web page."""
-    from actelemetry.bridge.protocol import check_frame_rate
     from actelemetry.bridge.server import BridgeConfig, BridgeServer
     from actelemetry.bridge.sink import BridgeSink, stream_capture_rate
+    from actelemetry.capture.rate import check_rate
 
-    check_frame_rate(rate)
+    check_rate(rate)  # before a generated token is shown
     if token == "generate":
         from actelemetry.bridge.broadcaster import generate_token
 
@@ -150,8 +155,8 @@ def stream(
     capture_rate = stream_capture_rate(rate)
     opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=capture_rate, duration=duration, wait=wait, track=track,
-                           sim_laps=sim_laps, seed=seed, speed=speed, game_host=game_host,
-                           game_port=game_port, timeout=timeout)
+                           laps=laps, sim_laps=sim_laps, seed=seed, speed=speed,
+                           game_host=game_host, game_port=game_port, timeout=timeout)
     stop = stop_on_sigterm()
     with BridgeServer(config) as server:
         ws_url = server.url.replace("http", "ws", 1)

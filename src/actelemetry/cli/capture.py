@@ -21,8 +21,7 @@ if TYPE_CHECKING:  # the capture machinery (NumPy, PyArrow) loads when a command
     from actelemetry.capture.options import CaptureOptions, CaptureResult
     from actelemetry.capture.sinks import Sample, Session, Sink
 
-__all__ = ["Game", "capture", "channels", "run_with_spinner", "stop_on_sigterm",
-           "udp_options"]
+__all__ = ["capture", "channels", "run_with_spinner", "udp_options"]
 
 
 class Format(str, Enum):
@@ -130,6 +129,7 @@ def capture(
     """Record telemetry at the game's physics rate into crash-safe session files."""
     from actelemetry.app.capture_session import record
     from actelemetry.capture.options import CaptureOptions, one_laps
+    from actelemetry.channels.derive import DEFAULT_SMOOTHING
 
     if (session is not None) != (source is SourceKind.replay):
         raise UsageError("a session file goes with --source replay (and only with it)")
@@ -138,7 +138,7 @@ def capture(
     opts = CaptureOptions(
         source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
         busy_poll=busy_poll, duration=duration, laps=laps, wait=wait,
-        **({} if smoothing is None else {"smoothing": smoothing}),
+        smoothing=DEFAULT_SMOOTHING if smoothing is None else smoothing,
         track=track, sim_laps=3 if sim_laps is None else sim_laps, seed=seed, speed=speed,
         fast=fast, replay_path=session, freeze_gc=True, **udp_options(source, host, port,
                                                                       timeout, spot))

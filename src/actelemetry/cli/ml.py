@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 from actelemetry.cli.app import console, ml_app
+from actelemetry.errors import UsageError
+from actelemetry.sources.base import SourceKind
 
 
 class SplitBy(str, Enum):
@@ -19,11 +21,6 @@ class AbsSteer(str, Enum):
     both = "both"
     with_ = "with"
     without = "without"
-
-
-class PredictSource(str, Enum):
-    shm = "shm"
-    sim = "sim"
 
 
 @ml_app.command()
@@ -143,8 +140,8 @@ def predict(
                                       "of ml_results/, as `ml train` noted in best.json)"),
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Load a model saved in "
                                       "the old pickle format (runs code from the folder)"),
-    source: PredictSource = typer.Option(PredictSource.shm, help="shm: the game; sim: the "
-                                         "built-in simulator"),
+    source: SourceKind = typer.Option(SourceKind.shm, help="shm: the game; sim: the "
+                                      "built-in simulator (replay: not for predictions)"),
     window: float = typer.Option(5.0, help="Seconds in the rolling error"),
     laps: int | None = typer.Option(None, help="Stop after this many timed laps; sim: the "
                                     "simulated driver drives that many (default 2)"),
@@ -157,18 +154,21 @@ def predict(
 ) -> None:
     """Predicted vs actual gas, brake and steer live, with the rolling error."""
     from actelemetry.app.live_predict import run_live_prediction
-    from actelemetry.capture.options import CaptureOptions
+    from actelemetry.capture.options import CaptureOptions, one_laps
     from actelemetry.ml.predict import best_model
 
+    if source is SourceKind.replay:
+        raise UsageError("ml predict reads the game (--source shm) or the simulator "
+                         "(--source sim)")
     if model is None:
         model = best_model(Path("ml_results"))
         console.print(f"model: {model} (the best of ml_results/, from best.json)",
                       highlight=False)
-    if source is PredictSource.sim:
-        laps = laps if laps is not None else sim_laps
+    driven = 2
+    if source is SourceKind.sim:  # one --laps: what the driver drives is what is recorded
+        laps, driven = one_laps(laps, sim_laps, default=2)
     opts = CaptureOptions(source=source.value, shm_dir=shm_dir, duration=duration, laps=laps,
-                          track=track, sim_laps=laps if laps is not None else 2, seed=seed,
-                          fast=fast)
+                          track=track, sim_laps=driven, seed=seed, fast=fast)
     summary = run_live_prediction(model, opts, console, window_s=window,
                                   trust_pickle=trust_pickle)
     for line in summary.lines():

@@ -7,13 +7,13 @@ capture rate); piped, it prints one line per second so logs stay readable.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from actelemetry.capture.sinks import Sample, Session
+from actelemetry.channels.catalogue import Values
 from actelemetry.timefmt import lap_time_ms
 
 
@@ -38,7 +38,7 @@ def _carried(session: Session, name: str) -> bool:
     return session.channels is None or name in session.channels
 
 
-def _validity(c: dict[str, Any], session: Session, markup: bool) -> str:
+def _validity(c: Values, session: Session, markup: bool) -> str:
     if not _carried(session, "lap_valid"):
         return "validity unknown"
     if markup:
@@ -46,26 +46,30 @@ def _validity(c: dict[str, Any], session: Session, markup: bool) -> str:
     return "valid" if c["lap_valid"] else "invalid"
 
 
-def _value(c: dict[str, Any], session: Session, name: str, fmt: str = "") -> str:
+def _value(c: Values, session: Session, name: str, fmt: str = "") -> str:
     return format(c[name], fmt) if _carried(session, name) else "–"
 
 
-def panel(c: dict[str, Any], session: Session, rate: float) -> Table:
+def panel(c: Values, session: Session, rate: float) -> Table:
     """One screen of the most watched channels ("–" for what the source does not carry)."""
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold cyan", justify="right")
     t.add_column()
     s = session.static
+
+    def num(name: str) -> float:
+        return float(c[name])
+
     t.add_row("session", f"{session.game.upper()}  {s.car} @ {s.track}  ({session.samples} "
                          f"samples, {rate:.1f} Hz)")
     t.add_row("speed", f"{c['speed_kmh']:6.1f} km/h   gear {c['gear']:>2}   rpm {c['rpm']:>5}")
-    t.add_row("gas", f"{bar(c['gas'])} {c['gas']:.2f}")
-    t.add_row("brake", f"{bar(c['brake'])} {c['brake']:.2f}")
-    t.add_row("steer", f"{steer_bar(c['steer'])} {c['steer']:+.2f}")
+    t.add_row("gas", f"{bar(num('gas'))} {c['gas']:.2f}")
+    t.add_row("brake", f"{bar(num('brake'))} {c['brake']:.2f}")
+    t.add_row("steer", f"{steer_bar(num('steer'))} {c['steer']:+.2f}")
     t.add_row("g", f"lat {c['accel_lateral']:+.2f}  long {c['accel_longitudinal']:+.2f}")
-    t.add_row("lap", f"{c['current_lap']:>3}  {lap_ms(c['game_lap_ms'])}   last "
-                     f"{lap_ms(c['game_last_lap_ms'])}   best {lap_ms(c['game_best_lap_ms'])}"
-                     f"   {c['lap_fraction'] * 100:5.1f} %")
+    t.add_row("lap", f"{c['current_lap']:>3}  {lap_ms(num('game_lap_ms'))}   last "
+                     f"{lap_ms(num('game_last_lap_ms'))}   best {lap_ms(num('game_best_lap_ms'))}"
+                     f"   {num('lap_fraction') * 100:5.1f} %")
     valid = _validity(c, session, markup=True)
     locks = "".join(w.upper() if c[f"wheel_lock_{w}"] else "··" for w in ("fl", "fr", "rl",
                                                                          "rr"))
@@ -111,7 +115,7 @@ class ConsoleView:
             self.console.print(
                 f"{c['speed_kmh']:6.1f} km/h  gear {c['gear']:>2}  rpm {c['rpm']:>5}  gas "
                 f"{c['gas']:4.2f}  brake {c['brake']:4.2f}  steer {c['steer']:+5.2f}  lap "
-                f"{c['current_lap']:>3} {lap_ms(c['game_lap_ms'])}  "
+                f"{c['current_lap']:>3} {lap_ms(float(c['game_lap_ms']))}  "
                 f"{_validity(c, sample.session, markup=False)}  "
                 f"out {_value(c, sample.session, 'tyres_out')}",
                 highlight=False)

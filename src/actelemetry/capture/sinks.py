@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from actelemetry.channels.catalogue import Values
 from actelemetry.channels.decode import StaticInfo, as_records, decode_pages
 from actelemetry.channels.derive import LiveDeriver
 from actelemetry.errors import StorageError
 from actelemetry.game.reader import Snapshot
+from actelemetry.jsontypes import JsonObject
 from actelemetry.store.session import finalize_spool
 from actelemetry.store.spool import SUFFIX, SpoolWriter
 from actelemetry.timefmt import lap_time_ms
@@ -44,15 +46,16 @@ class Session:
     #: capture-quality counts beyond the pages' (a UDP capture's datagrams lost, ...)
     quality_extra: dict[str, int] = field(default_factory=dict)
     #: other metadata the source adds (a UDP capture's spot lap events)
-    meta_extra: dict[str, Any] = field(default_factory=dict)
+    meta_extra: JsonObject = field(default_factory=dict)
     deriver: LiveDeriver = field(init=False)
 
     def __post_init__(self) -> None:
         self.deriver = LiveDeriver(self.game, self.static, self.smoothing)
 
-    def metadata(self) -> dict[str, Any]:
-        meta = {"game": self.game, "detection": self.detection, "source": self.source,
-                "rate": self.rate, "start_wall": self.start_wall, **self.static.as_metadata()}
+    def metadata(self) -> JsonObject:
+        meta: JsonObject = {
+            "game": self.game, "detection": self.detection, "source": self.source,
+            "rate": self.rate, "start_wall": self.start_wall, **self.static.as_metadata()}
         if self.channels is not None:
             meta["channels"] = list(self.channels)
         return meta
@@ -67,9 +70,9 @@ class Sample:
     gap: float
     snapshot: Snapshot
     session: Session
-    _channels: dict[str, Any] | None = None
+    _channels: Values | None = None
 
-    def channels(self) -> dict[str, Any]:
+    def channels(self) -> Values:
         """All catalogue channels of this sample (decoded once, then cached)."""
         if self._channels is None:
             game = self.session.game
@@ -196,7 +199,7 @@ class LiveView:
         self.print(
             f"{c['speed_kmh']:6.1f} km/h  gas {c['gas']:4.2f}  brake {c['brake']:4.2f}  "
             f"steer {c['steer']:+5.2f}  gear {c['gear']:>2}  lap {c['current_lap']:>3}  "
-            f"{lap_time_ms(c['game_lap_ms']):>9}  rate {rate:6.1f} Hz")
+            f"{lap_time_ms(float(c['game_lap_ms'])):>9}  rate {rate:6.1f} Hz")
 
     def close(self, session: Session) -> None:
         if session.path is not None:

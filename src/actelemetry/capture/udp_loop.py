@@ -170,7 +170,9 @@ class UdpCapture:
                 continue
             if kind is Kind.LAP and self.session is not None and verdict.lap is not None:
                 lap = verdict.lap
-                self.session.meta_extra.setdefault("spot_laps", []).append(
+                spot_laps = self.session.meta_extra.setdefault("spot_laps", [])
+                assert isinstance(spot_laps, list)
+                spot_laps.append(
                     {"car_index": lap.car_index, "lap": lap.lap, "time_ms": lap.time_ms,
                      "driver": lap.driver, "car": lap.car})
                 continue

@@ -11,11 +11,17 @@ FL, FR, RL, RR. Frames: world y is up; the car frame has x right, y up, z forwar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 CATALOGUE_VERSION = "1"
 
 WHEELS = ("fl", "fr", "rl", "rr")
 G = 9.80665
+
+#: one channel's value in one sample: a number, a flag, or text (``lap_time_str``)
+Value: TypeAlias = float | int | bool | str
+#: the channels of one sample, by name
+Values: TypeAlias = dict[str, Value]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 
 from actelemetry.channels.catalogue import Channel, channels_for
 from actelemetry.game.dtypes import decode_text, page_dtype, page_size
+from actelemetry.jsontypes import JsonObject
 
 _ORIGIN = re.compile(r"^(physics|graphics|static)\.(\w+)(?:\[(\d+)\])?$")
 
@@ -40,7 +41,7 @@ class StaticInfo:
     sector_count: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
-    def as_metadata(self) -> dict[str, object]:
+    def as_metadata(self) -> JsonObject:
         return {
             "sm_version": self.sm_version, "ac_version": self.ac_version, "car": self.car,
             "track": self.track, "track_config": self.track_config, "driver": self.driver,

@@ -14,7 +14,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from actelemetry.channels.catalogue import BY_NAME, WHEELS, G, names_for
+from actelemetry.channels.catalogue import BY_NAME, WHEELS, G, Values, names_for
 from actelemetry.channels.decode import NUMPY_DTYPES, StaticInfo
 from actelemetry.channels.laps import MAX_TYRES_OUT, START_EDGE, LapFlags, starts_out
 
@@ -198,7 +198,7 @@ class LiveDeriver:
         self._distance = 0.0
 
     def derive(self, physics: np.ndarray, raw: dict[str, np.ndarray], t: float,
-               start_wall: float, skipped: int, gap: float) -> dict[str, object]:
+               start_wall: float, skipped: int, gap: float) -> Values:
         """Channel values of one sample (``physics`` and ``raw`` hold length-one arrays)."""
         if self._t0 is None:
             self._t0, self._start_wall = t, start_wall
@@ -208,7 +208,7 @@ class LiveDeriver:
         physics_w, t_w, skipped_w, gap_w = (w.pop(k) for k in (_PHYSICS, _T, _SKIPPED, _GAP))
         cols = derive_session(self.game, physics_w, w, t_w, self._start_wall, self.static,
                               skipped_w, gap_w, self.smoothing, t0=self._t0)
-        v: dict[str, object] = {k: a.item(-1) for k, a in cols.items()}
+        v: Values = {k: a.item(-1) for k, a in cols.items()}
         v.update(zip(LAP_FLAGS, self._laps.feed(v), strict=True))
         if self.static.track_length_m <= 0:
             self._add_distance(cols["lap_distance_m"], int(raw["completed_laps"][-1]))

@@ -19,6 +19,8 @@ from typing import Any, Final
 
 import numpy as np
 
+from actelemetry.game.layouts import element_shape, fields_of
+
 __all__ = [
     "PORT",
     "GameInfo",
@@ -159,13 +161,10 @@ _SCALARS: dict[type, str] = {c_int32: "<i4", c_float: "<f4", c_uint16: "<u2", c_
 def struct_dtype(struct: type[ctypes.Structure]) -> np.dtype:
     """The structured dtype of a wire structure: same offsets and size as ctypes."""
     names, formats, offsets = [], [], []
-    for name, ctype in struct._fields_:  # type: ignore[attr-defined]
-        shape: list[int] = []
-        while issubclass(ctype, ctypes.Array):
-            shape.append(ctype._length_)
-            ctype = ctype._type_
+    for name, field_type in fields_of(struct):
+        ctype, shape = element_shape(field_type)
         names.append(name)
-        formats.append((_SCALARS[ctype], tuple(shape)) if shape else _SCALARS[ctype])
+        formats.append((_SCALARS[ctype], shape) if shape else _SCALARS[ctype])
         offsets.append(getattr(struct, name).offset)
     return np.dtype({"names": names, "formats": formats, "offsets": offsets,
                      "itemsize": ctypes.sizeof(struct)})

@@ -162,7 +162,8 @@ class UdpServer:
 
         def text(name: str) -> str:  # a page's text field: UTF-16-LE bytes
             value = _get(sf, st, name)
-            return bytes(value).decode("utf-16-le", errors="replace")  # type: ignore[arg-type]
+            assert isinstance(value, bytes), name  # a text field is one bytes value
+            return value.decode("utf-16-le", errors="replace")
 
         first, last = text("playerName"), text("playerSurname")
         self.info = GameInfo(car=text("carModel"), driver=f"{first} {last}".strip(),

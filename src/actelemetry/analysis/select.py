@@ -45,16 +45,15 @@ def choose_laps(ds: Dataset, specs: Sequence[Spec], ref_spec: Spec | None
     with the best valid lap (or ``--ref``).
     """
     given = [(_session(ds, p), lap) for p, lap in specs]
-    for s, lap in given:
-        if lap is not None:
-            lap_info(ds, LapRef(s, lap))  # a lap that does not exist: one-line error
+    named = [LapRef(s, lap) for s, lap in given if lap is not None]
+    for ref in named:
+        lap_info(ds, ref)  # a lap that does not exist: one-line error
     if ref_spec is not None:
         s, lap = _session(ds, ref_spec[0]), ref_spec[1]
         reference = LapRef(s, lap) if lap is not None else best_lap(ds, s)
         lap_info(ds, reference)
-    elif len(given) == 2 and all(lap is not None for _, lap in given):
-        a, b = (LapRef(s, lap) for s, lap in given)  # type: ignore[arg-type]
-        return a, b  # the order given: the first is the reference
+    elif len(given) == 2 and len(named) == 2:
+        return named[0], named[1]  # the order given: the first is the reference
     else:
         reference = best_lap(ds)
     for s, lap in reversed(given):

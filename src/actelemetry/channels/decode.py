@@ -69,6 +69,7 @@ def decode_static(game: str, raw: bytes) -> StaticInfo:
     names = [decode_text(rec[f]) for f in ("playerName", "playerSurname")]
     nick = decode_text(rec["playerNick"])
     driver = " ".join(n for n in names if n) or nick
+    radius = [float(x) for x in rec["tyreRadius"]]
     return StaticInfo(
         sm_version=decode_text(rec["smVersion"]),
         ac_version=decode_text(rec["acVersion"]),
@@ -79,7 +80,7 @@ def decode_static(game: str, raw: bytes) -> StaticInfo:
         track_length_m=float(rec["trackSPlineLength"]),
         max_rpm=int(rec["maxRpm"]),
         max_fuel=float(rec["maxFuel"]),
-        tyre_radius_m=tuple(float(x) for x in rec["tyreRadius"]),  # type: ignore[arg-type]
+        tyre_radius_m=(radius[0], radius[1], radius[2], radius[3]),
         sector_count=int(rec["sectorCount"]),
     )
 

@@ -178,7 +178,10 @@ class TrackMap:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, object]) -> TrackMap:
-        return cls(str(d["track"]), float(d["length_m"]), float(d["spacing_m"]),  # type: ignore[arg-type]
+        length, spacing = d["length_m"], d["spacing_m"]
+        if not isinstance(length, int | float) or not isinstance(spacing, int | float):
+            raise ValueError("a track map's length_m and spacing_m are numbers")
+        return cls(str(d["track"]), float(length), float(spacing),
                    np.asarray(d["curvature"], dtype=np.float64))
 
 

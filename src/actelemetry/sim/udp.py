@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsFloat
 
 from actelemetry.errors import UsageError
 from actelemetry.game.constants import PHYSICS_HZ, STATUS_LIVE
@@ -48,6 +48,20 @@ def _get(fmt: PageFormat, vals: list, name: str) -> object:
     return vals[i] if n == 1 else vals[i:i + n]
 
 
+def _num(fmt: PageFormat, vals: list, name: str) -> float:
+    value = _get(fmt, vals, name)
+    if not isinstance(value, SupportsFloat):
+        raise TypeError(f"{name} is not one number")
+    return float(value)
+
+
+def _nums(fmt: PageFormat, vals: list, name: str) -> list[float]:
+    value = _get(fmt, vals, name)
+    if not isinstance(value, list):
+        raise TypeError(f"{name} is not an array")
+    return [float(v) for v in value]
+
+
 def _per_wheel(front: float, rear: float) -> list[float]:
     return [front, front, rear, rear]
 
@@ -65,11 +79,11 @@ def car_info(sim: Simulator) -> bytes:
     sf, st = pages.fmt["static"], pages.vals["static"]
     cs, p = sim.car.s, sim.params
     rec = car_info_record()
-    kmh = float(_get(pf, ph, "speedKmh"))  # type: ignore[arg-type]
-    acc = _get(pf, ph, "accG")
+    kmh = _num(pf, ph, "speedKmh")
+    acc = _nums(pf, ph, "accG")
     radius = _get(sf, st, "tyreRadius")
-    ride = _get(pf, ph, "rideHeight")
-    slip = _get(pf, ph, "wheelSlip")
+    ride = _nums(pf, ph, "rideHeight")
+    slip = _nums(pf, ph, "wheelSlip")
     peak = sim.car.p.tyre_peak_slip()
     values: dict[str, object] = {
         "speed_Kmh": kmh, "speed_Mph": kmh / KMH_PER_MPH, "speed_Ms": kmh / 3.6,
@@ -77,17 +91,16 @@ def car_info(sim: Simulator) -> bytes:
         "isTcInAction": cs.tc_active, "isTcEnabled": p.tc_slip > 0,
         "isInPit": bool(_get(gf, gr, "isInPit")),
         "isEngineLimiterOn": bool(_get(pf, ph, "pitLimiterOn")),
-        "accG_vertical": acc[1], "accG_horizontal": acc[0],  # type: ignore[index]
-        "accG_frontal": acc[2],  # type: ignore[index]
+        "accG_vertical": acc[1], "accG_horizontal": acc[0], "accG_frontal": acc[2],
         "lapTime": _get(gf, gr, "iCurrentTime"), "lastLap": _get(gf, gr, "iLastTime"),
         "bestLap": _get(gf, gr, "iBestTime"), "lapCount": _get(gf, gr, "completedLaps"),
         "gas": _get(pf, ph, "gas"), "brake": _get(pf, ph, "brake"),
-        "clutch": _get(pf, ph, "clutch"), "engineRPM": float(_get(pf, ph, "rpms")),  # type: ignore[arg-type]
+        "clutch": _get(pf, ph, "clutch"), "engineRPM": _num(pf, ph, "rpms"),
         "steer": _get(pf, ph, "steerAngle"), "gear": _get(pf, ph, "gear"),
         "cgHeight": _get(pf, ph, "cgHeight"),
         "wheelAngularSpeed": _get(pf, ph, "wheelAngularSpeed"),
         "slipAngle": cs.alpha, "slipAngle_ContactPatch": cs.alpha, "slipRatio": cs.kappa,
-        "tyreSlip": slip, "ndSlip": [s / peak for s in slip],  # type: ignore[attr-defined]
+        "tyreSlip": slip, "ndSlip": [s / peak for s in slip],
         "load": _get(pf, ph, "wheelLoad"),
         "Dy": [fy / load if load > 0 else 0.0 for fy, load in zip(cs.fy, cs.load, strict=True)],
         "Mz": [-PNEUMATIC_TRAIL_M * fy for fy in cs.fy],
@@ -95,7 +108,7 @@ def car_info(sim: Simulator) -> bytes:
         "camberRAD": _get(pf, ph, "camberRAD"),
         # the tyre's loaded radius is not modelled: the unloaded one stands for it
         "tyreRadius": radius, "tyreLoadedRadius": radius,
-        "suspensionHeight": _per_wheel(ride[0], ride[1]),  # type: ignore[index]
+        "suspensionHeight": _per_wheel(ride[0], ride[1]),
         "carPositionNormalized": _get(gf, gr, "normalizedCarPosition"),
         "carSlope": 0.0,  # flat tracks
         "carCoordinates": _get(gf, gr, "carCoordinates"),

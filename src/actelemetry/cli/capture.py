@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import typer
 
@@ -82,14 +82,23 @@ SpotOpt = typer.Option(False, "--spot", help="udp: also subscribe to spot events
                        "car's lap times, kept in the session's metadata as spot_laps)")
 
 
+class UdpOptions(TypedDict, total=False):
+    """The fields of CaptureOptions that only ``--source udp`` sets."""
+
+    host: str | None
+    port: int
+    udp_timeout: float
+    udp_spot: bool
+
+
 def udp_options(source: SourceKind | str, host: str | None, port: int,
-                timeout: float, spot: bool = False) -> dict[str, object]:
+                timeout: float, spot: bool = False) -> UdpOptions:
     """The capture options of ``--source udp`` (the address goes with it only)."""
     udp = SourceKind(source) is SourceKind.udp
     if host is not None and not udp:
         raise UsageError("the game's address (--host, --game-host) is for --source udp")
-    return {"host": host, "port": port, "udp_timeout": timeout, "udp_spot": spot} \
-        if udp else {}
+    return UdpOptions(host=host, port=port, udp_timeout=timeout, udp_spot=spot) if udp \
+        else UdpOptions()
 
 
 @app.command()

@@ -22,7 +22,7 @@ import numpy as np
 
 from actelemetry.errors import UsageError
 from actelemetry.game.constants import STATUS_LIVE, STATUS_OFFSET
-from actelemetry.game.layouts import AcGraphics, AcPhysics
+from actelemetry.game.layouts import AcGraphics, AcPhysics, element_shape, fields_of
 from actelemetry.game.udp import (
     PORT,
     GameInfo,
@@ -58,18 +58,17 @@ ACCG_FROM: Final = ("accG_horizontal", "accG_vertical", "accG_frontal")
 
 
 def _scalar(ctype: type) -> type:
-    while issubclass(ctype, ctypes.Array):
-        ctype = ctype._type_
-    return ctype
+    return element_shape(ctype)[0]
 
 
-def _copies(page: type, pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[int, int, int], ...]:
+def _copies(page: type[ctypes.Structure], pairs: tuple[tuple[str, str], ...]
+            ) -> tuple[tuple[int, int, int], ...]:
     """(page offset, datagram offset, bytes) of each pair, its types checked equal."""
     out = []
     for page_field, udp_field in pairs:
         a, b = getattr(page, page_field), getattr(RTCarInfo, udp_field)
-        if a.size != b.size or _scalar(dict(page._fields_)[page_field]) is not _scalar(
-                dict(RTCarInfo._fields_)[udp_field]):
+        if a.size != b.size or _scalar(dict(fields_of(page))[page_field]) is not _scalar(
+                dict(fields_of(RTCarInfo))[udp_field]):
             raise TypeError(f"{page.__name__}.{page_field} and RTCarInfo.{udp_field} differ")
         out.append((a.offset, b.offset, a.size))
     return tuple(out)
@@ -146,7 +145,8 @@ class UdpLink:
             infos = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM)
         except (socket.gaierror, UnicodeError, OverflowError) as exc:
             raise UsageError(f"cannot find the game's address {host!r}: {exc}") from None
-        self.game: tuple[str, int] = infos[0][4][:2]
+        address = infos[0][4]  # AF_INET: (host, port)
+        self.game: tuple[str, int] = (str(address[0]), int(address[1]))
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         with contextlib.suppress(OSError):  # else the system's default buffer
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER)

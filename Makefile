@@ -11,6 +11,7 @@ demo: setup
 test:
 	WITH_BROWSER=1 ./scripts/setup.sh
 	.venv/bin/ruff check src tests benchmarks examples
+	.venv/bin/mypy
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 setup:
@@ -26,4 +27,4 @@ docs: setup
 	.venv/bin/python scripts/gen_channels_doc.py
 
 clean:
-	rm -rf .venv telemetry_logs reports ml_data ml_results demo_output bench_out .pytest_cache
+	rm -rf .venv telemetry_logs reports ml_data ml_results demo_output bench_out .pytest_cache .mypy_cache

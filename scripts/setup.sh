@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh Linux machine, idempotently and out loud:
-#   1. a virtual environment .venv/ with the package and its dev tools (pytest, ruff);
+#   1. a virtual environment .venv/ with the package and its dev tools (pytest, ruff, mypy);
 #   2. PyTorch, optional, for the sequence models (see WITH_TORCH below);
 #   3. Chromium for the browser tests of the live page (WITH_BROWSER=1; `make test` asks).
 # A second run finds everything in place and takes about a second.
@@ -52,7 +52,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f "$stamp" ]; then
   say "installing actelemetry and its libraries into .venv (NumPy, PyArrow, DuckDB, Plotly,"
-  say "scikit-learn, Gymnasium, websockets, Typer/Rich; dev tools pytest and ruff)"
+  say "scikit-learn, Gymnasium, websockets, Typer/Rich; dev tools pytest, ruff and mypy)"
   step "upgrading pip" pip install -q --upgrade pip
   step "installing packages (first time: a minute or two)" pip install -e ".[dev]"
   rm -f .venv/.installed-*

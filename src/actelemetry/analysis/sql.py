@@ -1,5 +1,8 @@
 """Every SQL statement of the analysis, in one place, as SQL.
 
+Why one module of about 430 lines: one place is the point; what reaches DuckDB is reviewed
+here and nowhere else.
+
 User values reach these statements only as ``?`` parameters. The only text ever spliced in
 is made by us: view names ``src_<n>`` (n an integer we assign) and column names taken from
 the channel catalogue (see :mod:`actelemetry.analysis.dataset`). Statements that read

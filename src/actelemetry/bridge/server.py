@@ -1,5 +1,8 @@
 """The WebSocket broadcast server: one asyncio loop in its own thread, many clients.
 
+Why one module of about 360 lines: every line here is asyncio or websockets (the loop,
+handshakes, writer tasks, keepalive); the decisions are the sans-I/O modules named below.
+
 The capture loop runs synchronously in another thread and hands each frame across with
 ``call_soon_threadsafe``. Every client has a queue bounded in frames and bytes and its own
 writer task: a frame is encoded once per (channel subset, encoding) and put on each queue;

@@ -1,5 +1,8 @@
 """MoTeC i2 CSV exports ("MoTeC CSV File"): read them, and write the same layout.
 
+Why one module of about 530 lines: the reader and the writer are one layout (header keys,
+name and unit rows, beacons, number formats) read and written; split, both would hold it.
+
 Implemented from ``shared/spec/motec_csv.md``. The header block, name row and unit row are
 small and parsed line by line; the numeric block can be hundreds of megabytes and is parsed
 by pyarrow's multi-threaded CSV reader, which is why reading stays above 50 MB/s.

@@ -1,5 +1,8 @@
 """MoTeC i2's binary ``.ld`` log: read into a :class:`ForeignLog`, write one i2 opens.
 
+Why one module of about 440 lines: the reader and the writer follow the same sections of
+the spec and share its block layouts; split, each half would repeat them.
+
 Written from the facts in ``spec/motec_ld.md`` (section numbers below refer to it). The
 file is a fixed 1762-byte header and blocks reached only through pointers, so the reader
 never assumes positions: every pointer is checked against the file's size, the channel

@@ -1,5 +1,8 @@
 """A foreign log and a mapping -> the columns and metadata of a session, and one summary.
 
+Why one module of about 670 lines: the conversion is one ordered pass over one table (time
+axis, values, laps, derived channels, checks) whose steps all report into one Summary.
+
 One table: when a mapping names a time column every row of the file is a row of the
 session (irregular and distance-sampled logs stay as they are); otherwise the channels'
 own time axes are used, and channels of different rates (a ``.ld``) become one table on the

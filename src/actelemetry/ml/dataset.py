@@ -1,5 +1,8 @@
 """State-to-action datasets from session files, split by lap or by session, never by frame.
 
+Why one module of about 360 lines: it is the pipeline, in the order it runs, from sessions
+to the saved folder; what each step knows is its own module (features, split, windows, card).
+
 100 Hz frames are nearly identical, so a random frame split puts a test frame's twin in
 the training set and inflates R². Here whole laps (or whole sessions) are held out, the
 normaliser and the track's reference line are fitted on training laps only, out / pit /

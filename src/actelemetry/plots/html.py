@@ -1,5 +1,8 @@
 """Plotly figures for drivers, written as HTML that opens offline.
 
+Why one module of about 360 lines: the figures share one style, one thinning and one way of
+writing offline pages; each figure is a short function that the report picks from.
+
 Every trace is handed NumPy arrays already thinned to what a screen shows (min-max per
 pixel column over time, per lap on a distance grid); long series use WebGL traces.
 plotly.js (4.8 MB) is never fetched from the network: a folder of pages shares one

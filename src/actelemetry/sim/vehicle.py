@@ -13,7 +13,7 @@ demanded force, from the inverted tyre curve) and integrated from the wheel's sp
 once demand exceeds grip, which is where lock-ups and wheelspin happen. That keeps the
 stiff wheel dynamics stable at the game's 3 ms step.
 
-Why one module of about 470 lines: the chassis, tyres, wheels, engine and brakes share
+Why one module of about 475 lines: the chassis, tyres, wheels, engine and brakes share
 one state and one step, whose order matters; split, each piece would reach into the
 others' fields on every step.
 

@@ -46,3 +46,14 @@ def test_one_laps_with_the_simulator_as_for_capture(
 def test_the_rate_range_is_the_capture_s() -> None:
     with pytest.raises(UsageError, match=r"--rate must be between 1 and 333 Hz"):
         capture_options(SourceKind.shm, None, game=None, **{**FLAGS, "rate": 1000.0})
+
+
+@pytest.mark.parametrize("source", ["replay", "udp"])
+def test_ml_predict_takes_the_game_or_the_simulator_only(
+        source: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from actelemetry.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ml", "predict", "--source", source, "--model", "nowhere"])
+    assert exit_info.value.code == 2
+    assert "ml predict reads the game (--source shm) or the simulator" in capsys.readouterr().err

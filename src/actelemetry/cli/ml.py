@@ -141,7 +141,7 @@ def predict(
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Load a model saved in "
                                       "the old pickle format (runs code from the folder)"),
     source: SourceKind = typer.Option(SourceKind.shm, help="shm: the game; sim: the "
-                                      "built-in simulator (replay: not for predictions)"),
+                                      "built-in simulator (replay and udp: not here)"),
     window: float = typer.Option(5.0, help="Seconds in the rolling error"),
     laps: int | None = typer.Option(None, help="Stop after this many timed laps; sim: the "
                                     "simulated driver drives that many (default 2)"),
@@ -157,7 +157,7 @@ def predict(
     from actelemetry.capture.options import CaptureOptions, one_laps
     from actelemetry.ml.predict import best_model
 
-    if source is SourceKind.replay:
+    if source not in (SourceKind.shm, SourceKind.sim):
         raise UsageError("ml predict reads the game (--source shm) or the simulator "
                          "(--source sim)")
     if model is None:

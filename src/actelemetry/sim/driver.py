@@ -61,6 +61,35 @@ PLAN_BRAKING = 0.74
 UNDERSTEER = 0.0014
 #: planned distance from the car's centre to a track edge (half the car is ~0.9 m)
 EDGE_MARGIN = 1.0
+#: human hands and feet (per second; the pedals 0..1, the steering in road-wheel rad).
+#: A racing driver gets onto the brake in about 0.15 s (a "stab", 7/s), trails off it
+#: over about 0.3 s, squeezes the throttle open in about 0.2 s and lifts faster; a hand
+#: turns the wheel at up to ~800 deg/s, 1.2 rad/s at the road wheel with a 12:1 rack.
+BRAKE_APPLY_RATE = 7.0
+BRAKE_RELEASE_RATE = 3.5
+GAS_APPLY_RATE = 5.0
+GAS_LIFT_RATE = 10.0
+STEER_RATE = 1.2
+#: the foot's own lag (s): it follows an intention, it does not jump to it
+PEDAL_LAG_S = 0.05
+#: time between something happening to the car and the driver correcting it (s); braking
+#: points and corner speeds are anticipated from the plan, not reacted to
+REACTION_S = 0.15
+#: how far ahead the pedals aim (s at the current speed), and how hard a speed error
+#: the driver has noticed is corrected (m/s^2 per m/s)
+LOOK_AHEAD_S = 0.06
+SPEED_GAIN = 1.2
+#: planned acceleration (m/s^2) below which the foot goes to the brake, and above which
+#: it comes off it again: no pedal change for a small correction
+BRAKE_ON_ACCEL = -2.5
+BRAKE_OFF_ACCEL = -0.8
+#: half-width of the window smoothing the planned acceleration (m)
+ACCEL_SMOOTH_M = 10.0
+#: extra margin in tight bends: metres per unit curvature (1/m), and at most (m)
+TIGHT_MARGIN_PER_K = 25.0
+TIGHT_MARGIN_MAX = 0.8
+#: half-width of the window that smooths the planned line's offsets (m)
+OFFSET_SMOOTH_M = 40.0
 
 
 class Driver:
@@ -79,6 +108,13 @@ class Driver:
         self.steer = 0.0
         self.gas = 0.0
         self.brake = 0.0
+        self._gas_cmd = 0.0
+        self._brake_cmd = 0.0
+        self._braking = False
+        # what the driver has noticed, a reaction time late (one entry per control tick)
+        self.reaction_s = REACTION_S
+        self._err_buf: list[float] = []
+        self._slide_buf: list[float] = []
         race = track.race
         self._race_k = np.asarray(race.curvature)
         self._race_offset = np.asarray(track.race_offset)
@@ -88,6 +124,9 @@ class Driver:
         self._wr = np.asarray(track.width_right)[cidx]
         self._wl = np.asarray(track.width_left)[cidx]
         self._n = n
+        # more room in tight bends, where the car runs furthest off its line
+        self._margin = EDGE_MARGIN + np.minimum(
+            TIGHT_MARGIN_PER_K * np.abs(self._race_k), TIGHT_MARGIN_MAX)
         # understeer feed-forward: extra steer per unit lateral acceleration (rad per m/s^2),
         # measured on the built-in car at steady state near the limit
         self._k_us = UNDERSTEER
@@ -108,10 +147,17 @@ class Driver:
         # centre far enough in that its wheels stay on the tarmac unless the lap's
         # variation (or a mistake) pushes them out
         base = self._race_offset
-        inside = np.clip(base, -self._wl + EDGE_MARGIN, self._wr - EDGE_MARGIN) - base
-        lo = -self._wl + EDGE_MARGIN - 0.1 - base
-        hi = self._wr - EDGE_MARGIN + 0.1 - base
+        margin = self._margin
+        inside = np.clip(base, -self._wl + margin, self._wr - margin) - base
+        lo = -self._wl + margin - 0.1 - base
+        hi = self._wr - margin + 0.1 - base
         off = np.clip(off + inside, np.minimum(lo, 0.0), np.maximum(hi, 0.0))
+        # the clip bends the line where it bites; a person's line has no kinks
+        lo = np.minimum(lo, 0.0)
+        hi = np.maximum(hi, 0.0)
+        off = _smooth(np.clip(_smooth(off, ds, OFFSET_SMOOTH_M), lo, hi), ds,
+                      OFFSET_SMOOTH_M / 3)
+        off = np.clip(off, lo, hi)
         # grip the driver dares to use: a lap-wide level plus corner-to-corner variation
         level = 0.945 + 0.07 * sk + rng.normal(0.0, 0.006 + 0.015 * (1.0 - sk))
         dare = level + _smooth_noise(rng, n, ds, 120.0, 0.012 + 0.02 * (1 - sk))
@@ -129,11 +175,14 @@ class Driver:
             corner = self._pick_corner(0.03 if mistake == "wheelspin" else 0.012)
             mistake_s = corner * ds
             span = slice(max(corner - int(160 / ds), 0), corner)
+            # still on the brake at turn-in: the unloaded inside front locks, ABS or not
+            turn_in = slice(max(corner - int(20 / ds), 0), corner + int(5 / ds))
             if mistake == "late_brake":
                 brake_grip[span] *= 1.22
                 cap[span] *= 1.22
+                pedal[turn_in] = 0.2
             elif mistake == "lock_up":
-                pedal[span] = 0.45
+                pedal[turn_in] = 0.6
             elif mistake == "wheelspin":
                 early[max(corner - int(10 / ds), 0):corner + int(80 / ds)] = 1.0
             elif mistake == "run_wide":
@@ -153,6 +202,8 @@ class Driver:
         v = speed_profile(p, k_plan, line.spacing, _fit(grip, len(k_plan)),
                           _fit(brake_grip, len(k_plan)), mass, _fit(cap, len(k_plan)))
         acc = (np.roll(v, -1) ** 2 - v**2) / (2 * line.spacing)
+        # a person anticipates the plan's shape, not its 2.5 m steps
+        acc = _smooth(acc, line.spacing, ACCEL_SMOOTH_M)
         self.plan = LapPlan(
             x=line.x, z=line.z, heading=line.heading, curvature=line.curvature,
             speed=v.tolist(), accel=acc.tolist(), spacing=line.spacing, mistake=mistake,
@@ -186,7 +237,7 @@ class Driver:
         assert plan is not None
         j = (self.idx + 4) % len(plan.x)
         self.locate(plan.x[j], plan.z[j])
-        self.steer = self.gas = self.brake = 0.0
+        self.reset_hands()
         return plan.x[j], plan.z[j], plan.heading[j]
 
     # ---------------------------------------------------------------- control
@@ -236,21 +287,33 @@ class Driver:
         lim = p.max_steer
         steer = -lim if steer < -lim else (lim if steer > lim else steer)
         # a person's hands: rate-limited, not instantaneous
-        rate = 1.2 * dt
+        rate = STEER_RATE * dt
         d = steer - self.steer
         self.steer += rate if d > rate else (-rate if d < -rate else d)
 
-        # longitudinal: plan speed a little ahead plus feedback
-        look = (i + int(u * 0.06 / plan.spacing) + 1) % n
-        v_t = plan.speed[look]
-        a_cmd = plan.accel[look] + 4.0 * (v_t - s.u)
+        self._delay_ticks = int(self.reaction_s / dt + 0.5)
+        # longitudinal: the planned speed and acceleration a little ahead (interpolated
+        # between plan points, so the target moves smoothly), plus a gentle correction of
+        # the speed error the driver noticed a reaction time ago
+        pos = i + (t if 0.0 < t < 1.0 else (1.0 if t >= 1.0 else 0.0))
+        look = pos + u * LOOK_AHEAD_S / plan.spacing
+        v_t = _interp(plan.speed, look)
+        err = self._delayed(self._err_buf, v_t - s.u)
+        a_cmd = _interp(plan.accel, look) + SPEED_GAIN * err
         m = car.mass
         q = 0.5 * p.air_density * s.u * s.u
         drag = p.drag_area * q + p.rolling_resistance * m * G
         early = plan.early_gas[i]
+        # gas or brake, with hysteresis: a foot moves from one pedal to the other only for
+        # a clear reason, never for a small correction
+        if self._braking:
+            self._braking = a_cmd < BRAKE_OFF_ACCEL
+        else:
+            self._braking = a_cmd < BRAKE_ON_ACCEL
         if early > 0.0 and a_cmd > -2.0:
             gas, brake = 1.0, 0.0
-        elif a_cmd >= -1.0:
+            self._braking = False
+        elif not self._braking:
             gear = s.gear if s.gear > 0 else 1
             ratio = p.total_ratio(gear)
             f_max = (p.torque(max(s.rpm, p.launch_rpm)) * ratio * p.driveline_efficiency
@@ -261,22 +324,46 @@ class Driver:
             brake = 0.0
         else:
             need = -m * a_cmd - drag
-            brake = need * p.tyre_radius_front / p.brake_torque + plan.pedal_boost[i]
-            brake = 0.0 if brake < 0.0 else (1.0 if brake > 1.0 else brake)
+            brake = max(need * p.tyre_radius_front / p.brake_torque, 0.0)
             gas = 0.0
+        boost = _interp(plan.pedal_boost, pos)
+        if boost > 0.0 and s.u > v_t - 8.0:  # a mistake: too much brake (until too slow)
+            brake += boost
+            gas = 0.0
+        brake = 1.0 if brake > 1.0 else brake
         # catching a slide: ease off the throttle when the rear steps out (unless this is
-        # the lap's wheelspin mistake: then the driver stays on it and TC has to save it)
-        slide = abs(s.alpha[2]) - 0.09
-        if slide > 0.0 and early == 0.0:
+        # the lap's wheelspin mistake: then the driver stays on it and TC has to save it);
+        # noticed a reaction time late, like the speed error
+        slide = self._delayed(self._slide_buf, abs(s.alpha[2])) - 0.09
+        if slide > 0.0 and early == 0.0 and brake < 1.0:
             gas *= max(0.0, 1.0 - slide / 0.05)
             brake *= max(0.0, 1.0 - slide / 0.04)
-        # pedals move fast but not instantly
-        dg = gas - self.gas
-        self.gas += max(-12.0 * dt, min(8.0 * dt, dg))
-        db = brake - self.brake
-        self.brake += max(-10.0 * dt, min(14.0 * dt, db))
+        # a foot: a short lag, then limited pedal speeds (a stab onto the brake, a slower
+        # trail off it; a squeeze onto the throttle, a quick lift)
+        k_foot = dt / (PEDAL_LAG_S + dt)
+        self._gas_cmd += (gas - self._gas_cmd) * k_foot
+        self._brake_cmd += (brake - self._brake_cmd) * k_foot
+        dg = self._gas_cmd - self.gas
+        self.gas += max(-GAS_LIFT_RATE * dt, min(GAS_APPLY_RATE * dt, dg))
+        db = self._brake_cmd - self.brake
+        self.brake += max(-BRAKE_RELEASE_RATE * dt, min(BRAKE_APPLY_RATE * dt, db))
         self._shift(car)
         return self.steer, self.gas, self.brake
+
+    def _delayed(self, buf: list[float], value: float) -> float:
+        """``value`` as noticed :attr:`reaction_s` ago (control ticks of 6 ms)."""
+        buf.append(value)
+        if len(buf) > self._delay_ticks:
+            return buf.pop(0)
+        return buf[0]
+
+    def reset_hands(self) -> None:
+        """Pedals, steering and what was noticed back to rest (after a reset)."""
+        self.steer = self.gas = self.brake = 0.0
+        self._gas_cmd = self._brake_cmd = 0.0
+        self._braking = False
+        self._err_buf.clear()
+        self._slide_buf.clear()
 
     def _shift(self, car: Vehicle) -> None:
         s = car.s
@@ -290,6 +377,24 @@ class Driver:
             rpm_low = 0.5 * (s.omega[2] + s.omega[3]) * lower * 30 / math.pi
             if rpm_low < p.shift_rpm - 700.0:
                 car.shift(s.gear - 1)
+
+
+def _interp(values: list[float], pos: float) -> float:
+    """``values`` of a closed path at fractional point ``pos`` (linear, wrapping)."""
+    n = len(values)
+    k = int(pos)
+    f = pos - k
+    k %= n
+    return values[k] + f * (values[k + 1 if k + 1 < n else 0] - values[k])
+
+
+def _smooth(a: np.ndarray, spacing: float, half_width_m: float) -> np.ndarray:
+    """Periodic Hann-window moving average of a per-point array over +-``half_width_m``."""
+    w = max(int(half_width_m / spacing), 1)
+    kernel = np.hanning(2 * w + 3)[1:-1]
+    kernel /= kernel.sum()
+    ext = np.concatenate([a[-w:], a, a[:w]])
+    return np.convolve(ext, kernel, mode="valid")
 
 
 def _fit(a: np.ndarray, n: int) -> np.ndarray:

@@ -1,0 +1,86 @@
+"""The driver's hands and feet: smooth pedals (no sawtooth), human rate limits, a brake
+application that peaks and then trails off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from actelemetry.sim import Simulator
+from actelemetry.sim import driver as drv
+from actelemetry.sim.metrics import braking_zones, reversal_rate, reversals
+from actelemetry.sim.simulator import DRIVER_EVERY
+
+
+def controls(track: str, seed: int = 0, laps: int = 1) -> tuple[np.ndarray, float]:
+    """Every control tick's (steer, gas, brake) over a session, and the tick (s)."""
+    sim = Simulator(track=track, laps=laps, seed=seed)
+    ticks: list[tuple[float, float, float]] = []
+    control = sim.driver.control
+
+    def recording(car, dt):
+        out = control(car, dt)
+        ticks.append(out)
+        return out
+
+    setattr(sim.driver, "control", recording)  # noqa: B010 (the bound method, wrapped)
+    while not sim.finished:
+        sim.step(publish=False)
+    return np.array(ticks), sim.dt * DRIVER_EVERY
+
+
+@pytest.fixture(scope="module", params=["monza", "spa"])
+def trace(request: pytest.FixtureRequest) -> tuple[np.ndarray, float]:
+    return controls(request.param)
+
+
+def test_reversals_count_direction_changes_beyond_the_step() -> None:
+    assert reversals([0.0, 0.5, 0.5, 0.2]) == 1
+    assert reversals([0.0, 0.5, 0.47, 0.5, 0.2]) == 1  # 0.03 wiggle: not a reversal
+    assert reversals([0.0, 0.5, 0.4, 0.5, 0.4]) == 3
+    saw = np.tile([0.6, 0.66], 50)  # the old sawtooth: +-0.06 each step
+    assert reversal_rate(saw, 0.01) > 25
+
+
+def test_brake_pedal_is_smooth(trace: tuple[np.ndarray, float]) -> None:
+    ticks, dt = trace
+    brake = ticks[:, 2]
+    assert (brake > 0.5).sum() * dt > 5.0  # it does brake hard
+    assert reversal_rate(brake, dt) < 2.0
+    gas = ticks[:, 1]
+    assert reversals(gas) / (len(gas) * dt) < 2.0
+
+
+def test_pedals_and_steering_move_at_human_rates(trace: tuple[np.ndarray, float]) -> None:
+    ticks, dt = trace
+    d = np.diff(ticks, axis=0) / dt
+    eps = 1e-9 / dt
+    assert d[:, 0].max() <= drv.STEER_RATE + eps and -d[:, 0].min() <= drv.STEER_RATE + eps
+    assert d[:, 1].max() <= drv.GAS_APPLY_RATE + eps
+    assert -d[:, 1].min() <= drv.GAS_LIFT_RATE + eps
+    assert d[:, 2].max() <= drv.BRAKE_APPLY_RATE + eps
+    assert -d[:, 2].min() <= drv.BRAKE_RELEASE_RATE + eps
+    # the limits are a person's: onto the brake in no less than about 0.1 s
+    assert 1 / drv.BRAKE_APPLY_RATE >= 0.1 and 1 / drv.GAS_APPLY_RATE >= 0.15
+
+
+def test_hard_braking_peaks_then_trails_off(trace: tuple[np.ndarray, float]) -> None:
+    ticks, dt = trace
+    brake = ticks[:, 2]
+    hard = [z for z in braking_zones(brake) if z.peak > 0.6 and (z.end - z.start) * dt > 1.0]
+    assert len(hard) >= 3
+    for z in hard:
+        zone = brake[z.start:z.end]
+        k_peak = int(np.argmax(zone))
+        assert k_peak < 0.5 * len(zone)  # the peak comes early
+        late = zone[int(0.75 * len(zone)):]
+        assert late.max() < 0.8 * z.peak  # and the pedal trails off into the corner
+
+
+def test_the_speed_correction_is_noticed_a_reaction_time_late() -> None:
+    sim = Simulator(track="monza", laps=1, seed=0)
+    d = sim.driver
+    assert 0.1 <= d.reaction_s <= 0.3
+    for _ in range(2000):
+        sim.step(publish=False)
+    assert len(d._err_buf) == int(d.reaction_s / (sim.dt * DRIVER_EVERY) + 0.5)

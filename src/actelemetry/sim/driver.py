@@ -10,6 +10,12 @@ shifts, and varies from lap to lap like a person does.
 * Variation: each lap gets its own line offsets, grip estimate per corner (apex speeds) and
   braking-point factors, all drawn from one seeded generator; now and then a mistake (a
   late brake, a run wide, a lock-up, a wheelspin) whose odds fall with ``skill``.
+* Hands and feet: the plan read between its points, pedals and steering at a person's
+  rates, corrections a reaction time late (the constants below say how fast and why).
+
+Why one module of about 420 lines: planning a lap and driving it share the plan, the
+driver's noticed state and the skill's numbers; the speed profile, which needs none of
+them, lives in :mod:`~actelemetry.sim.profile`.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from actelemetry.sim.profile import BRAKE_CAP, speed_profile
+from actelemetry.sim.profile import BRAKE_CAP, brake_decel, speed_profile
 from actelemetry.sim.track import Track, resample
 from actelemetry.sim.vehicle import FUEL_DENSITY, CarParams, G, Vehicle
 
@@ -53,14 +59,15 @@ def _smooth_noise(rng: np.random.Generator, n: int, spacing: float, corr_m: floa
     return sigma * np.convolve(ext, kernel, mode="valid")
 
 
-#: usable friction the driver plans with, as a share of the tyre's peak ``mu``: the car
-#: loses some to load transfer and load sensitivity (measured: 1.58 g at 90 km/h,
-#: 2.04 g at 216 km/h on a skidpad) and to the brake balance under braking
-PLAN_LATERAL = 0.89
-PLAN_BRAKING = 0.74
+#: usable friction the driver plans with, as a share of the tyre's peak ``mu`` after its
+#: load sensitivity (which the plan models): the car loses the rest to lateral load
+#: transfer, and under braking to the brake balance and the ABS (measured on a skidpad:
+#: 0.88 of the planned figure at 80-200 km/h, 1.49 g at 80 km/h, 2.0 g at 250 km/h)
+PLAN_LATERAL = 0.90
+PLAN_BRAKING = 0.85
 UNDERSTEER = 0.0014
 #: planned distance from the car's centre to a track edge (half the car is ~0.9 m)
-EDGE_MARGIN = 1.0
+EDGE_MARGIN = 0.8
 #: human hands and feet (per second; the pedals 0..1, the steering in road-wheel rad).
 #: A racing driver gets onto the brake in about 0.15 s (a "stab", 7/s), trails off it
 #: over about 0.3 s, squeezes the throttle open in about 0.2 s and lifts faster; a hand
@@ -83,11 +90,18 @@ SPEED_GAIN = 1.2
 #: it comes off it again: no pedal change for a small correction
 BRAKE_ON_ACCEL = -2.5
 BRAKE_OFF_ACCEL = -0.8
+#: a driver slower than his braking curve (by more than this, m/s) brakes later, where
+#: he meets it, and as hard: the braking point moves, not the pedal
+BRAKE_ONSET_SLACK = 1.0
+#: how long a mistake's extra brake pressure lasts before the driver notices (s)
+MISTAKE_BRAKE_S = 0.6
+#: half-width of the window smoothing the curvature the speeds are planned on (m)
+CURVATURE_SMOOTH_M = 12.0
 #: half-width of the window smoothing the planned acceleration (m)
 ACCEL_SMOOTH_M = 10.0
 #: extra margin in tight bends: metres per unit curvature (1/m), and at most (m)
-TIGHT_MARGIN_PER_K = 25.0
-TIGHT_MARGIN_MAX = 0.8
+TIGHT_MARGIN_PER_K = 60.0
+TIGHT_MARGIN_MAX = 1.5
 #: half-width of the window that smooths the planned line's offsets (m)
 OFFSET_SMOOTH_M = 40.0
 
@@ -111,6 +125,7 @@ class Driver:
         self._gas_cmd = 0.0
         self._brake_cmd = 0.0
         self._braking = False
+        self._boost_s = 0.0
         # what the driver has noticed, a reaction time late (one entry per control tick)
         self.reaction_s = REACTION_S
         self._err_buf: list[float] = []
@@ -165,7 +180,7 @@ class Driver:
         brake_grip = p.mu * PLAN_BRAKING * dare * (
             1.0 + _smooth_noise(rng, n, ds, 150.0, 0.03 + 0.04 * (1 - sk)))
         pedal = np.zeros(n)
-        cap = np.full(n, BRAKE_CAP)
+        cap = np.full(n, min(BRAKE_CAP, brake_decel(p, p.mass + fuel * FUEL_DENSITY)))
         early = np.zeros(n)
         mistake = ""
         mistake_s = -1.0
@@ -199,7 +214,10 @@ class Driver:
         line, _ = resample(x + off * nx, z + off * nz, spacing=ds)
         mass = p.mass + fuel * FUEL_DENSITY
         k_plan = np.asarray(line.curvature)
-        v = speed_profile(p, k_plan, line.spacing, _fit(grip, len(k_plan)),
+        # speeds follow the bend as the car feels it: a curvature peak shorter than the
+        # car's response (GPS-derived lines have them) is ridden through on a little slip
+        k_speed = _smooth(k_plan, line.spacing, CURVATURE_SMOOTH_M)
+        v = speed_profile(p, k_speed, line.spacing, _fit(grip, len(k_plan)),
                           _fit(brake_grip, len(k_plan)), mass, _fit(cap, len(k_plan)))
         acc = (np.roll(v, -1) ** 2 - v**2) / (2 * line.spacing)
         # a person anticipates the plan's shape, not its 2.5 m steps
@@ -308,6 +326,10 @@ class Driver:
         # a clear reason, never for a small correction
         if self._braking:
             self._braking = a_cmd < BRAKE_OFF_ACCEL
+        elif a_cmd < BRAKE_ON_ACCEL and v_t - s.u > BRAKE_ONSET_SLACK:
+            # slower than the braking curve here: brake later, where the car meets it (a
+            # marker seen ahead, not a reaction), and as hard: not softer now
+            a_cmd = SPEED_GAIN * (v_t - s.u)
         else:
             self._braking = a_cmd < BRAKE_ON_ACCEL
         if early > 0.0 and a_cmd > -2.0:
@@ -327,7 +349,11 @@ class Driver:
             brake = max(need * p.tyre_radius_front / p.brake_torque, 0.0)
             gas = 0.0
         boost = _interp(plan.pedal_boost, pos)
-        if boost > 0.0 and s.u > v_t - 8.0:  # a mistake: too much brake (until too slow)
+        if boost > 0.0:
+            self._boost_s += dt
+        else:
+            self._boost_s = 0.0
+        if boost > 0.0 and self._boost_s < MISTAKE_BRAKE_S:  # a mistake: too much brake
             brake += boost
             gas = 0.0
         brake = 1.0 if brake > 1.0 else brake
@@ -335,7 +361,7 @@ class Driver:
         # the lap's wheelspin mistake: then the driver stays on it and TC has to save it);
         # noticed a reaction time late, like the speed error
         slide = self._delayed(self._slide_buf, abs(s.alpha[2])) - 0.09
-        if slide > 0.0 and early == 0.0 and brake < 1.0:
+        if slide > 0.0 and early == 0.0 and self._boost_s == 0.0:
             gas *= max(0.0, 1.0 - slide / 0.05)
             brake *= max(0.0, 1.0 - slide / 0.04)
         # a foot: a short lag, then limited pedal speeds (a stab onto the brake, a slower

@@ -13,9 +13,15 @@ import numpy as np
 
 from actelemetry.sim.vehicle import CarParams, G
 
-#: the hardest tyre deceleration a driver asks for (m/s^2): brake pressure, not grip,
-#: limits the first metres of a braking zone at 290 km/h
-BRAKE_CAP = 2.0 * G
+#: the hardest tyre deceleration (m/s^2) a driver asks for: the pressure his leg holds on
+#: a GT3's unassisted brakes (~80 % of the pedal), not the grip, limits the first metres
+#: of a braking zone at 270 km/h, where the downforce would let the tyres take more;
+#: with the drag that makes ~1.9 g at 270 km/h, falling to the grip's ~1.65 g when slow
+BRAKE_CAP = 1.65 * G
+#: the car loses grip to load faster than one tyre does (lateral transfer piles the load
+#: on the outside tyres): the plan doubles the tyre's load sensitivity (fitted to the
+#: skidpad: 1.71 g at 80 km/h, 2.1 g at 150, 2.25 g at 200, 2.4 g at 250)
+PLAN_LOAD_SENSITIVITY = 2.0
 
 
 def engine_force_curve(p: CarParams, speeds: np.ndarray) -> np.ndarray:
@@ -30,6 +36,12 @@ def engine_force_curve(p: CarParams, speeds: np.ndarray) -> np.ndarray:
     return best
 
 
+def brake_decel(p: CarParams, mass: float, pedal: float = 1.0) -> float:
+    """Tyre deceleration (m/s^2) the brakes give at ``pedal`` when the tyres can take it."""
+    radius = p.brake_bias * p.tyre_radius_front + (1.0 - p.brake_bias) * p.tyre_radius_rear
+    return pedal * p.brake_torque / radius / mass
+
+
 def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.ndarray,
                   brake_grip: np.ndarray, mass: float,
                   brake_cap: np.ndarray | None = None) -> np.ndarray:
@@ -41,19 +53,27 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
     """
     n = len(curvature)
     k = np.abs(curvature)
-    aero = 0.5 * p.air_density * p.lift_area / mass
     drag_k = 0.5 * p.air_density * p.drag_area / mass
-    denom = k - grip * aero
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v_corner = np.where(denom > 1e-6, np.sqrt(grip * G / np.maximum(denom, 1e-6)), 120.0)
-    v_lim = np.minimum(v_corner, 95.0)
     grid = np.linspace(0.0, 100.0, 201)
-    f_engine = engine_force_curve(p, grid) / mass
+    # normal force per unit mass times the tyres' load sensitivity, against speed: the
+    # grip (m/s^2 per unit friction) that downforce adds, less what heavier loads lose
+    normal = G + 0.5 * p.air_density * p.lift_area / mass * grid**2
+    per_wheel = mass * normal / 4.0
+    sensitivity = p.load_sensitivity * PLAN_LOAD_SENSITIVITY
+    load_grip = normal * (1.0 - sensitivity * (per_wheel / p.nominal_load - 1.0))
+    # cornering speed: the fastest grid speed whose lateral need the grip covers
+    ok = (grid[None, :] ** 2 * k[:, None]) <= grip[:, None] * load_grip[None, :]
+    last = np.where(ok.all(axis=1), len(grid) - 1, np.argmin(ok, axis=1) - 1)
+    v_lim = np.minimum(grid[np.maximum(last, 0)], 95.0)
+    # the engine's force less what the tyres' slip and the shifts' torque cuts take (2 %)
+    # and the rolling resistance: what the car really accelerates with
+    f_engine = engine_force_curve(p, grid) * 0.98 / mass - p.rolling_resistance * G
     # two laps around so the closed loop's start has a settled entry speed
     vl = v_lim.tolist()
     kl = k.tolist()
     gl = grip.tolist()
     bl = brake_grip.tolist()
+    lg = load_grip.tolist()
     cap = (brake_cap if brake_cap is not None else np.full(n, BRAKE_CAP)).tolist()
     fe = f_engine.tolist()
     rear_share = 1.0 - p.front_weight
@@ -64,7 +84,7 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
             vi = min(cur, vl[i])
             v[i] = vi
             lat = vi * vi * kl[i]
-            a_max = gl[i] * (G + aero * vi * vi)
+            a_max = gl[i] * lg[min(int(vi * 2.0), 200)]
             rem = 1.0 - (lat / a_max) ** 2 if a_max > 0 else 0.0
             rem = math.sqrt(rem) if rem > 0.0 else 0.0
             fe_v = fe[min(int(vi * 2.0), 200)]
@@ -76,7 +96,7 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
             vi = min(cur, v[i])
             v[i] = vi
             lat = vi * vi * kl[i]
-            a_max = bl[i] * (G + aero * vi * vi)
+            a_max = bl[i] * lg[min(int(vi * 2.0), 200)]
             rem = 1.0 - (lat / a_max) ** 2 if a_max > 0 else 0.0
             rem = math.sqrt(rem) if rem > 0.0 else 0.0
             dec = min(rem * a_max, cap[i]) + drag_k * vi * vi

@@ -38,7 +38,7 @@ class CarParams:
     """Parameters of the built-in GT3-like car (SI units unless named otherwise)."""
 
     car_id: str = "actelemetry_gt3"
-    mass: float = 1270.0  # with driver, without fuel
+    mass: float = 1300.0  # with driver, without fuel (GT3 BoP ~1220-1290 kg + driver)
     yaw_inertia: float = 1950.0
     wheelbase: float = 2.70
     front_weight: float = 0.46  # static share of weight on the front axle
@@ -46,15 +46,15 @@ class CarParams:
     track_front: float = 1.66
     track_rear: float = 1.62
     roll_stiffness_front: float = 0.58  # share of lateral load transfer taken by the front
-    drag_area: float = 0.88  # Cd * A, m^2
+    drag_area: float = 1.00  # Cd * A, m^2 (Cd ~0.48 x 2.1 m^2 frontal area)
     lift_area: float = 3.40  # Cl * A (downforce), m^2
     aero_front: float = 0.42  # share of downforce on the front axle
     air_density: float = 1.20
-    rolling_resistance: float = 0.012
+    rolling_resistance: float = 0.015  # slicks
     # tyres (simplified magic formula, per wheel)
-    mu: float = 1.75  # peak friction at the nominal load
+    mu: float = 1.80  # peak friction at the nominal load
     rear_grip: float = 1.10  # wider rear tyres: keeps the car stable (understeer) at the limit
-    load_sensitivity: float = 0.12  # friction lost per unit of load above nominal
+    load_sensitivity: float = 0.15  # friction lost per unit of load above nominal
     nominal_load: float = 4000.0
     lat_b: float = 13.0
     lat_c: float = 1.40
@@ -69,7 +69,8 @@ class CarParams:
     # engine and gearbox
     torque_rpm: tuple[float, ...] = (1000, 2000, 3000, 4000, 5000, 6000, 7000, 7500, 8000, 8500,
                                      9000)
-    torque_nm: tuple[float, ...] = (250, 345, 445, 505, 545, 560, 550, 525, 485, 420, 0)
+    # ~500 hp (373 kW) at 7500 rpm: a GT3 engine under balance of performance
+    torque_nm: tuple[float, ...] = (226, 312, 403, 457, 493, 507, 498, 475, 439, 380, 0)
     idle_rpm: float = 1300.0
     max_rpm: int = 8500
     shift_rpm: float = 8250.0
@@ -81,7 +82,9 @@ class CarParams:
     shift_time: float = 0.05
     engine_efficiency: float = 0.30
     # brakes
-    brake_torque: float = 11000.0  # total at full pedal, N m
+    # total at full pedal, N m: ~2.0 g of tyre force, enough to lock the wheels up to about
+    # 150 km/h; above, the downforce lets the tyres take more than the brakes give
+    brake_torque: float = 9000.0
     brake_bias: float = 0.66  # share to the front
     abs_slip: float = 0.18  # ABS releases a wheel beyond this slip ratio (0 = off)
     tc_slip: float = 0.22  # TC cuts torque beyond this rear slip ratio (0 = off)

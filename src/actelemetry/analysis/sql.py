@@ -402,11 +402,14 @@ LAP_EXISTS = "SELECT count(*) FROM telemetry WHERE session = ? AND current_lap =
 
 def time_buckets(channels: Sequence[str]) -> str:
     """Min and max of each plotted channel per time bucket (shape-preserving thinning done by
-    DuckDB): parameters are the bucket width (s) and the session."""
-    aggs = []
+    DuckDB), and each bucket's first and last values (a trace spans the whole session even
+    where it ends flat): parameters are the bucket width (s) and the session."""
+    aggs = ["min(session_time) AS t_first", "max(session_time) AS t_last"]
     for c in channels:
         aggs += [f"arg_min(session_time, {c}) AS {c}_t_lo", f"min({c}) AS {c}_lo",
-                 f"arg_max(session_time, {c}) AS {c}_t_hi", f"max({c}) AS {c}_hi"]
+                 f"arg_max(session_time, {c}) AS {c}_t_hi", f"max({c}) AS {c}_hi",
+                 f"arg_min({c}, session_time) AS {c}_first",
+                 f"arg_max({c}, session_time) AS {c}_last"]
     return f"""
 WITH b AS (
     SELECT session_time, {', '.join(channels)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from actelemetry.channels.derive import SampleWindow, trailing_mean
+from actelemetry.channels.derive import SampleWindow, trailing_mean, wheel_lock
 
 
 def test_the_window_holds_the_last_rows_oldest_first() -> None:
@@ -24,3 +24,14 @@ def test_the_last_smoothed_value_of_a_window_equals_the_whole_series() -> None:
     w = SampleWindow(5)
     last = [trailing_mean(w.push({"x": x[k:k + 1]})["x"], 5)[-1] for k in range(len(x))]
     np.testing.assert_array_equal(last, whole)
+
+
+def test_a_wheel_is_locked_braking_at_speed_well_below_the_cars_speed() -> None:
+
+
+    speed = np.array([30.0, 30.0, 30.0, 30.0, 3.0])
+    brake = np.array([0.9, 0.9, 0.0, 0.9, 0.9])
+    wheel = np.array([30.0, 10.0, 10.0, 25.0, 0.0]) / 0.34  # rad/s
+    assert wheel_lock(speed, brake, wheel, 0.34).tolist() == [False, True, False, False,
+                                                              False]
+    assert not wheel_lock(speed, brake, wheel, 0.0).any()  # no radius: cannot tell

@@ -32,7 +32,8 @@ def sim_command(
     speed: float = typer.Option(1.0, "--speed", help="Times real time (ignored with --fast)"),
     fast: bool = typer.Option(False, "--fast", help="As fast as the machine allows"),
     seed: int = typer.Option(0, "--seed", help="Seed: same seed, same pages"),
-    skill: float = typer.Option(0.9, "--skill", min=0.0, max=1.0, help="Driver skill 0..1"),
+    skill: str = typer.Option("pro", "--skill",
+                              help="Driver skill: novice, club, good, pro, alien, or 0..1"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress line"),
     udp: bool = typer.Option(False, "--udp", help="Also serve AC's remote-telemetry UDP "
                              "protocol (handshake, RTCarInfo, RTLap), as the game does"),
@@ -54,7 +55,13 @@ def sim_command(
         raise UsageError("give --shm-dir (where the pages go), or --udp")
     if udp and game is not Game.ac:
         raise UsageError("the remote-telemetry UDP protocol is AC's: use --game ac with --udp")
-    spec = SimSpec(game=game.value, track=track, laps=laps, seed=seed, skill=skill,
+    from actelemetry.sim.driver import skill_value
+
+    try:
+        skill_level = skill_value(skill)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    spec = SimSpec(game=game.value, track=track, laps=laps, seed=seed, skill=skill_level,
                    speed=speed, fast=fast)
     stop = stop_on_sigterm()
     with ExitStack() as stack:

@@ -81,7 +81,7 @@ STEER_RATE = 1.2
 PEDAL_LAG_S = 0.05
 #: time between something happening to the car and the driver correcting it (s); braking
 #: points and corner speeds are anticipated from the plan, not reacted to
-REACTION_S = 0.15
+REACTION_S = 0.15  # a pro; Style.of sets it per skill
 #: how far ahead the pedals aim (s at the current speed), and how hard a speed error
 #: the driver has noticed is corrected (m/s^2 per m/s)
 LOOK_AHEAD_S = 0.06
@@ -106,6 +106,55 @@ TIGHT_MARGIN_MAX = 1.5
 OFFSET_SMOOTH_M = 40.0
 
 
+#: named skill levels on the 0..1 scale (``--skill`` takes a name or a number)
+SKILL_LEVELS: dict[str, float] = {"novice": 0.1, "club": 0.45, "good": 0.7, "pro": 0.9,
+                                  "alien": 1.0}
+
+
+def skill_value(skill: float | str) -> float:
+    """A skill level as a number 0..1, from a number or one of :data:`SKILL_LEVELS`."""
+    if isinstance(skill, str):
+        key = skill.strip().lower()
+        if key in SKILL_LEVELS:
+            return SKILL_LEVELS[key]
+        try:
+            value = float(key)
+        except ValueError:
+            raise ValueError(f"skill must be 0..1 or one of {', '.join(SKILL_LEVELS)}, "
+                             f"not {skill!r}") from None
+    else:
+        value = float(skill)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"skill must be 0..1 or one of {', '.join(SKILL_LEVELS)}, "
+                         f"not {skill!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a driver of a given skill drives: how much of the car he uses where, how
+    consistent he is, how quick to react, how often he errs (see docs/simulator.md)."""
+
+    corner: float  # share of the car's cornering grip dared, on average
+    braking: float  # share of the braking the car allows (pressure and grip)
+    traction: float  # share of the rear's traction used on the way out of a corner
+    reaction_s: float  # noticing a speed error or a slide
+    lap_sigma: float  # lap-to-lap spread of the grip dared (a day's form, not noise)
+    corner_sigma: float  # corner-to-corner spread of it within a lap
+    brake_sigma: float  # spread of the braking points
+    line_sigma: float  # spread of the line (m)
+    mistake_p: float  # chance of one mistake in a lap
+
+    @classmethod
+    def of(cls, skill: float) -> Style:
+        k = 1.0 - skill
+        return cls(corner=0.775 + 0.25 * skill, braking=0.55 + 0.50 * skill,
+                   traction=0.6625 + 0.375 * skill, reaction_s=0.27 - 0.13 * skill,
+                   lap_sigma=0.003 + 0.02 * k, corner_sigma=0.008 + 0.03 * k,
+                   brake_sigma=0.02 + 0.06 * k, line_sigma=0.15 + 0.6 * k,
+                   mistake_p=0.08 + 0.5 * k)
+
+
 class Driver:
     """Drives a :class:`Vehicle` around a :class:`Track`; one instance per session."""
 
@@ -115,6 +164,7 @@ class Driver:
         self.track = track
         self.p = params
         self.skill = min(max(skill, 0.0), 1.0)
+        self.style = Style.of(self.skill)
         self.rng = np.random.default_rng(seed)
         self.prng = random.Random(seed)
         self.idx = 0
@@ -127,7 +177,7 @@ class Driver:
         self._braking = False
         self._boost_s = 0.0
         # what the driver has noticed, a reaction time late (one entry per control tick)
-        self.reaction_s = REACTION_S
+        self.reaction_s = self.style.reaction_s
         self._err_buf: list[float] = []
         self._slide_buf: list[float] = []
         race = track.race
@@ -154,10 +204,9 @@ class Driver:
         n = self._n
         ds = race.spacing
         rng = self.rng
-        sk = self.skill
+        st = self.style
         # line: smooth offsets, wider for a weaker driver, kept mostly on the tarmac
-        sigma_line = 0.15 + 0.6 * (1.0 - sk)
-        off = _smooth_noise(rng, n, ds, 60.0, sigma_line)
+        off = _smooth_noise(rng, n, ds, 60.0, st.line_sigma)
         # the published race line runs within half a metre of the edges; keep the car's
         # centre far enough in that its wheels stay on the tarmac unless the lap's
         # variation (or a mistake) pushes them out
@@ -174,24 +223,26 @@ class Driver:
                       OFFSET_SMOOTH_M / 3)
         off = np.clip(off, lo, hi)
         # grip the driver dares to use: a lap-wide level plus corner-to-corner variation
-        level = 0.945 + 0.07 * sk + rng.normal(0.0, 0.006 + 0.015 * (1.0 - sk))
-        dare = level + _smooth_noise(rng, n, ds, 120.0, 0.012 + 0.02 * (1 - sk))
+        level = st.corner + rng.normal(0.0, st.lap_sigma)
+        dare = level + _smooth_noise(rng, n, ds, 120.0, st.corner_sigma)
         grip = p.mu * PLAN_LATERAL * dare
-        brake_grip = p.mu * PLAN_BRAKING * dare * (
-            1.0 + _smooth_noise(rng, n, ds, 150.0, 0.03 + 0.04 * (1 - sk)))
+        brake_dare = st.braking * level / st.corner
+        brake_grip = p.mu * PLAN_BRAKING * brake_dare * (
+            1.0 + _smooth_noise(rng, n, ds, 150.0, st.brake_sigma))
         pedal = np.zeros(n)
-        cap = np.full(n, min(BRAKE_CAP, brake_decel(p, p.mass + fuel * FUEL_DENSITY)))
+        cap = np.full(n, min(BRAKE_CAP * brake_dare,
+                             brake_decel(p, p.mass + fuel * FUEL_DENSITY)))
         early = np.zeros(n)
         mistake = ""
         mistake_s = -1.0
-        if lap > 0 and self.prng.random() < 0.12 + 0.55 * (1.0 - sk):
+        if lap > 0 and self.prng.random() < st.mistake_p:
             mistake = self.prng.choice(self.MISTAKES)
             # wheelspin needs a slow corner (low gear); the others any braking corner
             corner = self._pick_corner(0.03 if mistake == "wheelspin" else 0.012)
             mistake_s = corner * ds
             span = slice(max(corner - int(160 / ds), 0), corner)
             # still on the brake at turn-in: the unloaded inside front locks, ABS or not
-            turn_in = slice(max(corner - int(20 / ds), 0), corner + int(5 / ds))
+            turn_in = slice(max(corner - int(8 / ds), 0), corner + int(12 / ds))
             if mistake == "late_brake":
                 brake_grip[span] *= 1.22
                 cap[span] *= 1.22
@@ -218,7 +269,8 @@ class Driver:
         # car's response (GPS-derived lines have them) is ridden through on a little slip
         k_speed = _smooth(k_plan, line.spacing, CURVATURE_SMOOTH_M)
         v = speed_profile(p, k_speed, line.spacing, _fit(grip, len(k_plan)),
-                          _fit(brake_grip, len(k_plan)), mass, _fit(cap, len(k_plan)))
+                          _fit(brake_grip, len(k_plan)), mass, _fit(cap, len(k_plan)),
+                          traction=st.traction)
         acc = (np.roll(v, -1) ** 2 - v**2) / (2 * line.spacing)
         # a person anticipates the plan's shape, not its 2.5 m steps
         acc = _smooth(acc, line.spacing, ACCEL_SMOOTH_M)

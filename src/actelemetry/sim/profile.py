@@ -44,12 +44,14 @@ def brake_decel(p: CarParams, mass: float, pedal: float = 1.0) -> float:
 
 def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.ndarray,
                   brake_grip: np.ndarray, mass: float,
-                  brake_cap: np.ndarray | None = None) -> np.ndarray:
+                  brake_cap: np.ndarray | None = None,
+                  traction: float = 1.0) -> np.ndarray:
     """Grip- and power-limited speed at each point of a closed line (m/s).
 
     ``grip`` and ``brake_grip`` are the friction coefficients the driver dares to use per
     point, in cornering and in braking; ``brake_cap`` the hardest deceleration he asks for
-    there (m/s^2, default :data:`BRAKE_CAP`).
+    there (m/s^2, default :data:`BRAKE_CAP`); ``traction`` the share of the rear's
+    traction used on the way out of a corner (a driver's skill).
     """
     n = len(curvature)
     k = np.abs(curvature)
@@ -76,7 +78,7 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
     lg = load_grip.tolist()
     cap = (brake_cap if brake_cap is not None else np.full(n, BRAKE_CAP)).tolist()
     fe = f_engine.tolist()
-    rear_share = 1.0 - p.front_weight
+    rear_share = (1.0 - p.front_weight) * traction
     v = [0.0] * n
     cur = vl[-1]
     for _ in range(2):  # forward: acceleration limited by engine and traction

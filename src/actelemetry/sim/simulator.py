@@ -18,7 +18,7 @@ from actelemetry.game.constants import PHYSICS_HZ, STATUS_LIVE, STATUS_OFF, STAT
 from actelemetry.game.names import GAMES
 from actelemetry.game.writer import PageWriter
 from actelemetry.sim.controls import Controls
-from actelemetry.sim.driver import Driver
+from actelemetry.sim.driver import Driver, skill_value
 from actelemetry.sim.limits import ON_TRACK, WheelGeometry, in_gravel, wheels_out
 from actelemetry.sim.pages import PageFill
 from actelemetry.sim.timing import LapTiming
@@ -46,7 +46,7 @@ class Simulator:
     """
 
     def __init__(self, game: str = "ac", track: str | Path | Track = "monza", laps: int = 3,
-                 seed: int = 0, skill: float = 0.9, publisher: PageWriter | None = None,
+                 seed: int = 0, skill: float | str = 0.9, publisher: PageWriter | None = None,
                  params: CarParams | None = None, air_temp: float = 26.0,
                  road_temp: float = 34.0) -> None:
         if game not in GAMES:
@@ -59,14 +59,14 @@ class Simulator:
         self.track = track if isinstance(track, Track) else load_track(track)
         self.laps = laps
         self.seed = seed
-        self.skill = skill
+        self.skill = skill_value(skill)
         self.publisher = publisher
         self.params = params or CarParams()
         self.air_temp = air_temp
         self.road_temp = road_temp
         self.dt = 1.0 / PHYSICS_HZ
         self.car = Vehicle(self.params)
-        self.driver: Controls = Driver(self.track, self.params, skill, seed)
+        self.driver: Controls = Driver(self.track, self.params, self.skill, seed)
         self.packet_id = 0
         self.graphics_packet_id = 0
         self._graphics_written = -1

@@ -8,7 +8,7 @@ import pytest
 
 from actelemetry.bridge.laps import LapTracker
 from actelemetry.channels.derive import lap_flags
-from actelemetry.channels.laps import LapCounter, LapFlags, lap_event, lap_kind
+from actelemetry.channels.laps import LapCounter, LapFlags, lap_event, lap_kind, lap_valid
 
 STEPS = 50  # samples per lap
 
@@ -128,3 +128,34 @@ def test_a_lap_that_is_not_timed_is_never_valid_nor_best() -> None:
         assert e["kind"] != "timed" and e["valid"] is None and e["best"] is False
     assert lap_event(2, 90_000, {"lap_valid": True}, 95_000)["best"] is True
     assert lap_event(2, 96_000, {"lap_valid": True}, 95_000)["best"] is False
+
+
+@pytest.mark.parametrize("game", ["ac", "acc"])
+def test_one_validity_rule_for_ac_and_acc(game: str) -> None:
+    """Out laps are never valid; more than two tyres out invalidates; ACC's own flag counts
+    too: the same answer from the file function and the live state machine."""
+    laps = [{"time_ms": 120_000, "standstill": True}, {"time_ms": 110_000},
+            {"time_ms": 109_000, "off_at": 9}, {"time_ms": 108_000, "flag_down_at": 30},
+            {"time_ms": 107_000}]
+    samples = session(laps)
+    for s in samples:
+        lap = laps[s["completed_laps"]] if s["completed_laps"] < len(laps) else {}
+        i = round(s["lap_fraction"] * STEPS)
+        s["game_lap_valid"] = lap.get("flag_down_at") != i
+    ch = {k: np.array([s[k] for s in samples]) for k in samples[0]}
+    valid, out, _ = lap_flags(game, ch)
+    first = [int(np.flatnonzero(ch["completed_laps"] == k)[0]) for k in range(len(laps))]
+    file_valid = [bool(valid[i]) for i in first]
+    # only ACC keeps its own flag: there lap 3 is invalid too
+    assert file_valid == [False, True, False, game == "ac", True]
+    assert bool(out[0]) and not out[first[1]]
+    flags, live = LapFlags(game), {}
+    for s in samples:
+        live[s["completed_laps"]] = flags.feed(dict(s))[0]
+    assert [live[k] for k in range(len(laps))] == file_valid
+
+
+def test_lap_valid_is_the_one_rule() -> None:
+    assert not lap_valid(True) and not lap_valid(True, 0, True)
+    assert lap_valid(False) and lap_valid(False, 2, None) and not lap_valid(False, 3, None)
+    assert not lap_valid(False, 0, False) and lap_valid(False, None, True)

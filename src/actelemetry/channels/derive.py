@@ -16,7 +16,7 @@ import numpy as np
 
 from actelemetry.channels.catalogue import BY_NAME, WHEELS, G, Values, names_for
 from actelemetry.channels.decode import NUMPY_DTYPES, StaticInfo
-from actelemetry.channels.laps import MAX_TYRES_OUT, START_EDGE, LapFlags, starts_out
+from actelemetry.channels.laps import START_EDGE, LapFlags, lap_valid, starts_out
 
 #: lap flags a live sample can only know "so far" (they cover a whole lap in files)
 LAP_FLAGS = ("lap_valid", "out_lap", "partial_lap")
@@ -73,12 +73,11 @@ def lap_flags(game: str, ch: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
     segments = lap_segments(ch["completed_laps"])
     for k, (a, b) in enumerate(segments):
         frac = ch["lap_fraction"][a:b]
-        if game == "acc" and "game_lap_valid" in ch:
-            valid[a:b] = bool(ch["game_lap_valid"][a:b].all())
-        else:
-            valid[a:b] = bool(ch["tyres_out"][a:b].max(initial=0) <= MAX_TYRES_OUT)
-        out[a:b] = starts_out({"in_pit_lane": ch["in_pit_lane"][a],
-                               "speed_ms": ch["speed_ms"][a]}, k == 0)
+        out[a:b] = is_out = starts_out({"in_pit_lane": ch["in_pit_lane"][a],
+                                        "speed_ms": ch["speed_ms"][a]}, k == 0)
+        flag = (bool(ch["game_lap_valid"][a:b].all())
+                if game == "acc" and "game_lap_valid" in ch else None)
+        valid[a:b] = lap_valid(bool(is_out), int(ch["tyres_out"][a:b].max(initial=0)), flag)
         starts_late = k == 0 and frac[0] > START_EDGE
         ends_early = k == len(segments) - 1 and frac[-1] < 1 - START_EDGE
         partial[a:b] = starts_late or ends_early

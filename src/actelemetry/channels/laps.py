@@ -10,8 +10,10 @@ kind is the first of these that holds:
   reached the line when the recording ended);
 - ``timed``: a whole lap from line to line, the only kind that is valid or invalid.
 
-Validity: the game's own flag where it has one (ACC ``isValidLap``), else no sample of the
-lap with more than :data:`MAX_TYRES_OUT` tyres off the track (AC's rule).
+Validity, one rule for AC and ACC (:func:`lap_valid`): an out lap never is; a lap is
+invalid once any of its samples has more than :data:`MAX_TYRES_OUT` tyres off the track,
+or where the game keeps its own flag (ACC ``isValidLap``, which also knows cuts and
+penalties) once that flag drops. Files, live samples and imports all use it.
 """
 
 from __future__ import annotations
@@ -44,11 +46,24 @@ def starts_out(first: dict[str, Any], first_of_recording: bool) -> bool:
                                           and float(first["speed_ms"]) < STANDSTILL_MS)
 
 
+def lap_valid(out: bool, max_tyres_out: float | None = None,
+              game_flag: bool | None = None) -> bool:
+    """The one validity rule: not an out lap, never more than :data:`MAX_TYRES_OUT`
+    tyres out, and the game's own flag (where it keeps one) never down. ``None``: the
+    recording does not say."""
+    if out:
+        return False
+    if max_tyres_out is not None and max_tyres_out > MAX_TYRES_OUT:
+        return False
+    return game_flag is None or bool(game_flag)
+
+
 def sample_valid(game: str, c: dict[str, Any]) -> bool:
-    """Whether this sample leaves its lap valid."""
-    if game == "acc" and "game_lap_valid" in c:
-        return bool(c["game_lap_valid"])
-    return int(c["tyres_out"]) <= MAX_TYRES_OUT
+    """Whether this sample leaves its lap valid (out or not aside): :func:`lap_valid` for
+    one sample; the game's flag counts where the game keeps one (ACC)."""
+    flag = bool(c["game_lap_valid"]) if game == "acc" and "game_lap_valid" in c else None
+    tyres = c.get("tyres_out")
+    return lap_valid(False, None if tyres is None else int(tyres), flag)
 
 
 def lap_event(lap: int, time_ms: int, last: dict[str, Any],
@@ -77,8 +92,9 @@ class LapFlags:
         """``lap_valid``, ``out_lap``, ``partial_lap`` after the sample with channels ``c``."""
         if c["completed_laps"] != self._lap:
             first = self._lap is None
-            self._lap, self.valid = c["completed_laps"], True
+            self._lap = c["completed_laps"]
             self.out = starts_out(c, first)
+            self.valid = lap_valid(self.out)
             self.partial = first and float(c["lap_fraction"]) > START_EDGE
         self.valid &= sample_valid(self.game, c)
         return self.valid, self.out, self.partial

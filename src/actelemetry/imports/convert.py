@@ -22,7 +22,7 @@ import numpy as np
 
 from actelemetry.channels.catalogue import BY_NAME, CATALOGUE_VERSION, G
 from actelemetry.channels.derive import DEFAULT_SMOOTHING
-from actelemetry.channels.laps import START_EDGE, starts_out
+from actelemetry.channels.laps import START_EDGE, lap_valid, starts_out
 from actelemetry.channels.plausible import NUMERIC, range_of
 from actelemetry.errors import SessionFileError
 from actelemetry.formats.log import ForeignLog, LogChannel
@@ -339,17 +339,6 @@ def _lap_flags(cols: dict[str, np.ndarray], laps: np.ndarray,
     frac = cols.get("lap_fraction")
     speed = cols.get("speed_ms")
     pit = cols.get("in_pit_lane")
-    if "lap_valid" not in cols:
-        source = cols.get("game_lap_valid")
-        tyres = cols.get("tyres_out")
-        if source is not None or tyres is not None:
-            valid = np.ones(n, bool)
-            for a, b in segments:
-                if source is not None:
-                    valid[a:b] = bool(np.nan_to_num(source[a:b], nan=1.0).all())
-                elif tyres is not None:
-                    valid[a:b] = bool(np.nanmax(tyres[a:b], initial=0) <= 2)
-            out["lap_valid"] = valid
     if "out_lap" not in cols and (speed is not None or pit is not None):
         o = np.zeros(n, bool)
         for k, (a, b) in enumerate(segments):
@@ -370,6 +359,19 @@ def _lap_flags(cols: dict[str, np.ndarray], laps: np.ndarray,
                                                     and f[-1] >= 1 - START_EDGE)
             p[a:b] = late or early
         out["partial_lap"] = p
+    if "lap_valid" not in cols:
+        # the one rule (channels.laps.lap_valid): out laps never, tyres out, the game's flag
+        source = cols.get("game_lap_valid")
+        tyres = cols.get("tyres_out")
+        outs = cols.get("out_lap", out.get("out_lap"))
+        if source is not None or tyres is not None:
+            valid = np.ones(n, bool)
+            for a, b in segments:
+                flag = (bool(np.nan_to_num(source[a:b], nan=1.0).all())
+                        if source is not None else None)
+                most = float(np.nanmax(tyres[a:b], initial=0)) if tyres is not None else None
+                valid[a:b] = lap_valid(bool(outs[a]) if outs is not None else False, most, flag)
+            out["lap_valid"] = valid
     return out
 
 

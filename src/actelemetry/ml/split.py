@@ -28,8 +28,11 @@ class LapRecord:
 
 def exclusion_reason(out_lap: bool, in_pit_lane: bool, partial: bool, valid: bool,
                      keep: Collection[str] = ()) -> str:
-    """The first reason (of :data:`EXCLUSION_REASONS`) not in ``keep`` that holds, or ""."""
-    for reason, holds in zip(EXCLUSION_REASONS, (out_lap, in_pit_lane, partial, not valid),
+    """The first reason (of :data:`EXCLUSION_REASONS`) not in ``keep`` that holds, or "".
+    An out lap is never valid (channels.laps.lap_valid): that is its being an out lap, so
+    it counts as invalid only for the laps that are not out laps."""
+    invalid = not valid and not out_lap
+    for reason, holds in zip(EXCLUSION_REASONS, (out_lap, in_pit_lane, partial, invalid),
                              strict=True):
         if holds and reason not in keep:
             return reason

@@ -186,9 +186,8 @@ def main() -> None:
                   f"{f['rev']:.2f} | {f['rev_real_rate']:.2f}", f"{f['full']:.0f}")
     console.print(t)
 
-    t = Table(title="the five slowest corners of the real lap (km/h; position = real lap "
-                    "fraction)")
-    t.add_column("position", justify="right")
+    t = Table(title="five slowest real corners (km/h)")
+    t.add_column("real lap fraction", justify="right")
     t.add_column("real", justify="right")
     for seed, _ in corner_rows:
         t.add_column(f"sim seed {seed}", justify="right")

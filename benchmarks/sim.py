@@ -1,6 +1,14 @@
 """Simulator benchmark: fast-mode and real-time throughput, and the lap figures.
 
     .venv/bin/python benchmarks/sim.py [--laps 3] [--seeds 0 1 2] [--realtime-s 5]
+        [--skills novice good alien] [--tracks monza spa silverstone]
+        [--skip-speed | --skip-realism]
+
+The realism table drives every built-in track at three skill levels (``--laps`` timed
+laps for each seed, sampled at 100 Hz from the simulator's state) and sets each figure
+beside its target range (``TARGETS``; where the ranges come from: docs/simulator.md):
+best and median timed lap, top speed, peak lateral and braking g, brake-pedal reversals
+(>= 0.05) per second of braking, and the lap-to-lap sigma.
 
 Fast mode is measured the way the capture runs it: the simulator stepped in lockstep,
 unpublished until each 100 Hz sample time, the last step published, and the pages read
@@ -25,7 +33,28 @@ from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import open_pages
 from actelemetry.game.writer import PageWriter
 from actelemetry.sim import Simulator, run_realtime
+from actelemetry.sim.metrics import reversal_rate
 from actelemetry.timefmt import lap_time_s
+
+#: target ranges per track: (lap s by skill), top km/h, peak lateral g, peak braking g;
+#: the lap ranges are public GT3 pace (alien: a fast driver's hotlap; good: a good club
+#: driver, ~4 % slower; novice: 12 % and more), see docs/simulator.md
+TARGETS: dict[str, dict[str, tuple[float, float]]] = {
+    "monza": {"novice": (120.0, 140.0), "club": (112.0, 118.0), "good": (110.0, 112.5),
+              "pro": (107.0, 110.0), "alien": (106.0, 107.5), "top": (265.0, 275.0),
+              "lat": (1.8, 2.6), "brake": (1.6, 2.0)},
+    "spa": {"novice": (153.0, 175.0), "club": (144.0, 150.0), "good": (142.0, 145.0),
+            "pro": (137.0, 140.0), "alien": (136.0, 139.0), "top": (265.0, 275.0),
+            "lat": (1.8, 2.6), "brake": (1.6, 2.0)},
+    "silverstone": {"novice": (131.0, 150.0), "club": (124.0, 128.0),
+                    "good": (122.0, 124.5), "pro": (117.0, 120.0),
+                    "alien": (116.5, 119.0), "top": (250.0, 270.0), "lat": (1.8, 2.6),
+                    "brake": (1.6, 2.0)},
+}
+#: a novice brakes earlier and softer than the car allows (peak braking g)
+NOVICE_BRAKE = (1.1, 1.7)
+#: brake-pedal reversals per second of braking: a person's foot (the issue: under 2)
+REVERSALS_MAX = 2.0
 
 
 def fast_mode(game: str, laps: int, seed: int, folder: Path, rate: float = 100.0) -> dict:
@@ -74,6 +103,65 @@ def fast_mode(game: str, laps: int, seed: int, folder: Path, rate: float = 100.0
     }
 
 
+def realism_run(track: str, skill: str, seed: int, laps: int) -> dict:
+    """One session without pages, sampled at 100 Hz from the simulator's state."""
+    sim = Simulator(game="ac", track=track, laps=laps, seed=seed, skill=skill)
+    speed, lat, lon, brake = [], [], [], []
+    k = 0
+    while not sim.finished:
+        sim.step(publish=False)
+        k += 1
+        if k % 3 == 0 and sim.completed_laps >= 1:
+            s = sim.car.s
+            speed.append(s.u * 3.6)
+            lat.append(s.ay / 9.81)
+            lon.append(s.ax / 9.81)
+            brake.append(s.brake)
+    return {"laps": sim.lap_times[1:], "valid": sim.lap_valid[1:], "top": max(speed),
+            "lat": float(np.max(np.abs(lat))), "brake_g": float(-np.min(lon)),
+            "rev": reversal_rate(np.array(brake), 3 * sim.dt)}
+
+
+def _mark(value: float, lo: float, hi: float, text: str) -> str:
+    return text if lo <= value <= hi else f"[red]{text}[/]"
+
+
+def realism_table(console: Console, tracks: list[str], skills: list[str], seeds: list[int],
+                  laps: int) -> None:
+    t = Table(title=f"realism: {laps} timed laps x seeds {seeds} per cell (target in "
+                    "brackets; red = outside)")
+    for col in ("track", "skill", "best", "median", "sigma s", "valid", "top km/h",
+                "peak lat g", "peak brake g", "brake rev/s"):
+        t.add_column(col, justify="right")
+    for track in tracks:
+        tg = TARGETS.get(track, TARGETS["monza"])
+        for skill in skills:
+            runs = [realism_run(track, skill, seed, laps) for seed in seeds]
+            # lap-to-lap sigma within each session (a seed is another day), pooled
+            times = [x for r in runs for x in r["laps"]]
+            sig = float(np.sqrt(np.mean([np.var(r["laps"]) for r in runs])))
+            valid = [x for r in runs for x, ok in zip(r["laps"], r["valid"], strict=True)
+                     if ok]
+            best = min(valid) if valid else min(times)
+            med = float(np.median(times))
+            lo, hi = tg.get(skill, (0.0, 1e9))
+            top = max(r["top"] for r in runs)
+            lat = max(r["lat"] for r in runs)
+            brk = max(r["brake_g"] for r in runs)
+            brake_range = NOVICE_BRAKE if skill == "novice" else tg["brake"]
+            rev = float(np.mean([r["rev"] for r in runs]))
+            t.add_row(
+                track, skill,
+                _mark(best, lo, hi, f"{lap_time_s(best)} [{lap_time_s(lo)}-{lap_time_s(hi)}]"),
+                _mark(med, lo, hi * 1.02, lap_time_s(med)),
+                f"{sig:.2f}", f"{len(valid)}/{len(times)}",
+                _mark(top, *tg["top"], f"{top:.0f} [{tg['top'][0]:.0f}-{tg['top'][1]:.0f}]"),
+                _mark(lat, *tg["lat"], f"{lat:.2f} [{tg['lat'][0]}-{tg['lat'][1]}]"),
+                _mark(brk, *brake_range, f"{brk:.2f} [{brake_range[0]}-{brake_range[1]}]"),
+                _mark(rev, 0.0, REVERSALS_MAX, f"{rev:.2f} [<{REVERSALS_MAX:g}]"))
+    console.print(t)
+
+
 def realtime_mode(seconds: float, speed: float, folder: Path) -> dict:
     pub = PageWriter(folder, "ac")
     sim = Simulator(game="ac", track="monza", laps=50, seed=0, publisher=pub)
@@ -89,16 +177,26 @@ def main() -> None:
     ap.add_argument("--laps", type=int, default=3)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--realtime-s", type=float, default=5.0)
+    ap.add_argument("--skills", nargs="+", default=["novice", "good", "alien"])
+    ap.add_argument("--tracks", nargs="+", default=["monza", "spa", "silverstone"])
+    ap.add_argument("--skip-speed", action="store_true",
+                    help="only the realism table (no throughput runs)")
+    ap.add_argument("--skip-realism", action="store_true",
+                    help="only the throughput runs (no realism table)")
     args = ap.parse_args()
-    console = Console(width=150)
+    console = Console(width=170)
     console.print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}"
                   f", Python {platform.python_version()}")
+    if not args.skip_realism:
+        realism_table(console, args.tracks, args.skills, args.seeds, args.laps)
+    if args.skip_speed:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         runs = [fast_mode(game, args.laps, seed, Path(tmp) / f"{game}{seed}")
                 for game in ("ac", "acc") for seed in args.seeds]
         rts = [realtime_mode(args.realtime_s, s, Path(tmp) / f"rt{s}") for s in (1.0, 4.0)]
 
-    t = Table(title="fast mode (lockstep, publish + read at 100 Hz)")
+    t = Table(title="fast mode (lockstep, publish + read at 100 Hz; target >= 50x real time)")
     for col in ("game", "seed", "sim s", "wall s", "sim s / wall s", "step us (unpublished)",
                 "publish step us"):
         t.add_column(col, justify="right")

@@ -31,9 +31,10 @@ from actelemetry.game.udp import (
 )
 
 DECODERS = (decode_car_info, decode_lap, decode_operation, decode_response)
-#: names as the game may hold them: no '%' or NUL (those end a name on the wire)
+#: names as the game may hold them: no '%' or NUL (those end a name on the wire), and at
+#: most 49 UTF-16 units (a character outside the BMP takes two)
 names = st.text(st.characters(blacklist_characters="%\x00", blacklist_categories=("Cs",)),
-                max_size=49)
+                max_size=49).filter(lambda s: len(s.encode("utf-16-le")) <= 98)
 floats = st.floats(width=32, allow_nan=False)
 ints = st.integers(-(2**31), 2**31 - 1)
 
@@ -126,6 +127,15 @@ def test_car_info_round_trip(data: st.DataObject) -> None:
     # a dict of fields encodes the same bytes
     as_dict = {n: rec[n][0] for n, _ in RTCarInfo._fields_ if n not in ("identifier", "size")}
     assert encode_car_info(as_dict) == blob
+
+
+@given(st.text(st.characters(blacklist_characters="%\x00", blacklist_categories=("Cs",)),
+               min_size=40, max_size=120))
+@settings(max_examples=200, deadline=None)
+def test_a_long_name_is_cut_to_a_prefix_never_inside_a_character(text: str) -> None:
+    back = decode_name(np.array(encode_name(text), "<u2"))
+    assert text.startswith(back)
+    assert len(back.encode("utf-16-le")) >= 96 or back == text
 
 
 def test_names_end_at_percent_or_nul_and_are_cut_to_fit() -> None:

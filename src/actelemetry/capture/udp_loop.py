@@ -28,6 +28,7 @@ from actelemetry.channels.decode import decode_static
 from actelemetry.channels.laps import LapCounter
 from actelemetry.channels.udp import UDP_CHANNELS
 from actelemetry.errors import GameNotRunning
+from actelemetry.game.constants import PHYSICS_HZ
 from actelemetry.game.reader import Snapshot
 from actelemetry.game.udp import GameInfo, Operation
 from actelemetry.sources.udp import CarInfoPages, UdpLink, static_page
@@ -204,8 +205,10 @@ class UdpCapture:
             self.link.send(Operation.SUBSCRIBE_SPOT)
 
     def _record(self, verdict: Verdict) -> str | None:
-        """Hand one datagram's pages to the sinks (at the asked rate: a datagram before
-        its slot is skipped, as a scheduled read skips steps); "laps" when --laps is met."""
+        """Hand one datagram's pages to the sinks (below the physics rate, a datagram
+        before its slot on the game's clock is left out, as a scheduled read skips steps;
+        at it, every datagram: the timer's steps across the line can be shorter than a
+        physics step); "laps" when --laps is met."""
         opts, stats = self.opts, self.stats
         first = self.session is None
         if first:
@@ -216,7 +219,8 @@ class UdpCapture:
         self._packet += 1 + verdict.lost
         t = verdict.t
         skipped = verdict.lost
-        if not first and t < self._due - DUE_SLACK_S:
+        every = opts.rate >= PHYSICS_HZ * 0.99  # the physics rate: every datagram
+        if not first and not every and t < self._due - DUE_SLACK_S:
             self._pending_skipped += 1 + verdict.lost
             return None
         if not first:

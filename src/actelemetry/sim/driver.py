@@ -13,7 +13,7 @@ shifts, and varies from lap to lap like a person does.
 * Hands and feet: the plan read between its points, pedals and steering at a person's
   rates, corrections a reaction time late (the constants below say how fast and why).
 
-Why one module of about 420 lines: planning a lap and driving it share the plan, the
+Why one module of about 480 lines: planning a lap and driving it share the plan, the
 driver's noticed state and the skill's numbers; the speed profile, which needs none of
 them, lives in :mod:`~actelemetry.sim.profile`.
 """

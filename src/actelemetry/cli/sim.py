@@ -12,6 +12,7 @@ import typer
 
 from actelemetry.cli.app import app, console
 from actelemetry.errors import UsageError
+from actelemetry.game.constants import PHYSICS_HZ
 from actelemetry.game.names import Game
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def sim_command(
                                  help="UDP port (0: any free port, printed)"),
     udp_host: str = typer.Option("127.0.0.1", "--udp-host",
                                  help="Address to serve UDP on (0.0.0.0: every interface)"),
-    udp_rate: float = typer.Option(333.0, "--udp-rate",
+    udp_rate: float = typer.Option(float(PHYSICS_HZ), "--udp-rate",
                                    help="RTCarInfo per second, at most the physics rate; "
                                    "the real game was seen sending about 20"),
 ) -> None:

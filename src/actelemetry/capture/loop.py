@@ -28,7 +28,7 @@ from actelemetry.capture.gate import (
 )
 from actelemetry.capture.options import CaptureOptions, CaptureResult, CaptureStats, open_source
 from actelemetry.capture.pacing import StepPacer
-from actelemetry.capture.sinks import Sample, Session, Sink
+from actelemetry.capture.sinks import Sample, Session, Sink, close_all
 from actelemetry.capture.watch import PageWatch
 from actelemetry.channels.decode import as_records, decode_static
 from actelemetry.channels.plausible import look_plausible
@@ -79,15 +79,10 @@ class CaptureLoop:
         if self.session is None:
             return
         session, self.session = self.session, None
-        errors = []
-        for sink in self.sinks:
-            try:
-                sink.close(session)
-            except Exception as exc:
-                errors.append(exc)
-        self.sessions.append(session)
-        if errors:
-            raise errors[0]
+        try:
+            close_all(self.sinks, session)
+        finally:
+            self.sessions.append(session)
 
     # --- the loop ---------------------------------------------------------------------------
     def run(self) -> CaptureResult:

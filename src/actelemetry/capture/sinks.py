@@ -92,6 +92,19 @@ class Sink(Protocol):
     def close(self, session: Session) -> None: ...
 
 
+def close_all(sinks: list[Sink], session: Session) -> None:
+    """Close ``session`` in every sink, even after one fails (each keeps what it can), then
+    raise the first failure."""
+    errors = []
+    for sink in sinks:
+        try:
+            sink.close(session)
+        except Exception as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
 def session_stem(game: str, start_wall: float) -> str:
     """Session file name without suffix: the game and the local start time."""
     return f"{game}_session_{datetime.fromtimestamp(start_wall):%Y%m%d_%H%M%S}"

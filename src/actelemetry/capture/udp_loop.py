@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Final
 
 from actelemetry.capture.options import CaptureOptions, CaptureResult, CaptureStats
-from actelemetry.capture.sinks import Sample, Session, Sink
+from actelemetry.capture.sinks import Sample, Session, Sink, close_all
 from actelemetry.capture.udp_gate import Kind, UdpGate, Verdict
 from actelemetry.channels.decode import decode_static
 from actelemetry.channels.laps import LapCounter
@@ -94,15 +94,10 @@ class UdpCapture:
         session, self.session = self.session, None
         now = self.gate.counts.quality()
         session.quality_extra = {k: now[k] - self._counts_at_open[k] for k in now}
-        errors = []
-        for sink in self.sinks:
-            try:
-                sink.close(session)
-            except Exception as exc:
-                errors.append(exc)
-        self.sessions.append(session)
-        if errors:
-            raise errors[0]
+        try:
+            close_all(self.sinks, session)
+        finally:
+            self.sessions.append(session)
 
     # --- the loop ---------------------------------------------------------------------------
     def run(self) -> CaptureResult:

@@ -151,7 +151,7 @@ def capture(
         track=track, sim_laps=3 if sim_laps is None else sim_laps, seed=seed, speed=speed,
         fast=fast, replay_path=session, freeze_gc=True, **udp_options(source, host, port,
                                                                       timeout, spot))
-    stop = stop_on_sigterm()
+    stop = stop_on_sigterm(ctrl_c=True)
     spinner = _Spinner()
     try:
         done = record(opts, out, fmt.value, raw, stop, view=console.print,

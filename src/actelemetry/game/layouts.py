@@ -1,6 +1,7 @@
 """The games' shared-memory page layouts, declared once as ctypes structures.
 
-Facts from ../shared/spec (AC layout 1.7, ACC v1.8.12): 4-byte packing, little endian,
+Facts from the games' published layouts (AC 1.7, ACC v1.8.12; every size and offset held by
+tests/game/data/layouts.json): 4-byte packing, little endian,
 strings as UTF-16 code units (never ``c_wchar``, which is 4 bytes on Linux). Everything
 else (NumPy dtypes, sizes, channel origins, docs) is derived from these classes.
 """

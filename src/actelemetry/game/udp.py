@@ -1,7 +1,8 @@
 """AC's remote-telemetry UDP protocol (port 9996): its structures, declared once, and
 their encoders and decoders.
 
-Facts from ../shared/spec/ac_udp.md: little endian, natural alignment (no ``_pack_``),
+Facts from AC's published UDP protocol (every size and offset held by
+tests/game/data/udp_layouts.json): little endian, natural alignment (no ``_pack_``),
 names as 50 UTF-16 code units ended by ``%`` (the reference says ``char[50]``; the wire
 says UTF-16, and only that adds up to the datagram sizes). A datagram's kind is its
 length. Every decoder takes any bytes and answers None for what is not that structure:

@@ -64,11 +64,11 @@ def thinned_series(ds: Dataset, session: int, laps: Sequence[dict[str, Any]],
     out: dict[str, Any] = {"name": ds.source(session).name, "session": session}
     tab = ds.table(sql.time_buckets(plotted), [width, session]).data if plotted else {}
     for name in plotted:
-        ends = slice(0, 1), slice(-1, None)  # the session's first and last samples
-        t = np.concatenate((tab[f"{name}_t_lo"], tab[f"{name}_t_hi"], tab["t_first"][ends[0]],
-                            tab["t_last"][ends[1]])).astype("f8")
-        v = np.concatenate((tab[f"{name}_lo"], tab[f"{name}_hi"], tab[f"{name}_first"][ends[0]],
-                            tab[f"{name}_last"][ends[1]])).astype("f8")
+        # every bucket's extremes, and the session's first and last samples
+        t = np.concatenate((tab[f"{name}_t_lo"], tab[f"{name}_t_hi"], tab["t_first"][:1],
+                            tab["t_last"][-1:])).astype("f8")
+        v = np.concatenate((tab[f"{name}_lo"], tab[f"{name}_hi"], tab[f"{name}_first"][:1],
+                            tab[f"{name}_last"][-1:])).astype("f8")
         order = np.argsort(t, kind="stable")
         t, v = t[order], v[order]
         first = np.concatenate(([True], np.diff(t) > 0))  # lo and hi at the same sample

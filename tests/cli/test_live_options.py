@@ -57,3 +57,26 @@ def test_ml_predict_takes_the_game_or_the_simulator_only(
         main(["ml", "predict", "--source", source, "--model", "nowhere"])
     assert exit_info.value.code == 2
     assert "ml predict reads the game (--source shm) or the simulator" in capsys.readouterr().err
+
+
+def test_the_simulated_driver_s_skill_by_name_or_number() -> None:
+    assert capture_options(SourceKind.sim, None, game=None, **FLAGS).skill == 0.9  # pro
+    for text, value in (("novice", 0.1), ("alien", 1.0), ("0.35", 0.35)):
+        opts = capture_options(SourceKind.sim, None, game=None, **FLAGS, skill=text)
+        assert opts.skill == value
+    with pytest.raises(UsageError, match=r"skill must be 0\.\.1 or one of novice"):
+        capture_options(SourceKind.sim, None, game=None, **FLAGS, skill="godlike")
+
+
+@pytest.mark.parametrize("command", [["capture", "--source", "sim", "--no-wait"],
+                                     ["stream", "--source", "sim"], ["demo"],
+                                     ["ml", "predict", "--source", "sim", "--model", "x"]])
+def test_a_bad_skill_is_a_one_line_error_wherever_the_simulator_drives(
+        command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from actelemetry.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--skill", "1.5"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "skill must be 0..1" in err and "Traceback" not in err

@@ -72,3 +72,12 @@ def test_the_child_entry_point_refuses_a_bad_job(arg: str, capsys: pytest.Captur
 def test_a_speed_must_be_positive() -> None:
     with pytest.raises(UsageError, match="--speed must be positive"):
         SimSpec(speed=0)
+
+
+def test_the_capture_s_skill_reaches_the_simulated_driver() -> None:
+    from actelemetry.capture.options import CaptureOptions, open_source
+    from actelemetry.sources.sim import SimClock
+
+    with open_source(CaptureOptions(source="sim", fast=True, sim_laps=1, skill=0.1)) as src:
+        assert isinstance(src, FolderSource) and isinstance(src.clock, SimClock)
+        assert src.clock.sim.skill == 0.1

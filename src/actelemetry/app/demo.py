@@ -49,10 +49,12 @@ class _LapProgress:
 
 
 def capture_demo_session(logs: Path, laps: int, seed: int, game: str,
-                         on_lap: Callable[[int], None] | None = None) -> Path:
+                         on_lap: Callable[[int], None] | None = None,
+                         skill: float = 0.9) -> Path:
     """Simulate ``laps`` timed laps in fast mode and capture them into ``logs``."""
     sink = SessionFileSink(logs)
-    opts = CaptureOptions(source="sim", fast=True, game=game, sim_laps=laps, seed=seed)
+    opts = CaptureOptions(source="sim", fast=True, game=game, sim_laps=laps, seed=seed,
+                          skill=skill)
     sinks: list[Sink] = [sink]
     if on_lap is not None:
         sinks.append(_LapProgress(on_lap))
@@ -64,7 +66,7 @@ def capture_demo_session(logs: Path, laps: int, seed: int, game: str,
 
 def run_demo(out: Path = Path("."), quick: bool = False, seed: int = 7, game: str = "ac",
              on_stage: Callable[[str, float], None] | None = None,
-             on_lap: Callable[[int], None] | None = None) -> DemoResult:
+             on_lap: Callable[[int], None] | None = None, skill: float = 0.9) -> DemoResult:
     """Run every stage; ``on_stage(name, fraction_done)`` reports progress between stages."""
     laps = 3 if quick else 5
     notify = on_stage or (lambda name, frac: None)
@@ -72,7 +74,7 @@ def run_demo(out: Path = Path("."), quick: bool = False, seed: int = 7, game: st
 
     t0 = time.perf_counter()
     notify("simulate + capture", 0.0)
-    session = capture_demo_session(out / "telemetry_logs", laps, seed, game, on_lap)
+    session = capture_demo_session(out / "telemetry_logs", laps, seed, game, on_lap, skill)
     stages.append(StageResult("simulate + capture", time.perf_counter() - t0, [session]))
 
     for name, stage in _later_stages(out, quick, seed):

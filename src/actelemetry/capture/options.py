@@ -49,6 +49,8 @@ class CaptureOptions:
     track: str = "monza"
     sim_laps: int = 3
     seed: int = 0
+    #: the simulated driver's skill, 0 (novice) .. 1 (alien); 0.9 is the default "pro"
+    skill: float = 0.9
     speed: float = 1.0
     fast: bool = False
     # a raw recording played back as live pages (source "replay"; speed and fast apply)
@@ -82,6 +84,8 @@ class CaptureOptions:
             raise UsageError("--source replay needs the session file to replay")
         if self.speed <= 0:
             raise UsageError(f"--speed must be positive, not {self.speed}")
+        if not 0.0 <= self.skill <= 1.0:
+            raise UsageError(f"--skill must be 0..1, not {self.skill}")
         if self.duration is not None and self.duration <= 0:
             raise UsageError(f"--duration must be positive, not {self.duration}")
         if self.laps is not None and self.laps < 1:
@@ -148,7 +152,7 @@ def open_source(opts: CaptureOptions) -> Iterator[Source]:
         from actelemetry.sources.sim import SimSpec, sim_source
 
         spec = SimSpec(game=opts.game or "ac", track=opts.track, laps=opts.sim_laps,
-                       seed=opts.seed, speed=opts.speed, fast=opts.fast)
+                       seed=opts.seed, skill=opts.skill, speed=opts.speed, fast=opts.fast)
         with sim_source(spec) as source:
             yield source
     else:

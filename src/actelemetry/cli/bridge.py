@@ -9,7 +9,7 @@ import typer
 
 from actelemetry.capture.rate import MAX_RATE_HZ, MIN_RATE_HZ
 from actelemetry.cli.app import app, console
-from actelemetry.cli.capture import run_with_spinner, udp_options
+from actelemetry.cli.capture import SkillOpt, parse_skill, run_with_spinner, udp_options
 from actelemetry.errors import UsageError
 from actelemetry.game.names import Game
 from actelemetry.signals import stop_on_sigterm
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 def capture_options(source: SourceKind, session: Path | None, *, shm_dir: Path | None,
                     game: Game | None, rate: float, duration: float | None, wait: bool,
                     track: str, laps: int | None, sim_laps: int | None, seed: int,
-                    speed: float, game_host: str | None = None, game_port: int = 9996,
-                    timeout: float = 10.0) -> CaptureOptions:
+                    speed: float, skill: str = "pro", game_host: str | None = None,
+                    game_port: int = 9996, timeout: float = 10.0) -> CaptureOptions:
     """CaptureOptions for a live command; ``replay`` takes the session file to play. One
     ``--laps`` as for ``capture``: with the simulator, the laps it drives are the laps
     recorded (3 when neither ``--laps`` nor its old spelling ``--sim-laps`` is given)."""
@@ -40,7 +40,8 @@ def capture_options(source: SourceKind, session: Path | None, *, shm_dir: Path |
     return CaptureOptions(source=source.value, replay_path=session, shm_dir=shm_dir,
                           game=game.value if game else None, rate=rate, duration=duration,
                           laps=laps, wait=wait, track=track, sim_laps=driven, seed=seed,
-                          speed=speed, **udp_options(source, game_host, game_port, timeout))
+                          skill=parse_skill(skill), speed=speed,
+                          **udp_options(source, game_host, game_port, timeout))
 
 
 SourceOpt = typer.Option(SourceKind.shm, help="shm: the game; sim: the built-in simulator; "
@@ -81,6 +82,7 @@ def read(
     laps: int | None = LapsOpt,
     sim_laps: int | None = SimLapsOpt,
     seed: int = SeedOpt,
+    skill: str = SkillOpt,
     speed: float = SpeedOpt,
     game_host: str | None = typer.Option(None, "--host", "--game-host",
                                          help="udp: the game's PC (name or address)"),
@@ -94,7 +96,7 @@ def read(
 
     opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=rate, duration=duration, wait=wait, track=track,
-                           laps=laps, sim_laps=sim_laps, seed=seed, speed=speed,
+                           laps=laps, sim_laps=sim_laps, seed=seed, speed=speed, skill=skill,
                            game_host=game_host, game_port=game_port, timeout=timeout)
     sinks: list[Sink] = [ConsoleView(console)]
     jsonl = JsonlSink(json_output, append) if json_output else None
@@ -134,6 +136,7 @@ def stream(
     laps: int | None = LapsOpt,
     sim_laps: int | None = SimLapsOpt,
     seed: int = SeedOpt,
+    skill: str = SkillOpt,
     speed: float = SpeedOpt,
     game_host: str | None = GameHostOpt,
     game_port: int = GamePortOpt,
@@ -155,7 +158,7 @@ def stream(
     capture_rate = stream_capture_rate(rate)
     opts = capture_options(source, session, shm_dir=shm_dir, game=game,
                            rate=capture_rate, duration=duration, wait=wait, track=track,
-                           laps=laps, sim_laps=sim_laps, seed=seed, speed=speed,
+                           laps=laps, sim_laps=sim_laps, seed=seed, speed=speed, skill=skill,
                            game_host=game_host, game_port=game_port, timeout=timeout)
     stop = stop_on_sigterm()
     with BridgeServer(config) as server:

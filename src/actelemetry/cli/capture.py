@@ -21,7 +21,22 @@ if TYPE_CHECKING:  # the capture machinery (NumPy, PyArrow) loads when a command
     from actelemetry.capture.options import CaptureOptions, CaptureResult
     from actelemetry.capture.sinks import Sample, Session, Sink
 
-__all__ = ["capture", "channels", "run_with_spinner", "udp_options"]
+__all__ = ["SkillOpt", "capture", "channels", "parse_skill", "run_with_spinner",
+           "udp_options"]
+
+#: the simulated driver's skill, wherever the simulator is a source
+SkillOpt = typer.Option("pro", "--skill", help="The simulated driver's skill: novice, "
+                        "club, good, pro, alien, or 0..1")
+
+
+def parse_skill(text: str) -> float:
+    """``--skill`` as a number 0..1 (a name or a number; anything else: a one-line error)."""
+    from actelemetry.sim.driver import skill_value
+
+    try:
+        return skill_value(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 class Format(str, Enum):
@@ -128,6 +143,7 @@ def capture(
     track: str = typer.Option("monza", help="sim: track name or centre-line CSV"),
     sim_laps: int | None = typer.Option(None, "--sim-laps", hidden=True),  # old spelling
     seed: int = typer.Option(0, help="sim: random seed"),
+    skill: str = SkillOpt,
     speed: float = typer.Option(1.0, help="sim/replay: simulated seconds per second"),
     fast: bool = typer.Option(False, help="sim/replay: as fast as possible (lockstep)"),
     host: str | None = HostOpt,
@@ -148,7 +164,8 @@ def capture(
         source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
         busy_poll=busy_poll, duration=duration, laps=laps, wait=wait,
         smoothing=DEFAULT_SMOOTHING if smoothing is None else smoothing,
-        track=track, sim_laps=3 if sim_laps is None else sim_laps, seed=seed, speed=speed,
+        track=track, sim_laps=3 if sim_laps is None else sim_laps, seed=seed,
+        skill=parse_skill(skill), speed=speed,
         fast=fast, replay_path=session, freeze_gc=True, **udp_options(source, host, port,
                                                                       timeout, spot))
     stop = stop_on_sigterm(ctrl_c=True)

@@ -15,6 +15,7 @@ from rich.progress import (
 )
 
 from actelemetry.cli.app import app, console
+from actelemetry.cli.capture import SkillOpt, parse_skill
 
 
 @app.command()
@@ -23,10 +24,13 @@ def demo(
     quick: bool = typer.Option(False, help="Fewer laps and small models (for CI)"),
     seed: int = typer.Option(7, help="Simulator and training seed"),
     game: str = typer.Option("ac", help="Layout the simulator publishes: ac or acc"),
+    skill: str = SkillOpt,
 ) -> None:
     """Simulate a short session, capture it, then analyse it and train models on it."""
     from actelemetry.app.demo import run_demo
     from actelemetry.capture.summary import summarize_session
+
+    skill_level = parse_skill(skill)
 
     columns = (SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn())
@@ -50,7 +54,7 @@ def demo(
                 progress.update(capture_task, completed=100 * laps / (laps_total + 1),
                                 info=f"lap {laps + 1}")
 
-        result = run_demo(out, quick, seed, game, on_stage, on_lap)
+        result = run_demo(out, quick, seed, game, on_stage, on_lap, skill_level)
     console.print()
     for line in summarize_session(result.session).lines():
         console.print(line, highlight=False, soft_wrap=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from actelemetry.cli.app import console, ml_app
+from actelemetry.cli.capture import SkillOpt, parse_skill
 from actelemetry.errors import UsageError
 from actelemetry.sources.base import SourceKind
 
@@ -149,6 +150,7 @@ def predict(
     track: str = typer.Option("monza", help="sim: track"),
     sim_laps: int | None = typer.Option(None, "--sim-laps", hidden=True),  # old spelling
     seed: int = typer.Option(0, help="sim: random seed"),
+    skill: str = SkillOpt,
     fast: bool = typer.Option(False, help="sim: as fast as possible"),
     shm_dir: Path | None = typer.Option(None, help="Read pages from this folder"),
 ) -> None:
@@ -168,7 +170,8 @@ def predict(
     if source is SourceKind.sim:  # one --laps: what the driver drives is what is recorded
         laps, driven = one_laps(laps, sim_laps, default=2)
     opts = CaptureOptions(source=source.value, shm_dir=shm_dir, duration=duration, laps=laps,
-                          track=track, sim_laps=driven, seed=seed, fast=fast)
+                          track=track, sim_laps=driven, seed=seed, skill=parse_skill(skill),
+                          fast=fast)
     summary = run_live_prediction(model, opts, console, window_s=window,
                                   trust_pickle=trust_pickle)
     for line in summary.lines():

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from actelemetry.cli.app import app, console
+from actelemetry.cli.capture import SkillOpt, parse_skill
 from actelemetry.errors import UsageError
 from actelemetry.game.constants import PHYSICS_HZ
 from actelemetry.game.names import Game
@@ -33,8 +34,7 @@ def sim_command(
     speed: float = typer.Option(1.0, "--speed", help="Times real time (ignored with --fast)"),
     fast: bool = typer.Option(False, "--fast", help="As fast as the machine allows"),
     seed: int = typer.Option(0, "--seed", help="Seed: same seed, same pages"),
-    skill: str = typer.Option("pro", "--skill",
-                              help="Driver skill: novice, club, good, pro, alien, or 0..1"),
+    skill: str = SkillOpt,
     quiet: bool = typer.Option(False, "--quiet", help="No progress line"),
     udp: bool = typer.Option(False, "--udp", help="Also serve AC's remote-telemetry UDP "
                              "protocol (handshake, RTCarInfo, RTLap), as the game does"),
@@ -56,13 +56,7 @@ def sim_command(
         raise UsageError("give --shm-dir (where the pages go), or --udp")
     if udp and game is not Game.ac:
         raise UsageError("the remote-telemetry UDP protocol is AC's: use --game ac with --udp")
-    from actelemetry.sim.driver import skill_value
-
-    try:
-        skill_level = skill_value(skill)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    spec = SimSpec(game=game.value, track=track, laps=laps, seed=seed, skill=skill_level,
+    spec = SimSpec(game=game.value, track=track, laps=laps, seed=seed, skill=parse_skill(skill),
                    speed=speed, fast=fast)
     stop = stop_on_sigterm()
     with ExitStack() as stack:

@@ -64,7 +64,8 @@ def test_static_page(ac_run: Recording) -> None:
     assert text(st.acVersion) == "1.16.4"
     assert text(st.carModel) == p.car_id
     assert text(st.track) == "monza"
-    assert text(st.playerName) and text(st.playerSurname)
+    # one simulated driver per skill and seed (the default pro, seed 0): ml's driver split
+    assert (text(st.playerName), text(st.playerSurname)) == ("sim-pro-s0", "")
     assert st.numCars == 1 and st.numberOfSessions == 1 and st.sectorCount == 3
     assert st.maxRpm == p.max_rpm and st.maxFuel == p.fuel_capacity
     assert st.trackSPlineLength == pytest.approx(ac_run.sim.track.length, rel=1e-6)

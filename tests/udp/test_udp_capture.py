@@ -63,7 +63,7 @@ def test_capture_with_laps_counts_lost_datagrams_and_dismisses(tmp_path: Path,
     assert meta["channels"] == [n for n in s if n in UDP_CHANNELS]
     assert "packet_id" not in s and "lap_valid" not in s and "tyre_pressure_fl" not in s
     assert meta["source"] == "udp" and meta["track"] == "oval"
-    assert meta["car"] == "actelemetry_gt3" and meta["driver"] == "Sim Driver"
+    assert meta["car"] == "actelemetry_gt3" and meta["driver"] == "sim-pro-s4"
     # one timed lap, its time the game's
     laps = np.array(s["completed_laps"])
     crossings = np.flatnonzero(np.diff(laps) > 0) + 1

@@ -40,7 +40,7 @@ def test_handshake_names_car_driver_and_track(served) -> None:
     _, server, client, _ = served
     info = client.handshake()
     assert info.car == "actelemetry_gt3"
-    assert info.driver == "Sim Driver"
+    assert info.driver == "sim-pro-s3"  # one driver per skill and seed
     assert info.track == "oval"
     assert (info.identifier, info.version) == (4242, 1)
     assert server.clients == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -16,6 +17,8 @@ from actelemetry.sources.base import SourceKind
 class SplitBy(str, Enum):
     lap = "lap"
     session = "session"
+    driver = "driver"
+    track = "track"
 
 
 class AbsSteer(str, Enum):
@@ -28,11 +31,19 @@ class AbsSteer(str, Enum):
 def prepare(
     sessions: list[Path] = typer.Argument(..., help="Session files or folders of them"),
     out: Path = typer.Option(Path("ml_data"), "--out", "-o", help="Dataset folder"),
-    features: str = typer.Option("seed", help="seed | rich | rich_prev (cut to the channels "
-                                 "the sessions have, printing what is left out) | a,comma,"
-                                 "list (every one needed)"),
-    split: SplitBy = typer.Option(SplitBy.lap, help="Hold out whole laps or whole sessions"),
-    test_fraction: float = typer.Option(0.25, help="Share of laps (sessions) held out"),
+    features: str = typer.Option("seed", help="state | state+history | state+actions (named "
+                                 "by what they leak; cut to the channels the sessions have, "
+                                 "printing what is left out) | seed | rich | rich_prev | "
+                                 "a,comma,list (every one needed)"),
+    split: SplitBy = typer.Option(SplitBy.lap, help="Hold out whole laps, sessions, drivers "
+                                  "(session metadata) or tracks"),
+    folds: int = typer.Option(0, help="K >= 2: K folds over the groups, each held out once "
+                              "(K = number of groups: leave-one-group-out); ml train "
+                              "then reports mean and range over folds"),
+    rate: float | None = typer.Option(None, help="Resample every session to this rate (Hz); "
+                                      "otherwise only irregular logs, at their median step"),
+    test_fraction: float = typer.Option(0.25, help="Share of groups held out (without "
+                                        "--folds)"),
     seed: int = typer.Option(0, help="Seed of the split"),
     seq_len: int = typer.Option(50, help="Rows per sequence window"),
     seq_stride: int = typer.Option(25, help="Rows between window starts in X_sequences.npy"),
@@ -43,22 +54,35 @@ def prepare(
     keep_partial: bool = typer.Option(False, help="Keep partial laps"),
     keep_pit: bool = typer.Option(False, help="Keep laps that visit the pit lane"),
 ) -> None:
-    """State-to-action dataset (the seed's files plus a card), split by lap, never by frame."""
+    """State-to-action dataset (the seed's files plus a card), split by group, never by
+    frame."""
     from actelemetry.ml.card import card_notes, card_summary, read_card
     from actelemetry.ml.dataset import DEFAULT_DATA_DIR, prepare_dataset
+    from actelemetry.ml.folds import read_plan
 
     with console.status("Preparing...") as status:
         path = prepare_dataset(
             sessions, out, features=features, split=split.value, test_fraction=test_fraction,
             seed=seed, seq_len=seq_len, seq_stride=seq_stride, every=every,
             prev_lag_s=prev_lag, keep_invalid=keep_invalid, keep_out_laps=keep_out_laps,
-            keep_partial=keep_partial, keep_pit=keep_pit,
+            keep_partial=keep_partial, keep_pit=keep_pit, folds=folds, rate_hz=rate,
             on_session=lambda p: status.update(f"Reading {p.name}..."))
-    card = read_card(path)
-    console.print(f"Dataset: {path}  {card_summary(card)}", highlight=False, soft_wrap=True)
+    if folds:
+        plan = read_plan(path)["folds"]
+        console.print(f"Dataset: {path}  {len(plan)} folds by {split.value}:", highlight=False)
+        for fold in plan:
+            console.print(f"  {fold['folder']}: {card_summary(read_card(path / fold['folder']))}"
+                          f"; held out: {', '.join(fold['test_groups'])}", highlight=False,
+                          soft_wrap=True, markup=False)
+        card = read_card(path / plan[0]["folder"])
+    else:
+        card = read_card(path)
+        console.print(f"Dataset: {path}  {card_summary(card)}", highlight=False,
+                      soft_wrap=True)
     for line in card_notes(card):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
-    console.print(f"Card: {path / 'dataset_card.md'} (abs_steer leaks the steer target: "
+    card_dir = path / read_plan(path)["folds"][0]["folder"] if folds else path
+    console.print(f"Card: {card_dir / 'dataset_card.md'} (abs_steer leaks the steer target: "
                   "ml train leaves it out unless --abs-steer with|both)", highlight=False,
                   soft_wrap=True)
     console.print("next: actelemetry ml train" + ("" if out == DEFAULT_DATA_DIR
@@ -90,25 +114,43 @@ def train(
     threads: int | None = typer.Option(None, help="Cap CPU threads (1 is fastest on a busy "
                                        "machine)"),
 ) -> None:
-    """Train models, score them on held-out laps, save them and write the report."""
+    """Train models, score them on held-out laps next to the baselines, save them and write
+    the report (a dataset of folds: every fold, each score as mean and range)."""
     from actelemetry.analysis.tables import TextTable, render
-    from actelemetry.ml.evaluate import fmt3
+    from actelemetry.ml.evaluate import fmt3, gain_text
     from actelemetry.ml.features import ACTIONS
+    from actelemetry.ml.folds import cross_validate, is_folded
+    from actelemetry.ml.report import must_beat_line
     from actelemetry.ml.train import train_models
 
     data_dir, output_dir = old_data_dir or data_dir, old_output_dir or output_dir
     names = [m.strip() for m in models.split(",") if m.strip()] if models else None
     sets = _feature_sets(features)
-    result = train_models(data_dir, output_dir, names, seed, quick, feature_sets=sets,
-                          abs_steer=abs_steer.value if abs_steer else None, console=console,
-                          epochs=epochs, threads=threads, all_models=all_models)
+    options: dict[str, Any] = {"models": names, "seed": seed, "quick": quick, "feature_sets": sets,
+               "abs_steer": abs_steer.value if abs_steer else None, "epochs": epochs,
+               "threads": threads, "all_models": all_models}
+    if is_folded(data_dir):
+        cv = cross_validate(data_dir, output_dir, console=console, **options)
+        console.print(cv.first_line(), highlight=False, soft_wrap=True)
+        rows = cv.table_rows()
+        cv_table = TextTable(f"R² over {len(cv.runs)} folds by {cv.by}: mean (min..max)",
+                             rows[0], keys=2)
+        for row in rows[1:]:
+            cv_table.add(*row)
+        render(cv_table, console)
+        console.print(f"report: {cv.report_md}; each fold's models and report under "
+                      f"{output_dir}/fold_*", highlight=False, soft_wrap=True)
+        return
+    result = train_models(data_dir, output_dir, console=console, **options)
+    console.print(must_beat_line(result), highlight=False, soft_wrap=True)
     table = TextTable("R² on held-out laps (RMSE and MAE: see the report)",
                       ["model", "features", "abs_steer", "gas R²", "brake R²", "steer R²",
-                       "train s"], keys=3)
-    for r in [*result.baselines.values(), *result.results]:
+                       "gain over best baseline", "train s"], keys=3)
+    for r in [*result.baselines.values(), *result.persistence.values(), *result.results]:
         table.add(r.name, r.variant.removesuffix("-no_abs_steer"),
                   "with" if r.with_abs_steer else "without",
-                  *(fmt3(r.r2(a)) for a in ACTIONS), f"{r.train_seconds:.1f}")
+                  *(fmt3(r.r2(a)) for a in ACTIONS), gain_text(r.extra.get("gain_r2")),
+                  f"{r.train_seconds:.1f}")
     render(table, console)
     for s in result.skipped:
         console.print(f"[yellow]skipped[/] {s}", highlight=False)

@@ -11,8 +11,16 @@ from typing import Any
 import numpy as np
 
 from actelemetry.errors import UsageError
-from actelemetry.ml.features import ACTIONS, FEATURES, LEAKY_FEATURE, Normaliser
-from actelemetry.ml.split import EXCLUSION_REASONS, LapRecord, exclusion_counts
+from actelemetry.ml.features import (
+    ACTIONS,
+    FEATURE_SET_INFO,
+    FEATURE_SETS,
+    FEATURES,
+    LEAKY_FEATURE,
+    PREV_ACTIONS,
+    Normaliser,
+)
+from actelemetry.ml.split import EXCLUSION_REASONS, SPLITS, LapRecord, exclusion_counts
 
 CARD_VERSION = 1
 CARD_FILE = "dataset_card.json"
@@ -23,7 +31,7 @@ class PrepareOptions:
     """How a dataset is made; every choice is written into the card."""
 
     features: str | tuple[str, ...] = "seed"
-    split: str = "lap"  # lap | session
+    split: str = "lap"  # lap | session | driver | track
     test_fraction: float = 0.25
     seed: int = 0
     seq_len: int = 50
@@ -35,10 +43,16 @@ class PrepareOptions:
     keep_partial: bool = False
     keep_pit: bool = False
     write_sequences: bool = True
+    folds: int = 0  # 0: one split; K >= 2: K folds over the groups
+    rate_hz: float | None = None  # resample every session to this rate
 
     def check(self) -> None:
-        if self.split not in ("lap", "session"):
-            raise UsageError(f"--split must be lap or session, not {self.split!r}")
+        if self.split not in SPLITS:
+            raise UsageError(f"--split must be one of {', '.join(SPLITS)}, not {self.split!r}")
+        if self.folds < 0 or self.folds == 1:
+            raise UsageError(f"--folds must be 0 (one split) or at least 2, not {self.folds}")
+        if self.rate_hz is not None and not self.rate_hz > 0:
+            raise UsageError(f"--rate must be a positive number of Hz, not {self.rate_hz}")
         if not 0 < self.test_fraction < 1:
             raise UsageError(f"--test-fraction must be between 0 and 1, not {self.test_fraction}")
         if self.seq_len < 1 or self.seq_stride < 1 or self.every < 1:
@@ -77,8 +91,11 @@ def build_card(split_of_row: np.ndarray, sessions: list[CardSession], laps: list
     names = {i: s.file for i, s in enumerate(sessions)}
 
     def lap_list(split: str) -> list[dict[str, Any]]:
-        return [{"session": names[lap.session_id], "lap": lap.lap, "lap_id": lap.lap_id}
-                for lap in kept if lap.split == split]
+        return [{"session": names[lap.session_id], "lap": lap.lap, "lap_id": lap.lap_id,
+                 "group": lap.group} for lap in kept if lap.split == split]
+
+    def group_list(split: str) -> list[str]:
+        return list(dict.fromkeys(lap.group for lap in kept if lap.split == split))
 
     rates = sorted({s.rate_hz for s in sessions})
     train = split_of_row == "train"
@@ -91,8 +108,13 @@ def build_card(split_of_row: np.ndarray, sessions: list[CardSession], laps: list
                              "leak": FEATURES[f].leak} for f in available},
         "actions": list(ACTIONS),
         "leaks": {LEAKY_FEATURE: FEATURES[LEAKY_FEATURE].leak,
-                  "prev_*": "previous actions are the driver's own inputs a lag earlier "
-                            f"({opts.prev_lag_s:g} s here): autoregressive, close to the target"},
+                  "prev_*": "previous actions (" + ", ".join(PREV_ACTIONS) + ") are the "
+                            f"driver's own inputs a lag earlier ({opts.prev_lag_s:g} s here): "
+                            "autoregressive, close to the target; prev_ of a state is the "
+                            "car's own past"},
+        "feature_sets": {name: {"leaks": leak, "good_for": good,
+                                "features": [f for f in FEATURE_SETS[name] if f in available]}
+                         for name, (leak, good) in FEATURE_SET_INFO.items()},
         "rows": int(len(split_of_row)),
         "rows_train": int(train.sum()),
         "rows_test": int((~train).sum()),
@@ -102,8 +124,10 @@ def build_card(split_of_row: np.ndarray, sessions: list[CardSession], laps: list
         "sample_rate_hz": (rates[0] if len(rates) == 1 else max(rates)) / opts.every,
         "every": opts.every,
         "prev_lag_s": opts.prev_lag_s,
+        "rate_stated_hz": opts.rate_hz,
         "split": {"by": opts.split, "test_fraction": opts.test_fraction, "seed": opts.seed,
-                  "train_laps": lap_list("train"), "test_laps": lap_list("test")},
+                  "train_laps": lap_list("train"), "test_laps": lap_list("test"),
+                  "train_groups": group_list("train"), "test_groups": group_list("test")},
         "laps_total": len(laps),
         "laps_kept": len(kept),
         "exclusions": exclusion_counts(laps),
@@ -130,7 +154,9 @@ def card_notes(card: dict[str, Any]) -> list[str]:
     lines = [f"skipped: feature {f} (needs {' and '.join(needs)})"
              for f, needs in card.get("left_out", {}).items()]
     if card.get("resampled"):
-        lines.append("resampled onto a regular grid (irregular samples; ML only): "
+        how = (f"at the stated {card['rate_stated_hz']:g} Hz" if card.get("rate_stated_hz")
+               else "at the median step (irregular samples)")
+        lines.append(f"resampled onto a regular grid {how} (ML only): "
                      + ", ".join(card["resampled"]))
     return lines
 
@@ -152,8 +178,9 @@ def card_markdown(card: dict[str, Any]) -> str:
         extra.append("- Left out (the sessions lack a channel): " + ", ".join(
             f"`{f}` (needs {' and '.join(needs)})" for f, needs in card["left_out"].items()))
     if card.get("resampled"):
-        extra.append("- Resampled onto a regular grid at the median step (irregular "
-                     "samples): " + ", ".join(card["resampled"]))
+        how = (f"at the stated {card['rate_stated_hz']:g} Hz (--rate)"
+               if card.get("rate_stated_hz") else "at the median step (irregular samples)")
+        extra.append(f"- Resampled onto a regular grid {how}: " + ", ".join(card["resampled"]))
     lines = [
         "# Dataset card", "",
         f"- Rows: {card['rows']} ({card['rows_train']} train, {card['rows_test']} test), "
@@ -163,7 +190,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"{card['laps_kept']} kept",
         f"- Split: by **{split['by']}**, never by frame; {len(split['train_laps'])} training "
         f"laps, {len(split['test_laps'])} held-out laps (seed {split['seed']}, test fraction "
-        f"{split['test_fraction']:g})",
+        f"{split['test_fraction']:g}); held-out {split['by']}s: "
+        + ", ".join(f"`{g}`" for g in split.get("test_groups", [])),
         f"- Normaliser: min-max, fitted on the {card['normaliser']['rows']} training rows only "
         "(`normalization_min.npy`, `normalization_max.npy`)",
         f"- Sequences: windows of {card['sequences']['length']} rows, stride "
@@ -176,6 +204,11 @@ def card_markdown(card: dict[str, Any]) -> str:
         "## Leakage warning", "",
         f"- `abs_steer` is {card['leaks']['abs_steer']}.",
         f"- `prev_*`: {card['leaks']['prev_*']}.",
+        "",
+        "## Feature sets, named by what they leak", "",
+        "| set | leaks | good for |", "|---|---|---|",
+        *(f"| `{n}` | {i['leaks']} | {i['good_for']} |"
+          for n, i in card.get("feature_sets", {}).items()),
         "",
         "## Features in X_states.npy (in column order)", "",
         "| # | feature | unit | meaning |", "|---|---|---|---|",

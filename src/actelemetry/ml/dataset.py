@@ -1,10 +1,12 @@
-"""State-to-action datasets from session files, split by lap or by session, never by frame.
+"""State-to-action datasets from session files, split by lap, session, driver or track, never
+by frame.
 
 Why one module of about 360 lines: it is the pipeline, in the order it runs, from sessions
 to the saved folder; what each step knows is its own module (features, split, windows, card).
 
 100 Hz frames are nearly identical, so a random frame split puts a test frame's twin in
-the training set and inflates R². Here whole laps (or whole sessions) are held out, the
+the training set and inflates R². Here whole groups (laps, sessions, drivers or tracks) are
+held out, the
 normaliser and the track's reference line are fitted on training laps only, out / pit /
 partial / invalid laps are left out by default, and sequence windows stay inside one lap.
 
@@ -14,6 +16,10 @@ Output folder (the seed's names first):
 ``sequence_rows.npy`` (the row each window ends on), ``dataset.parquet`` (ids, split,
 every available feature, actions), ``track_maps.json`` and the dataset card
 (``dataset_card.md`` for people, ``dataset_card.json`` for programs).
+
+With ``folds`` the folder instead holds ``fold_1`` .. ``fold_K`` (each such a dataset, one
+set of groups held out, its normaliser and reference line from its own training groups) and
+``folds.json`` naming them: `ml train` then evaluates every fold.
 """
 
 from __future__ import annotations
@@ -30,7 +36,13 @@ import pyarrow.parquet as pq
 
 from actelemetry.analysis.present import missing_minimum
 from actelemetry.errors import SessionFileError, UsageError
-from actelemetry.ml.card import CardSession, PrepareOptions, build_card, card_markdown
+from actelemetry.ml.card import (
+    CARD_FILE,
+    CardSession,
+    PrepareOptions,
+    build_card,
+    card_markdown,
+)
 from actelemetry.ml.features import (
     ACTIONS,
     FEATURE_SETS,
@@ -48,6 +60,8 @@ from actelemetry.ml.split import (
     LapRecord,
     assign_split,
     exclusion_counts,
+    fold_groups,
+    label_groups,
     lap_table,
     number_kept,
 )
@@ -62,6 +76,8 @@ DEFAULT_DATA_DIR = Path("ml_data")
 #: flags that decide which laps are kept, read when present (absent: not known to hold,
 #: except that without partial_lap the first and last laps of a log are partial)
 LAP_CHANNELS = ("lap_valid", "out_lap", "partial_lap", "in_pit_lane")
+#: in a dataset folder made with folds: the folds and what each holds out
+FOLDS_FILE = "folds.json"
 #: channels read when present (timing, gaps, the track position for the reference line)
 OPTIONAL_CHANNELS = ("gap_before_s", "lap_distance_m", "pos_x", "pos_z")
 
@@ -87,15 +103,21 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
                     prev_lag_s: float = 0.2, keep_invalid: bool = False,
                     keep_out_laps: bool = False, keep_partial: bool = False,
                     keep_pit: bool = False, write_sequences: bool = True,
+                    folds: int = 0, rate_hz: float | None = None,
                     on_session: Callable[[Path], None] | None = None) -> Path:
     """Build a state-to-action dataset from session files (or folders of them) in ``out_dir``.
+
+    ``split`` names what is held out whole (lap, session, driver, track); ``folds`` >= 2
+    writes one dataset per fold instead (see the module's docstring); ``rate_hz`` puts
+    every session on a regular grid at that rate (otherwise only irregular sessions are
+    resampled, at their median step).
 
     Returns ``out_dir``. Raises :class:`SessionFileError` / :class:`UsageError` (one line)
     for an empty folder, a missing channel, or no usable laps.
     """
     opts = PrepareOptions(features, split, test_fraction, seed, seq_len, seq_stride, every,
                           prev_lag_s, keep_invalid, keep_out_laps, keep_partial, keep_pit,
-                          write_sequences)
+                          write_sequences, folds, rate_hz)
     opts.check()
     named = isinstance(features, str) and features.strip() in FEATURE_SETS
     chosen = resolve_features(features)
@@ -121,9 +143,10 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
                                    f"(needed for features {opts.feature_spec})")
         meta = session_metadata(path) if path.suffix == ".parquet" or \
             path.with_name(path.name + ".meta.json").exists() else {}
-        light, resampled = _read(path, names, [*LAP_CHANNELS, *OPTIONAL_CHANNELS])
+        light, resampled = _read(path, names, [*LAP_CHANNELS, *OPTIONAL_CHANNELS],
+                                 opts.rate_hz)
         laps, lap_of_row = lap_table(light, sid, opts.kept_reasons)
-        stated = None if resampled else meta.get("rate_hz")
+        stated = opts.rate_hz or (None if resampled else meta.get("rate_hz"))
         s = _Session(path, meta, names, _track_name(meta), 0.0,
                      session_rate(stated, light["session_time"]), resampled, laps, lap_of_row)
         s.track_length = float(meta.get("track_length_m") or 0.0) or float(
@@ -139,8 +162,37 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
         raise SessionFileError(f"no usable laps in {len(files)} session(s) ({detail}); "
                                "--keep-invalid / --keep-out-laps / --keep-partial include them")
     number_kept(all_laps)
+    labels = [s.path.name for s in sessions]
+    if len(set(labels)) < len(labels):  # same file names in different folders
+        labels = [str(s.path) for s in sessions]
+    label_groups(all_laps, opts.split, {i: {
+        "session": labels[i], "driver": str(s.meta.get("driver") or "").strip(),
+        "track": s.track if s.meta.get("track") else ""} for i, s in enumerate(sessions)})
+    out_dir = Path(out_dir)
+    if opts.folds:
+        plan = fold_groups(all_laps, opts.split, opts.folds, opts.seed)
+        with staged_folder(out_dir) as stage:
+            for k, test_groups in enumerate(plan, 1):
+                assign_split(all_laps, opts.split, opts.test_fraction, opts.seed, test_groups)
+                _build(stage / f"fold_{k}", sessions, files, opts, features, chosen, named,
+                       on_session)
+            (stage / FOLDS_FILE).write_text(json.dumps({
+                "by": opts.split, "seed": opts.seed,
+                "folds": [{"folder": f"fold_{k}", "test_groups": g}
+                          for k, g in enumerate(plan, 1)]}, indent=1))
+        (out_dir / CARD_FILE).unlink(missing_ok=True)  # a stale single dataset
+        return out_dir
     assign_split(all_laps, opts.split, opts.test_fraction, opts.seed)
+    with staged_folder(out_dir) as stage:
+        _build(stage, sessions, files, opts, features, chosen, named, on_session)
+    (out_dir / FOLDS_FILE).unlink(missing_ok=True)  # stale folds of an earlier run
+    return out_dir
 
+
+def _build(out: Path, sessions: list[_Session], files: list[Path], opts: PrepareOptions,
+           features: str | tuple[str, ...], chosen: tuple[str, ...], named: bool,
+           on_session: Callable[[Path], None] | None) -> None:
+    """One dataset in ``out`` from the sessions as their laps are now split."""
     # reference lines from training laps only
     track_maps = _build_track_maps(sessions)
 
@@ -165,16 +217,14 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
             on_session(s.path)
         parts.append(_session_rows(s, sorted(wanted_channels), available, opts, track_maps))
     table = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    with staged_folder(Path(out_dir)) as stage:
-        _write(stage, table, sessions, chosen, available, track_maps, opts, skipped)
-    return Path(out_dir)
+    _write(out, table, sessions, chosen, available, track_maps, opts, skipped)
 
 
-def _read(path: Path, names: set[str], wanted: Iterable[str]
+def _read(path: Path, names: set[str], wanted: Iterable[str], rate_hz: float | None = None
           ) -> tuple[dict[str, np.ndarray], bool]:
     """The ``wanted`` channels the file has, with its clock (``session_time``) and lap
     numbers (``current_lap``) made from whichever channels give them; an irregular session
-    resampled onto a regular grid (True when it was)."""
+    (every session, given ``rate_hz``) resampled onto a regular grid (True when it was)."""
     timing = [c for c in TIMING_CHANNELS if c in names]
     cols = read_columns(path, [*timing, *(c for c in wanted if c in names)])
     t = clock(cols)
@@ -183,9 +233,9 @@ def _read(path: Path, names: set[str], wanted: Iterable[str]
         raise SessionFileError(f"{path}: not a session: missing "
                                f"{missing_minimum(names)}")
     cols["session_time"], cols["current_lap"] = t, laps
-    if is_irregular(t):
+    if rate_hz or is_irregular(t):
         try:
-            return resample(cols, t), True
+            return resample(cols, t, 1.0 / rate_hz if rate_hz else None), True
         except ValueError as exc:
             raise SessionFileError(f"{path}: {exc}") from exc
     return cols, False
@@ -229,7 +279,7 @@ def _build_track_maps(sessions: list[_Session]) -> dict[str, TrackMap]:
 def _session_rows(s: _Session, channels: list[str], available: list[str],
                   opts: PrepareOptions, track_maps: dict[str, TrackMap]
                   ) -> dict[str, np.ndarray]:
-    cols, _ = _read(s.path, s.names, channels)
+    cols, _ = _read(s.path, s.names, channels, opts.rate_hz)
     n = len(cols["current_lap"])
     assert s.lap_of_row is not None and len(s.lap_of_row) == n
     gaps = np.asarray(cols.get("gap_before_s", np.zeros(n)), dtype=np.float64)
@@ -251,6 +301,7 @@ def _session_rows(s: _Session, channels: list[str], available: list[str],
         "lap": np.asarray(cols["current_lap"])[rows].astype(np.int32),
         "lap_id": lap_id[rows].astype(np.int32),
         "split": split[rows],
+        "group": np.array([lap.group for lap in lap_rec], dtype=object)[s.lap_of_row][rows],
         "segment": segment[rows].astype(np.int32),
         "frame": frame[rows].astype(np.int32),
         "session_time": np.asarray(cols["session_time"], dtype=np.float64)[rows],

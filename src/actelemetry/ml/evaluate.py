@@ -1,7 +1,8 @@
 """Scores on held-out laps: RMSE, MAE and R² per action, and the comparison across models.
 
 Scores are only ever computed on rows of laps the model never saw (the dataset's split),
-next to a constant predictor (the training mean), the floor any real model must beat.
+next to the baselines: a constant predictor (the training mean), the floor any real model
+must beat, and persistence (the last action) where past actions are features.
 """
 
 from __future__ import annotations
@@ -74,12 +75,22 @@ def fmt3(v: float) -> str:
     return f"{round(v, 3) + 0.0:.3f}"
 
 
+def signed3(v: float) -> str:
+    """Three decimals with a sign: a gain or a loss."""
+    return f"{round(v, 3) + 0.0:+.3f}"
+
+
+def gain_text(gain: dict[str, float] | None) -> str:
+    """``+0.012/-0.003/+0.100`` (gas/brake/steer), or "baseline" for a baseline's row."""
+    return "baseline" if not gain else "/".join(signed3(gain[a]) for a in ACTIONS)
+
+
 def comparison_rows(results: list[ModelResult]) -> list[list[str]]:
     """Header plus one row per result: model, features, abs_steer, R²/RMSE/MAE per action."""
     header = ["model", "features", "abs_steer"]
     for a in ACTIONS:
         header += [f"{a} R²", f"{a} RMSE", f"{a} MAE"]
-    header += ["train s", "device"]
+    header += ["R² gain over best baseline (gas/brake/steer)", "train s", "device"]
     rows = [header]
     for r in results:
         row = [r.name, r.variant.removesuffix("-no_abs_steer"),
@@ -87,6 +98,6 @@ def comparison_rows(results: list[ModelResult]) -> list[list[str]]:
         for a in ACTIONS:
             m = r.metrics[a]
             row += [fmt3(m["r2"]), fmt3(m["rmse"]), fmt3(m["mae"])]
-        row += [f"{r.train_seconds:.1f}", r.device]
+        row += [gain_text(r.extra.get("gain_r2")), f"{r.train_seconds:.1f}", r.device]
         rows.append(row)
     return rows

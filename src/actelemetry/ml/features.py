@@ -77,17 +77,55 @@ for _a in ACTIONS:
         f"{DEFAULT_PREV_LAG_S:g} s; the card says which)", (_a,),
         _PREV_LEAK.format(lag="a lag"))
 
+#: past states: the car's own channels a lag earlier (their change carries the recent
+#: actions' effect, but not the actions themselves)
+HISTORY_CHANNELS: tuple[str, ...] = ("speed_ms", "accel_longitudinal", "accel_lateral",
+                                     "yaw_rate")
+for _h in HISTORY_CHANNELS:
+    FEATURES[f"prev_{_h}"] = Feature(
+        f"prev_{_h}", BY_NAME[_h].unit, f"{_h} a lag earlier (default "
+        f"{DEFAULT_PREV_LAG_S:g} s; the card says which): a past state", (_h,))
+
 RICH_FEATURES: tuple[str, ...] = (
     *SEED_FEATURES, "yaw_rate", "body_slip", *(f"curvature_{d}m" for d in CURVATURE_AHEAD_M))
+#: car state and track position only: no action, past or present, and no |steer|
+STATE_FEATURES: tuple[str, ...] = tuple(
+    f for f in RICH_FEATURES if f != LEAKY_FEATURE)
+PREV_ACTIONS: tuple[str, ...] = tuple(f"prev_{a}" for a in ACTIONS)
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    # named by what they leak (docs/ml.md, the dataset card)
+    "state": STATE_FEATURES,
+    "state+history": (*STATE_FEATURES, *(f"prev_{h}" for h in HISTORY_CHANNELS)),
+    "state+actions": (*STATE_FEATURES, *PREV_ACTIONS),
+    # the older names: the seed's 13 columns (abs_steer among them, dropped by `ml train`
+    # unless asked), and the state sets with abs_steer
     "seed": SEED_FEATURES,
     "rich": RICH_FEATURES,
-    "rich_prev": (*RICH_FEATURES, *(f"prev_{a}" for a in ACTIONS)),
+    "rich_prev": (*RICH_FEATURES, *PREV_ACTIONS),
+}
+#: per set: (what it leaks, what it is good for), for the card and the report
+FEATURE_SET_INFO: dict[str, tuple[str, str]] = {
+    "state": ("nothing of the driver's inputs: the car's state and where it is on the track",
+              "imitation (what would this driver do here?), driving a car from its state"),
+    "state+history": ("the recent past of the car's state, whose changes show the effect of "
+                      "the driver's recent inputs (deceleration is braking)",
+                      "imitation with a sense of where the car is heading; coaching "
+                      "(compare a lap's inputs with what its states suggest)"),
+    "state+actions": ("the driver's own inputs a lag earlier: the target's recent value, so "
+                      "repeating it (the persistence baseline) already scores high",
+                      "next-step prediction (what comes in the next lag), never imitation: "
+                      "it must be scored against persistence"),
+    "seed": ("|steer| (abs_steer), the steer target's own size, dropped by `ml train` "
+             "unless --abs-steer with|both", "the seed's 13 columns, for its workflow"),
+    "rich": ("|steer| (abs_steer), as seed", "state plus abs_steer (the older name)"),
+    "rich_prev": ("|steer| and the driver's inputs a lag earlier",
+                  "state+actions plus abs_steer (the older name)"),
 }
 
 
 def resolve_features(spec: str | Iterable[str]) -> tuple[str, ...]:
-    """A named set (``seed``, ``rich``, ``rich_prev``) or a comma list of feature names."""
+    """A named set (``state``, ``state+history``, ``state+actions``; the older ``seed``,
+    ``rich``, ``rich_prev``) or a comma list of feature names."""
     if isinstance(spec, str):
         spec = spec.strip()
         if spec in FEATURE_SETS:

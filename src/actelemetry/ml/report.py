@@ -36,8 +36,21 @@ def write_report(result: TrainingResult, dataset: Dataset,
 
 def _sorted(result: TrainingResult) -> list[ModelResult]:
     order = {v: i for i, v in enumerate(result.baselines)}
-    rows = [*result.baselines.values(), *result.results]
-    return sorted(rows, key=lambda r: (order.get(r.variant, 99), r.name != "constant"))
+    rows = [*result.baselines.values(), *result.persistence.values(), *result.results]
+    rank = {"constant": 0, "persistence": 1}
+    return sorted(rows, key=lambda r: (order.get(r.variant, 99), rank.get(r.name, 2)))
+
+
+def must_beat_line(result: TrainingResult) -> str:
+    """The report's first line: per feature variant, the baseline a model has to beat."""
+    parts = []
+    for variant in result.baselines:
+        bar = result.must_beat(variant)
+        what = (f"persistence (each action as it was {bar.extra.get('lag_s', 0.2):g} s "
+                "earlier)" if bar.name == "persistence" else "constant (the training mean)")
+        parts.append(f"{variant.removesuffix('-no_abs_steer')}: {what}, mean R² "
+                     f"{bar.mean_r2:.3f}")
+    return "Baseline a model must beat: " + "; ".join(parts) + "."
 
 
 def report_texts(result: TrainingResult) -> tuple[str, str]:
@@ -49,6 +62,7 @@ def report_texts(result: TrainingResult) -> tuple[str, str]:
     best = result.best(with_abs_steer=False)
     best_abs = result.best(with_abs_steer=True)
     intro = [
+        must_beat_line(result),
         f"Dataset: {d['path']}: {d['rows']} rows at {d['sample_rate_hz']} Hz, "
         f"{d['sessions']} session(s), {d['laps_kept']} laps kept "
         f"({', '.join(f'{v} {k}' for k, v in d['exclusions'].items() if v) or 'none'} "
@@ -59,7 +73,10 @@ def report_texts(result: TrainingResult) -> tuple[str, str]:
         f"Machine: {machine_summary()}.",
         "abs_steer is |steer|, the steer target's own magnitude: a leak. Rows marked 'with' "
         "use it (--abs-steer with|both, and --all); trust the 'without' rows.",
-        "constant = the training mean of each action: the floor every model must beat.",
+        "constant = the training mean of each action: the floor every model must beat. "
+        "persistence = each action as it was the dataset's lag earlier, shown wherever past "
+        "actions are features: a next-step predictor must beat it. The gain column is each "
+        "action's R² minus the best baseline's.",
     ]
     seed_line = ("The seed's claimed MLP (128, 64, 32) R²: gas {gas}, brake {brake}, steer "
                  "{steer}, measured with no lap split (random frames), so not comparable "
@@ -74,10 +91,16 @@ def report_texts(result: TrainingResult) -> tuple[str, str]:
     tail.append("Every model beats the constant predictor on every action."
                 if not beaten else f"Not better than constant on every action: "
                 f"{', '.join(beaten)}.")
+    if result.persistence:
+        held = [r for r in result.results if r.variant in result.persistence]
+        short = [r.key for r in held if not r.beats(result.persistence[r.variant])]
+        tail.append("Every model with past actions beats persistence on every action."
+                    if not short else "Not better than persistence on every action: "
+                    f"{', '.join(short)}.")
     tail += [f"Skipped: {s}" for s in result.skipped]
     plots = [p.name for p in result.plots]
 
-    md = ["# Training report", "", *[f"- {line}" for line in intro], "",
+    md = [intro[0], "", "# Training report", "", *[f"- {line}" for line in intro[1:]], "",
           "## Held-out-lap scores", "",
           "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     md += ["| " + " | ".join(r) + " |" for r in rows[1:]]
@@ -87,7 +110,8 @@ def report_texts(result: TrainingResult) -> tuple[str, str]:
 
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     fmt = "  ".join(f"{{:<{w}}}" if i < 3 else f"{{:>{w}}}" for i, w in enumerate(widths))
-    txt = ["TRAINING REPORT", "=" * 15, "", *intro, "", "Held-out-lap scores", "-" * 19,
+    txt = [intro[0], "", "TRAINING REPORT", "=" * 15, "", *intro[1:], "",
+           "Held-out-lap scores", "-" * 19,
            fmt.format(*rows[0]), *(fmt.format(*r) for r in rows[1:]), "", *tail, "",
            "Models:", *[f"  {r.key}: {r.path}" for r in result.results], "",
            "Plots:", *[f"  {p}" for p in plots], ""]

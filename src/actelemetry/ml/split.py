@@ -1,15 +1,18 @@
-"""Which laps a dataset keeps, and which of them are held out: by lap or by session, never
-by frame (100 Hz frames are near twins, so a frame split would leak the test set)."""
+"""Which laps a dataset keeps, and which of them are held out: by group (a lap, a session, a
+driver or a track), never by frame (100 Hz frames are near twins, so a frame split would
+leak the test set). A group is always wholly on one side; folds hold out each group once."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from actelemetry.errors import UsageError
 
+#: what a split holds out whole: a lap, a session, a driver (session metadata), a track
+SPLITS = ("lap", "session", "driver", "track")
 #: why a lap is left out, in the order the reasons are checked
 EXCLUSION_REASONS = ("out lap", "pit lane", "partial", "invalid")
 
@@ -24,6 +27,7 @@ class LapRecord:
     excluded: str = ""  # the reason, or "" when kept
     lap_id: int = -1
     split: str = ""
+    group: str = ""  # what the split holds out whole (see :func:`label_groups`)
 
 
 def exclusion_reason(out_lap: bool, in_pit_lane: bool, partial: bool, valid: bool,
@@ -77,17 +81,62 @@ def number_kept(laps: list[LapRecord]) -> None:
         lap.lap_id = lap_id
 
 
-def assign_split(laps: list[LapRecord], by: str, test_fraction: float, seed: int) -> None:
-    """Hold out whole laps (or whole sessions) for testing; never single frames."""
-    kept = [lap for lap in laps if not lap.excluded]
-    units = sorted({lap.session_id for lap in kept}) if by == "session" else \
-        list(range(len(kept)))
-    if len(units) < 2:
-        what = "sessions with usable laps" if by == "session" else "usable laps"
-        raise UsageError(f"a {by} split needs at least 2 {what}, found {len(units)}")
-    n_test = min(max(1, int(round(test_fraction * len(units)))), len(units) - 1)
-    test = set(np.random.default_rng(seed).permutation(len(units))[:n_test].tolist())
-    test_units = {units[i] for i in test}
-    for i, lap in enumerate(kept):
-        unit = lap.session_id if by == "session" else i
-        lap.split = "test" if unit in test_units else "train"
+def label_groups(laps: list[LapRecord], by: str,
+                 session_keys: Mapping[int, Mapping[str, str]]) -> None:
+    """Give each kept lap the group a ``by`` split holds out whole: the lap itself, or its
+    session's ``session`` / ``driver`` / ``track`` from ``session_keys`` (session id ->
+    key -> value). A session without the key is a one-line error: a driver split of
+    sessions that do not name their driver would silently be a session split."""
+    if by not in SPLITS:
+        raise UsageError(f"--split must be one of {', '.join(SPLITS)}, not {by!r}")
+    for lap in laps:
+        if lap.excluded:
+            continue
+        if by == "lap":
+            lap.group = f"{session_keys[lap.session_id]['session']}#lap{lap.lap}"
+            continue
+        value = session_keys[lap.session_id].get(by, "")
+        if not value:
+            raise UsageError(f"--split {by}: {session_keys[lap.session_id]['session']} does "
+                             f"not say its {by} (session metadata); split by session instead")
+        lap.group = value
+
+
+def kept_groups(laps: list[LapRecord]) -> list[str]:
+    """The distinct groups of the kept laps, in driving order."""
+    return list(dict.fromkeys(lap.group for lap in laps if not lap.excluded))
+
+
+def two_groups(laps: list[LapRecord], by: str) -> list[str]:
+    """The kept laps' groups; fewer than two is a one-line error (nothing to hold out)."""
+    groups = kept_groups(laps)
+    if len(groups) < 2:
+        raise UsageError(f"a {by} split needs at least 2 {by}s with usable laps, found "
+                         f"{len(groups)}")
+    return groups
+
+
+def assign_split(laps: list[LapRecord], by: str, test_fraction: float, seed: int,
+                 test_groups: Collection[str] | None = None) -> None:
+    """Hold out whole groups (:func:`label_groups` first) for testing; never single frames.
+    ``test_groups`` names them (a fold); otherwise a seeded draw of ``test_fraction`` of
+    the groups, at least one on each side."""
+    groups = two_groups(laps, by)
+    if test_groups is None:
+        n_test = min(max(1, int(round(test_fraction * len(groups)))), len(groups) - 1)
+        test_groups = {groups[i] for i in
+                       np.random.default_rng(seed).permutation(len(groups))[:n_test].tolist()}
+    for lap in laps:
+        if not lap.excluded:
+            lap.split = "test" if lap.group in test_groups else "train"
+
+
+def fold_groups(laps: list[LapRecord], by: str, folds: int, seed: int) -> list[list[str]]:
+    """``folds`` disjoint sets of held-out groups covering every group once (a seeded
+    shuffle dealt round-robin): with as many folds as groups, leave-one-group-out."""
+    groups = two_groups(laps, by)
+    if not 2 <= folds <= len(groups):
+        raise UsageError(f"--folds must be 2..{len(groups)} (the groups with usable laps), "
+                         f"not {folds}")
+    order = np.random.default_rng(seed).permutation(len(groups))
+    return [sorted(groups[i] for i in order[k::folds]) for k in range(folds)]

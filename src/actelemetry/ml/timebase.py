@@ -2,8 +2,9 @@
 
 Imported logs may lack ``session_time`` or ``current_lap``, and may be sampled irregularly
 or by distance. Lags and sequence windows count rows, so they need a regular grid: an
-irregular session is resampled here, for ML only, onto its median time step (the files and
-every other command keep the samples as recorded).
+irregular session is resampled here, for ML only, onto its median time step, or every
+session onto a stated rate (``ml prepare --rate``); the files and every other command keep
+the samples as recorded.
 """
 
 from __future__ import annotations
@@ -71,12 +72,14 @@ def is_irregular(t: np.ndarray) -> bool:
     return bool(off.mean() > IRREGULAR_SHARE)
 
 
-def regular_rows(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A regular grid over ``t`` at its median step, and for each grid point the index of
-    the last sample at or before it (the sample it is read from, or interpolated after).
-    A clock that is not finite and increasing, or far too sparse, is a ValueError."""
+def regular_rows(t: np.ndarray, step: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A regular grid over ``t`` at ``step`` seconds (default: its median step), and for
+    each grid point the index of the last sample at or before it (the sample it is read
+    from, or interpolated after). A clock that is not finite and increasing, or far too
+    sparse, is a ValueError."""
     dt = np.diff(t)
-    step = float(np.median(dt)) if len(dt) else 0.0
+    if step is None:
+        step = float(np.median(dt)) if len(dt) else 0.0
     if not (np.isfinite(t).all() and (dt >= 0).all() and step > 0):
         raise ValueError("the clock is not finite and increasing, so its samples cannot be "
                          "put on a regular grid")
@@ -89,10 +92,11 @@ def regular_rows(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return grid, before
 
 
-def resample(cols: Mapping[str, np.ndarray], t: np.ndarray) -> dict[str, np.ndarray]:
+def resample(cols: Mapping[str, np.ndarray], t: np.ndarray,
+             step: float | None = None) -> dict[str, np.ndarray]:
     """Every column on the regular grid of :func:`regular_rows`: measurements interpolated
     linearly, counters and flags (integers, booleans) held from the sample before."""
-    grid, before = regular_rows(t)
+    grid, before = regular_rows(t, step)
     out: dict[str, np.ndarray] = {}
     for name, values in cols.items():
         v = np.asarray(values)

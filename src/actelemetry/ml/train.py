@@ -1,4 +1,10 @@
-"""Training: every requested model on every feature variant, scored on held-out laps.
+"""Training: every requested model on every feature variant, scored on held-out laps next to
+the baselines it must beat.
+
+Baselines: the constant (each action's training mean) always, and persistence (each action
+as it was the dataset's lag earlier, the ``prev_*`` columns) whenever past actions are
+features: a next-step predictor that does not beat repeating the last input has learnt
+nothing. Every model's record carries its gain in R² over the best baseline, per action.
 
 By default each feature set is trained without ``abs_steer`` (the steer target's own
 magnitude, a leak); ``abs_steer="both"`` (and the full grid) also trains with it, so the
@@ -29,6 +35,7 @@ from actelemetry.ml.features import (
     FALLBACK_RATE_HZ,
     FEATURE_SETS,
     LEAKY_FEATURE,
+    PREV_ACTIONS,
     resolve_features,
     without_leak,
 )
@@ -58,6 +65,8 @@ class TrainingResult:
     output_dir: Path
     results: list[ModelResult]
     baselines: dict[str, ModelResult]  # variant -> constant predictor's scores
+    #: variant -> persistence's scores (only variants whose features hold past actions)
+    persistence: dict[str, ModelResult] = field(default_factory=dict)
     report_md: Path | None = None
     report_txt: Path | None = None
     plots: list[Path] = field(default_factory=list)
@@ -75,6 +84,15 @@ class TrainingResult:
         out += [self.output_dir / n for n in (BEST_FILE, RESULTS_FILE)
                 if (self.output_dir / n).exists()]
         return out + list(self.plots) + [Path(r.path) for r in self.results if r.path]
+
+    def bars(self, variant: str) -> list[ModelResult]:
+        """The baselines of a variant: constant, and persistence when it applies."""
+        return [self.baselines[variant], *([self.persistence[variant]]
+                                           if variant in self.persistence else [])]
+
+    def must_beat(self, variant: str) -> ModelResult:
+        """The best baseline of a variant (highest mean R²): what a model has to beat."""
+        return max(self.bars(variant), key=lambda r: r.mean_r2)
 
     def result(self, key: str) -> ModelResult:
         for r in self.results:
@@ -107,7 +125,9 @@ def feature_variants(dataset: Dataset, feature_sets: list[str] | None,
         name = spec if spec in FEATURE_SETS else "custom"
         if abs_steer in ("both", "with") and LEAKY_FEATURE in feats:
             variants[name] = feats
-        if abs_steer in ("both", "without") or LEAKY_FEATURE not in feats:
+        if LEAKY_FEATURE not in feats:  # a set without the leak keeps its own name
+            variants[name] = feats
+        elif abs_steer in ("both", "without"):
             variants[f"{name}-no_abs_steer"] = list(without_leak(feats))
     return variants
 
@@ -157,6 +177,7 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
 
     results: list[ModelResult] = []
     baselines: dict[str, ModelResult] = {}
+    persistence: dict[str, ModelResult] = {}
     predictions: dict[str, np.ndarray] = {}
     jobs = [(v, n) for v in variants for n in names]
     done = 0
@@ -167,6 +188,8 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
             const = ConstantModel(feats, seed).fit(x[train], y[train])
             baselines[variant] = ModelResult("constant", variant, feats, action_metrics(
                 y[test], const.predict(x[test])), const.train_seconds)
+            if any(f in PREV_ACTIONS for f in feats):
+                persistence[variant] = persistence_result(dataset, variant)
             for name in names:
                 overrides: dict[str, Any] = {}
                 if issubclass(MODELS[name][0], SequenceModel):
@@ -201,11 +224,15 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
                                   + " ".join(f"{a} {res.r2(a):.3f}" for a in ACTIONS)
                                   + f" ({res.train_seconds:.1f} s)", highlight=False,
                                   soft_wrap=True)
-    result = TrainingResult(output_dir, results, baselines, skipped=skipped,
+    result = TrainingResult(output_dir, results, baselines, persistence, skipped=skipped,
                             dataset=_dataset_summary(dataset))
+    for r in results:
+        r.extra["gain_r2"] = gain_over(r, result.bars(r.variant))
+        r.extra["must_beat"] = result.must_beat(r.variant).name
     (output_dir / RESULTS_FILE).write_text(json.dumps({
         "results": [r.to_dict() for r in results],
         "baselines": {k: v.to_dict() for k, v in baselines.items()},
+        "persistence": {k: v.to_dict() for k, v in persistence.items()},
         "skipped": skipped, "dataset": result.dataset, "seed": seed, "quick": quick,
         "machine": machine_summary()}, indent=1))
     best = result.best()
@@ -219,6 +246,26 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
 
         write_report(result, dataset, predictions)
     return result
+
+
+def persistence_result(dataset: Dataset, variant: str) -> ModelResult:
+    """Persistence on the held-out rows: each action as it was the dataset's lag earlier
+    (its ``prev_*`` column, which never reaches back across a lap start or a gap)."""
+    test = dataset.test
+    missing = [f for f in PREV_ACTIONS if f not in dataset.table]
+    if missing:
+        raise UsageError(f"{dataset.path}: the dataset lacks {', '.join(missing)} "
+                         "(persistence needs the past actions)")
+    pred = np.column_stack([dataset.table[f][test] for f in PREV_ACTIONS])
+    lag = float(dataset.card.get("prev_lag_s", 0.2))
+    return ModelResult("persistence", variant, list(PREV_ACTIONS),
+                       action_metrics(dataset.y[test], pred), 0.0,
+                       extra={"lag_s": lag})
+
+
+def gain_over(result: ModelResult, bars: list[ModelResult]) -> dict[str, float]:
+    """Per action: the model's R² minus the best baseline's R² on that action."""
+    return {a: result.r2(a) - max(b.r2(a) for b in bars) for a in ACTIONS}
 
 
 def _pick_models(models: list[str] | None, quick: bool,

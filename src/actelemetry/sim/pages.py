@@ -67,6 +67,17 @@ def format_lap_time(ms: int) -> str:
     return f"{ms // 60000}:{(ms // 1000) % 60:02d}:{ms % 1000:03d}"
 
 
+def sim_driver_name(skill: float, seed: int) -> str:
+    """The simulated driver's name in the static page (so in the session metadata): one
+    "driver" per skill and seed, ``sim-pro-s0``, which gives `ml prepare --split driver`
+    a meaning without real people (a skill between the named levels: ``sim-0.55-s0``)."""
+    from actelemetry.sim.driver import SKILL_LEVELS
+
+    level = next((name for name, v in SKILL_LEVELS.items() if abs(v - skill) < 1e-9),
+                 f"{skill:.2f}")
+    return f"sim-{level}-s{seed}"
+
+
 class PageFill:
     """The three pages' value lists for one simulator, filled from its state when a page
     is due (see :class:`~actelemetry.game.writer.PageFormat` for the value lists)."""
@@ -86,7 +97,8 @@ class PageFill:
         for name, value in (
             ("smVersion", sm), ("acVersion", ver), ("numberOfSessions", 1), ("numCars", 1),
             ("carModel", p.car_id), ("track", sim.track.name),
-            ("playerName", "Sim"), ("playerSurname", "Driver"), ("playerNick", "SIM"),
+            ("playerName", sim_driver_name(sim.skill, sim.seed)), ("playerSurname", ""),
+            ("playerNick", "SIM"),
             ("sectorCount", SECTORS), ("maxTorque", p.max_torque),
             ("maxPower", p.max_power), ("maxRpm", p.max_rpm), ("maxFuel", p.fuel_capacity),
             ("suspensionMaxTravel", [p.suspension_max_travel] * 4),

@@ -5,6 +5,13 @@ training time of each model on this machine.
     python benchmarks/ml.py                      # 300 laps, cached under bench_out/ml
     python benchmarks/ml.py --laps 60 --quick    # a smaller, faster run
     python benchmarks/ml.py --default-train      # `ml train` with its defaults, timed
+    nice -n 10 python benchmarks/ml.py --groups  # the docs/ml.md tables (a few minutes)
+
+``--groups`` prints the tables of docs/ml.md: simulated drivers at several skill levels
+(``sim-SKILL-sSEED``, one session each), every feature set (state, state+history,
+state+actions) under K folds by lap and leave-one-driver-out, each model's R² as mean
+(min..max) over folds next to the baselines (constant; persistence where past actions are
+features), then the leave-one-driver-out scores by the held-out driver's skill.
 
 ``--default-train`` times the command a user runs after the demo, ``actelemetry ml train``
 with no option, on a dataset like the demo's (five timed laps at 100 Hz, the seed feature
@@ -31,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -147,6 +155,107 @@ def _default_train(folder: Path, laps: int, with_all: bool) -> None:
         print(f"\n{label}:", *(f"  {line}" for line in lines), sep="\n")
 
 
+#: --groups: the simulated drivers' skills, and the feature sets compared
+GROUP_SKILLS = ("novice", "club", "pro", "alien")
+GROUP_SETS = ("state", "state+history", "state+actions")
+
+
+def skill_session(job: tuple[Path, int, int, str, float, str]) -> tuple[str, float]:
+    """One simulator session of a driver of ``skill`` (named sim-SKILL-sSEED), captured in
+    fast mode at ``rate`` Hz into ``folder``."""
+    from actelemetry.capture.loop import CaptureOptions, run_capture
+    from actelemetry.capture.sinks import SessionFileSink
+    from actelemetry.sim.driver import skill_value
+
+    folder, laps, seed, skill, rate, track = job
+    if (folder / "done").exists():
+        return folder.name, 0.0
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*"):
+        stale.unlink()
+    t0 = time.perf_counter()
+    run_capture(CaptureOptions(source="sim", fast=True, sim_laps=laps, seed=seed, rate=rate,
+                               skill=skill_value(skill), track=track),
+                [SessionFileSink(folder)])
+    (folder / "done").write_text("")
+    return folder.name, time.perf_counter() - t0
+
+
+def group_benchmark(args: argparse.Namespace) -> None:
+    """The docs/ml.md tables: feature set x split x model x target, mean (range) over
+    folds, with the baselines; then leave-one-driver-out scores by skill."""
+    from actelemetry.ml.dataset import prepare_dataset
+    from actelemetry.ml.folds import cross_validate
+    from actelemetry.ml.train import machine_summary
+
+    skills = args.skills.split(",")
+    root = args.out / "groups"
+    jobs = [(root / "sessions" / f"{k}_s{s}", args.laps or 3, s, k, args.rate, args.track)
+            for k in skills for s in range(args.seeds)]
+    t0 = time.perf_counter()
+    with mp.get_context("spawn").Pool(args.workers) as pool:
+        for name, secs in pool.imap_unordered(skill_session, jobs):
+            if secs:
+                print(f"  simulated {name}: {secs:.0f} s", flush=True)
+    folders = [j[0] for j in jobs]
+    names = args.models.split(",") if args.models else ["linear", "hgb"]
+    params = {"hgb": {"max_iter": 100}, "mlp_64_32": {"epochs": args.epochs},
+              "gru": {"epochs": args.seq_epochs, "stride": args.seq_train_stride},
+              "lstm": {"epochs": args.seq_epochs, "stride": args.seq_train_stride}}
+    splits = [("lap", args.lap_folds), ("driver", len(folders))]
+    cvs = {}
+    for split, folds in splits:
+        data = root / f"data_{split}"
+        prepare_dataset(folders, data, features="state+actions", split=split, folds=folds,
+                        keep_invalid=True, seq_len=args.seq_len,
+                        seq_stride=max(1, args.seq_len // 2), seed=args.seed,
+                        write_sequences=any(n in ("gru", "lstm") for n in names))
+        cvs[split] = cross_validate(data, root / f"results_{split}", models=names,
+                                    seed=args.seed, feature_sets=list(GROUP_SETS),
+                                    params=params, threads=1, report=False)
+    card = json.loads((root / "data_driver" / "fold_1" / "dataset_card.json").read_text())
+    print(f"\nML by group: {len(folders)} simulated drivers ({', '.join(skills)}; "
+          f"{args.seeds} seed(s) each, one session of {args.laps or 3} laps at {args.track}), "
+          f"{card['rows']} rows at {card['sample_rate_hz']:g} Hz, invalid laps kept, "
+          f"prev lag {card['prev_lag_s']:g} s; {machine_summary()}; load "
+          f"{os.getloadavg()[0]:.1f}; {time.perf_counter() - t0:.0f} s in all\n")
+    for fset in GROUP_SETS:
+        print(f"### `{fset}`\n")
+        head = ["split (folds)", "model", *(f"{a} R²" for a in ACTIONS),
+                "gain over best baseline"]
+        print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+        for split, cv in cvs.items():
+            for s_ in cv.summaries():
+                if s_.variant != fset:
+                    continue
+                gain = "/".join(s_.gain_cell(a) for a in ACTIONS) if s_.gain else "baseline"
+                print(f"| {split} ({len(cv.runs)}) | {s_.name} | "
+                      + " | ".join(s_.cell(a) for a in ACTIONS) + f" | {gain} |")
+        print(f"\nMust beat: lap split {cvs['lap'].must_beat(fset).name}, driver split "
+              f"{cvs['driver'].must_beat(fset).name}.\n")
+    by_skill(cvs["driver"], skills)
+
+
+def by_skill(cv: Any, skills: list[str]) -> None:
+    """Leave-one-driver-out R² (mean of gas, brake, steer) by the held-out driver's skill."""
+    scores: dict[tuple[str, str, str], list[float]] = {}
+    for fold, run in zip(cv.plan, cv.runs, strict=True):
+        (driver,) = fold["test_groups"]
+        skill = driver.split("-")[1]
+        for r in [*run.baselines.values(), *run.persistence.values(), *run.results]:
+            scores.setdefault((r.variant, r.name, skill), []).append(r.mean_r2)
+    print("### Leave-one-driver-out by the held-out driver's skill (mean R² of gas, brake, "
+          "steer; mean over that skill's drivers)\n")
+    print("| features | model | " + " | ".join(skills) + " |\n|" + "---|" * (2 + len(skills)))
+    rank = {"constant": 0, "persistence": 1}
+    pairs = sorted(dict.fromkeys((v, n) for v, n, _ in scores),
+                   key=lambda p: (GROUP_SETS.index(p[0]) if p[0] in GROUP_SETS else 9,
+                                  rank.get(p[1], 2)))
+    for variant, name in pairs:
+        print(f"| {variant} | {name} | " + " | ".join(
+            fmt3(float(np.mean(scores[(variant, name, k)]))) for k in skills) + " |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--default-train", action="store_true",
@@ -172,7 +281,17 @@ def main() -> None:
                     help="hold out whole laps (default) or whole sessions")
     ap.add_argument("--no-frame-split", action="store_true",
                     help="skip the leaky random-frame contrast")
+    ap.add_argument("--groups", action="store_true",
+                    help="the docs/ml.md tables: folds by lap and by driver over simulated "
+                    "drivers of several skills (--laps per session, default 3)")
+    ap.add_argument("--skills", default=",".join(GROUP_SKILLS), help="--groups: skills")
+    ap.add_argument("--seeds", type=int, default=2, help="--groups: drivers per skill")
+    ap.add_argument("--rate", type=float, default=20.0, help="--groups: capture rate (Hz)")
+    ap.add_argument("--lap-folds", type=int, default=4, help="--groups: folds by lap")
     args = ap.parse_args()
+    if args.groups:
+        group_benchmark(args)
+        return
     if args.default_train:
         default_train(args.laps or 5, args.all)
         return

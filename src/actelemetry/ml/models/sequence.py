@@ -54,11 +54,18 @@ class SequenceModel(Model):
 
         return Net()
 
-    @staticmethod
-    def device() -> str:
+    def device(self) -> str:
+        """Where training runs: the ``device`` parameter, "auto" (the default) being CUDA
+        when PyTorch sees a GPU and the CPU otherwise. The trained weights always come back
+        to the CPU, where prediction runs (docs/ml.md states how CPU and GPU agree)."""
         import torch
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        asked = str(self.params.get("device", "auto"))
+        if asked == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if asked.startswith("cuda") and not torch.cuda.is_available():
+            raise UsageError(f"device {asked}: PyTorch sees no GPU here")
+        return asked
 
     def _fit(self, x, y, groups, progress):
         import torch

@@ -149,8 +149,14 @@ def cross_validate(data_dir: Path, output_dir: Path, **train_options: Any) -> Cr
     folds = list(plan.get("folds", []))
     if len(folds) < 2:
         raise UsageError(f"{data_dir}: {FOLDS_FILE} names fewer than 2 folds")
-    runs = [train_models(data_dir / f["folder"], output_dir / f["folder"], **train_options)
-            for f in folds]
+    console = train_options.get("console")
+    runs = []
+    for k, f in enumerate(folds, 1):
+        if console is not None and not console.quiet:
+            console.print(f"fold {k}/{len(folds)}: holding out {', '.join(f['test_groups'])}",
+                          highlight=False, markup=False, soft_wrap=True)
+        runs.append(train_models(data_dir / f["folder"], output_dir / f["folder"],
+                                 **train_options))
     cv = CrossValidation(output_dir, str(plan.get("by", "?")), folds, runs)
     (output_dir / CV_RESULTS).write_text(json.dumps(cv.to_dict(), indent=1))
     cv.report_md = output_dir / CV_REPORT

@@ -109,7 +109,10 @@ def feature_variants(dataset: Dataset, feature_sets: list[str] | None,
     card = dataset.card
     if not feature_sets:
         feature_sets = [card["feature_spec"]]
-        if not quick and card["feature_spec"] != "rich" and all(
+        # the seed's set (or a custom list) is compared with the richer state by default;
+        # the sets named by their leak are trained as asked
+        if not quick and card["feature_spec"] not in ("rich", "state", "state+history",
+                                                      "state+actions") and all(
                 f in dataset.table for f in FEATURE_SETS["rich"]):
             feature_sets.append("rich")
     variants: dict[str, list[str]] = {}

@@ -13,6 +13,7 @@ import pytest
 from actelemetry.ml.dataset import load_dataset, prepare_dataset
 from actelemetry.ml.evaluate import action_metrics
 from actelemetry.ml.features import ACTIONS
+from actelemetry.ml.models import load_model
 from actelemetry.ml.train import train_models
 from actelemetry.store.files import read_columns
 from ml.helpers import RATE
@@ -57,6 +58,11 @@ def test_persistence_is_each_action_the_datasets_lag_earlier(
         bars = result.bars(r.variant)
         for a in ACTIONS:
             assert r.extra["gain_r2"][a] == pytest.approx(r.r2(a) - max(b.r2(a) for b in bars))
+    # the report and each model say what their feature set leaks
+    assert "Feature set state+actions leaks the driver's own inputs a lag earlier" in \
+        "\n".join(report)
+    model = load_model(Path(result.result("linear-state+actions").path))
+    assert model.info["feature_set"]["good_for"].startswith("next-step prediction")
     # beaten or not, as reported
     short = [r.key for r in result.results if r.variant == "state+actions"
              and not r.beats(persist)]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from actelemetry.ml.evaluate import SEED_CLAIMED_R2, ModelResult, comparison_rows
-from actelemetry.ml.features import ACTIONS
+from actelemetry.ml.features import ACTIONS, FEATURE_SET_INFO
 
 if TYPE_CHECKING:
     from actelemetry.ml.dataset import Dataset
@@ -78,6 +78,11 @@ def report_texts(result: TrainingResult) -> tuple[str, str]:
         "actions are features: a next-step predictor must beat it. The gain column is each "
         "action's R² minus the best baseline's.",
     ]
+    for variant in result.baselines:
+        named = variant.removesuffix("-no_abs_steer")
+        if named in FEATURE_SET_INFO:
+            leaks, good_for = FEATURE_SET_INFO[named]
+            intro.append(f"Feature set {named} leaks {leaks}; good for {good_for}.")
     seed_line = ("The seed's claimed MLP (128, 64, 32) R²: gas {gas}, brake {brake}, steer "
                  "{steer}, measured with no lap split (random frames), so not comparable "
                  "to held-out laps.").format(**SEED_CLAIMED_R2)

@@ -33,6 +33,7 @@ from actelemetry.ml.evaluate import ModelResult, action_metrics
 from actelemetry.ml.features import (
     ACTIONS,
     FALLBACK_RATE_HZ,
+    FEATURE_SET_INFO,
     FEATURE_SETS,
     LEAKY_FEATURE,
     PREV_ACTIONS,
@@ -300,6 +301,10 @@ def _attach_info(model: Model, dataset: Dataset, res: ModelResult, variant: str)
         "prev_lag_s": card.get("prev_lag_s", 0.2), "dataset": str(dataset.path),
         "test_laps": card["split"]["test_laps"],
     })
+    named = variant.removesuffix("-no_abs_steer")
+    if named in FEATURE_SET_INFO:  # what the set leaks and what it is good for
+        leaks, good_for = FEATURE_SET_INFO[named]
+        model.info["feature_set"] = {"name": named, "leaks": leaks, "good_for": good_for}
     if any(f.startswith("curvature_") for f in model.features):
         model.info["track_maps"] = {k: m.to_dict() for k, m in dataset.track_maps.items()}
 

@@ -63,3 +63,26 @@ def test_run_live_prediction_from_a_saved_model(ml_trained: TrainingResult) -> N
     opts = CaptureOptions(source="sim", fast=True, sim_laps=1, seed=5, rate=RATE, duration=20)
     summary = run_live_prediction(path, opts, display=False)
     assert summary.samples >= 300 and summary.model == "mlp_32"
+
+
+def test_a_state_history_model_sees_live_what_it_saw_in_training(ml_data: Path,
+                                                                 tmp_path: Path) -> None:
+    """Past states (prev_speed_ms, ...) come from the same rolling buffer as past actions."""
+    from actelemetry.ml.train import train_models
+
+    result = train_models(ml_data, tmp_path / "r", ["linear"], quick=True,
+                          feature_sets=["state+history"], threads=1, report=False)
+    model = load_model(Path(result.result("linear-state+history").path))
+    assert "prev_speed_ms" in model.features and "prev_gas" not in model.features
+    predictor = LivePredictor(model, display=False, keep=True)
+    sink = SessionFileSink(tmp_path / "live")
+    run_capture(CaptureOptions(source="sim", fast=True, sim_laps=1, seed=9, rate=RATE,
+                               duration=20), [sink, predictor])
+    cols = read_columns(sink.paths[0], sorted(channels_needed(model.features)))
+    maps = {k: TrackMap.from_dict(v) for k, v in model.info["track_maps"].items()}
+    ctx = FeatureContext(RATE, model.info["prev_lag_s"], next(iter(maps.values())))
+    feats = compute_features(cols, model.features, ctx)
+    offline = np.column_stack([feats[f] for f in model.features])
+    live = np.array([row for row, _, _ in predictor.kept])
+    assert live.shape == offline.shape and len(live) > 100
+    np.testing.assert_allclose(live, offline, rtol=1e-5, atol=1e-5)

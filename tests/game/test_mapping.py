@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from actelemetry.game.mapping import _PRIVATE_PREFIX, child_preexec, private_page_folder
+from actelemetry.game.host import child_options
+from actelemetry.game.mapping import _PRIVATE_PREFIX, private_page_folder
 
 
 def test_a_private_folder_is_removed_with_a_dead_owners_leftovers() -> None:
@@ -23,5 +25,7 @@ def test_a_private_folder_is_removed_with_a_dead_owners_leftovers() -> None:
 
 
 def test_children_die_with_their_parent_on_linux() -> None:
-    preexec = child_preexec()
-    assert (preexec is not None) == os.sys.platform.startswith("linux")
+    options = child_options()
+    assert ("preexec_fn" in options) == sys.platform.startswith("linux")
+    # on Windows a child gets its own process group, so CTRL_BREAK_EVENT reaches only it
+    assert ("creationflags" in options) == (sys.platform == "win32")

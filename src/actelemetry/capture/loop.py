@@ -27,7 +27,7 @@ from actelemetry.capture.gate import (
     Look,
 )
 from actelemetry.capture.options import CaptureOptions, CaptureResult, CaptureStats, open_source
-from actelemetry.capture.pacing import StepPacer
+from actelemetry.capture.pacing import SPIN_BEFORE_S, StepPacer
 from actelemetry.capture.sinks import Sample, Session, Sink, close_all
 from actelemetry.capture.watch import PageWatch
 from actelemetry.channels.decode import as_records, decode_static
@@ -35,6 +35,7 @@ from actelemetry.channels.plausible import look_plausible
 from actelemetry.errors import PageError, UsageError
 from actelemetry.game.constants import PHYSICS_HZ, STATUS_LIVE
 from actelemetry.game.reader import Snapshot
+from actelemetry.game.timer import fine_timer, sleep_granularity
 from actelemetry.sources.base import Source, SourceKind
 
 __all__ = ["CaptureLoop", "CaptureOptions", "CaptureResult", "CaptureStats", "run_capture"]
@@ -161,7 +162,8 @@ class CaptureLoop:
         period = 1.0 / (4 * PHYSICS_HZ) if every_packet else 1.0 / opts.rate
         poll = period if every_packet else min(period / 4, 0.001)
         idle = min(IDLE_POLL_S, period)
-        pacer = StepPacer(busy=opts.busy_poll) if every_packet else None
+        pacer = StepPacer(busy=opts.busy_poll, spin_before_s=max(
+            SPIN_BEFORE_S, sleep_granularity())) if every_packet else None
         frames = FrameReader(session.game)
         lateness = stats.lateness.append
         perf = time.perf_counter
@@ -278,5 +280,5 @@ def run_capture(opts: CaptureOptions, sinks: list[Sink],
         from actelemetry.capture.udp_loop import run_udp_capture
 
         return run_udp_capture(opts, sinks, stop, on_wait)
-    with open_source(opts) as source:
+    with fine_timer(), open_source(opts) as source:
         return CaptureLoop(opts, source, sinks, stop, on_wait).run()

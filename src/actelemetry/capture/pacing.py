@@ -23,7 +23,8 @@ from actelemetry.game.constants import PHYSICS_HZ
 
 #: the nominal physics period (s)
 NOMINAL_STEP_S = 1.0 / PHYSICS_HZ
-#: busy-polling starts this long before a step is due...
+#: busy-polling starts this long before a step is due (or, where sleeps are coarser, the
+#: machine's measured sleep granularity: see game/timer.py)...
 SPIN_BEFORE_S = 0.2e-3
 #: ...and goes on this long after it was due before the pacer falls back to the grid
 SPIN_AFTER_S = 0.5e-3
@@ -36,8 +37,10 @@ STEP_SPAN = PHYSICS_HZ
 class StepPacer:
     """Answers "when should the page be looked at next" after every look at it."""
 
-    def __init__(self, busy: bool = False, step_s: float = NOMINAL_STEP_S) -> None:
+    def __init__(self, busy: bool = False, step_s: float = NOMINAL_STEP_S,
+                 spin_before_s: float = SPIN_BEFORE_S) -> None:
         self.busy = busy
+        self.spin_before = spin_before_s
         self.nominal = step_s
         self.step = step_s
         self.grid = step_s / 4
@@ -60,7 +63,7 @@ class StepPacer:
             return now
         if self.due is None:
             return now + self.grid
-        start = self.due - SPIN_BEFORE_S
+        start = self.due - self.spin_before
         if now < start:
             return start if self.locked else min(start, now + self.grid)
         if now <= self.due + SPIN_AFTER_S:

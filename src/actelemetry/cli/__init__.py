@@ -7,6 +7,7 @@ here once and printed as one line with a non-zero exit code.
 from __future__ import annotations
 
 import importlib
+import io
 import sys
 
 import typer
@@ -20,8 +21,18 @@ for _name in ("capture", "replay", "sim", "analysis", "imports", "ml", "bridge",
     importlib.import_module(f"actelemetry.cli.{_name}")
 
 
+def tolerant_console() -> None:
+    """A console that cannot show a glyph (Windows' cp1252 console or a redirected pipe:
+    no box drawing, no full block) gets ``?`` for it instead of a crash halfway through a
+    table; a UTF-8 console shows everything as before."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
+    tolerant_console()
     try:
         code = app(args=argv, standalone_mode=False)
     except ActelemetryError as exc:

@@ -14,17 +14,21 @@ from actelemetry.errors import UsageError
 @app.command("replay")
 def replay_command(
     session: Path = typer.Argument(..., help="A session recorded with `capture --raw`"),
-    shm_dir: Path = typer.Option(..., "--shm-dir",
-                                 help="Folder for acpmf_* (/dev/shm = the Linux bridge names)"),
+    shm_dir: Path | None = typer.Option(
+        None, "--shm-dir", help="Folder for acpmf_* (/dev/shm = the Linux bridge names); "
+        "on Windows by default the game's named mappings Local\\acpmf_*, elsewhere required"),
     speed: float = typer.Option(1.0, "--speed", help="Times the original speed"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress line"),
 ) -> None:
     """Publish a raw session's pages byte for byte, with the original timing."""
+    from actelemetry.game.mapping import NAMED_MAPPINGS
     from actelemetry.signals import stop_on_sigterm
     from actelemetry.sources.replay import play
 
     if speed <= 0:
         raise UsageError(f"--speed must be positive, not {speed}")
+    if shm_dir is None and not NAMED_MAPPINGS:
+        raise UsageError("give --shm-dir (where the pages go)")
     stop = stop_on_sigterm()
     t0 = time.perf_counter()
     shown = {"next": 0.0}
@@ -40,7 +44,8 @@ def replay_command(
     except KeyboardInterrupt:
         return
     except OSError as exc:
-        raise UsageError(f"cannot publish pages in {shm_dir}: {exc.strerror or exc}") from None
+        where = "the named mappings" if shm_dir is None else shm_dir
+        raise UsageError(f"cannot publish pages in {where}: {exc.strerror or exc}") from None
     if not quiet:
         console.print(f"replayed {frames} frames of {session} in "
                       f"{time.perf_counter() - t0:.1f} s")

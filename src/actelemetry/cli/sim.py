@@ -30,6 +30,7 @@ def sim_command(
     laps: int = typer.Option(3, "--laps", min=1, help="Timed laps after the out lap"),
     shm_dir: Path | None = typer.Option(
         None, "--shm-dir", help="Folder for acpmf_* (/dev/shm = the Linux bridge names); "
+        "on Windows by default the game's named mappings Local\\acpmf_*; elsewhere "
         "required unless --udp (then a private folder)"),
     speed: float = typer.Option(1.0, "--speed", help="Times real time (ignored with --fast)"),
     fast: bool = typer.Option(False, "--fast", help="As fast as the machine allows"),
@@ -47,12 +48,13 @@ def sim_command(
                                    "the real game was seen sending about 20"),
 ) -> None:
     """Drive a GT3-like car round a real circuit and publish AC / ACC shared-memory pages."""
+    from actelemetry.game.mapping import NAMED_MAPPINGS
     from actelemetry.signals import stop_on_sigterm
     from actelemetry.sources.sim import SimSpec
 
     if fast and speed != 1.0:
         raise UsageError("--speed and --fast exclude each other")
-    if shm_dir is None and not udp:
+    if shm_dir is None and not udp and not NAMED_MAPPINGS:
         raise UsageError("give --shm-dir (where the pages go), or --udp")
     if udp and game is not Game.ac:
         raise UsageError("the remote-telemetry UDP protocol is AC's: use --game ac with --udp")
@@ -65,14 +67,14 @@ def sim_command(
             from actelemetry.sim.udp import UdpServer
 
             server = stack.enter_context(UdpServer(udp_host, udp_port, udp_rate))
-        if shm_dir is None:
+        if shm_dir is None and udp:
             from actelemetry.game.mapping import private_page_folder
 
             shm_dir = stack.enter_context(private_page_folder())
         _run(spec, shm_dir, stop, quiet, server)
 
 
-def _run(spec: SimSpec, shm_dir: Path, stop: threading.Event, quiet: bool,
+def _run(spec: SimSpec, shm_dir: Path | None, stop: threading.Event, quiet: bool,
          server: UdpServer | None) -> None:
     """Drive the simulator until it finishes, Ctrl+C or SIGTERM; ``server`` sends UDP."""
     from actelemetry.sources.sim import drive, publishing_simulator
@@ -88,7 +90,8 @@ def _run(spec: SimSpec, shm_dir: Path, stop: threading.Event, quiet: bool,
             # always printed, even --quiet: a client needs the port (--udp-port 0)
             console.print(f"UDP: AC remote telemetry on {host}:{port}", highlight=False)
         if not quiet:
-            console.print(f"[bold]sim[/] publishing {label} to {shm_dir}"
+            where = r"Local\acpmf_*" if shm_dir is None else shm_dir
+            console.print(f"[bold]sim[/] publishing {label} to {where}"
                           f" ({'fast' if fast else f'{speed:g}x real time'})")
             if fast:
                 console.print("note: --fast runs far faster than real time, so a capture "

@@ -1,26 +1,23 @@
-"""Opening the games' pages: the only platform-specific code in the package.
+"""Opening the games' pages, and creating them for a publisher, on every platform.
 
 Three ways in, one interface (:class:`PageMapping`):
 
 * Windows: the game's named mappings ``Local\\acpmf_*``, opened read-only with
   ``OpenFileMappingW`` so a reader never creates a page the game has not (``mmap`` with a
-  tagname would create an empty one).
+  tagname would create an empty one); see :mod:`actelemetry.game.named`.
 * Linux with the game under Proton: the bridge files ``/dev/shm/acpmf_*``.
 * Any folder (``--shm-dir``): the simulator, replays and tests publish there.
 
 A mapping only copies bytes out; deciding whether the game is live is the reader's job.
-The other platform facts live here too: where a private page folder goes (tmpfs when
-there is one) and how a page-writing child process dies with its parent (Linux prctl).
+Where a private page folder goes (tmpfs when there is one) is decided here too; the
+operating system's other ways are in :mod:`actelemetry.game.host`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import mmap
 import os
 import shutil
-import signal
 import stat
 import struct
 import sys
@@ -33,6 +30,7 @@ from typing import Protocol
 
 from actelemetry.errors import GameNotRunning, PageError
 from actelemetry.game.layouts import PAGES
+from actelemetry.game.named import GAME_NOT_FOUND, create_named_pages, object_name
 
 #: page -> file name under a folder / Windows object name without the ``Local\\`` prefix
 PAGE_NAMES: dict[str, str] = {page: f"acpmf_{page}" for page in PAGES}
@@ -41,8 +39,11 @@ BRIDGE_FILE_SIZE = 2048
 #: where the Linux Proton bridges put the pages
 LINUX_BRIDGE_DIR = Path("/dev/shm")
 
-GAME_NOT_FOUND = "Assetto Corsa shared memory not found"
+#: the platforms whose game publishes named mappings (``Local\\acpmf_*``), not files
+NAMED_MAPPINGS = sys.platform == "win32"
 _INT = struct.Struct("<i")
+#: a positional read where the platform has one (not Windows): see FilePageMapping
+_PREAD: Callable[[int, int, int], bytes] | None = getattr(os, "pread", None)
 
 
 class PageMapping(Protocol):
@@ -82,25 +83,27 @@ class FilePageMapping:
             self.size, self._ino = st.st_size, st.st_ino
             if self.size == 0:
                 raise PageError(f"{path}: page file is empty")
-            self._mm = None if hasattr(os, "pread") else mmap.mmap(
+            self._mm = None if _PREAD is not None else mmap.mmap(
                 self._fd, 0, access=mmap.ACCESS_READ)
         except BaseException:
             os.close(self._fd)
             raise
 
     def read(self, n: int) -> bytes:
-        if self._mm is not None:
+        if self._mm is not None or _PREAD is None:
+            assert self._mm is not None
             return self._mm[:n]
-        data = os.pread(self._fd, n, 0)
+        data = _PREAD(self._fd, n, 0)
         if len(data) < n:
             raise PageError(f"{self.path}: the page file shrank to {len(data)} bytes while "
                             "being read (its writer truncated it)")
         return data
 
     def read_int(self, offset: int) -> int:
-        if self._mm is not None:
-            return _INT.unpack_from(self._mm, offset)[0]
-        data = os.pread(self._fd, _INT.size, offset)
+        if self._mm is not None or _PREAD is None:
+            assert self._mm is not None
+            return int(_INT.unpack_from(self._mm, offset)[0])
+        data = _PREAD(self._fd, _INT.size, offset)
         if len(data) < _INT.size:
             raise PageError(f"{self.path}: the page file shrank to {offset + len(data)} "
                             "bytes while being read (its writer truncated it)")
@@ -118,65 +121,6 @@ class FilePageMapping:
         os.close(self._fd)
 
 
-class WindowsPageMapping:  # pragma: no cover - needs Windows and the game
-    """A page the game created as a named file mapping, opened read-only."""
-
-    FILE_MAP_READ = 0x0004
-    size: int
-    _k32: ctypes.CDLL
-    _handle: int
-    _view: int
-    _string_at: Callable[[int, int], bytes]
-
-    def __init__(self, name: str) -> None:
-        if sys.platform != "win32":
-            raise PageError("named mappings exist only on Windows")
-        import ctypes
-        from ctypes import wintypes
-
-        k32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        k32.OpenFileMappingW.restype = wintypes.HANDLE
-        k32.OpenFileMappingW.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.LPCWSTR]
-        k32.MapViewOfFile.restype = ctypes.c_void_p
-        k32.MapViewOfFile.argtypes = [
-            wintypes.HANDLE, wintypes.DWORD, wintypes.DWORD, wintypes.DWORD, ctypes.c_size_t,
-        ]
-        self._k32 = k32
-        self._handle = k32.OpenFileMappingW(self.FILE_MAP_READ, False, name)
-        if not self._handle:
-            raise GameNotRunning(GAME_NOT_FOUND)
-        self._view = k32.MapViewOfFile(self._handle, self.FILE_MAP_READ, 0, 0, 0)
-        if not self._view:
-            k32.CloseHandle(self._handle)
-            raise PageError(f"cannot map {name} (error {ctypes.get_last_error()})")
-
-        class _MemoryInfo(ctypes.Structure):
-            _fields_ = [
-                ("BaseAddress", ctypes.c_void_p), ("AllocationBase", ctypes.c_void_p),
-                ("AllocationProtect", wintypes.DWORD), ("RegionSize", ctypes.c_size_t),
-                ("State", wintypes.DWORD), ("Protect", wintypes.DWORD),
-                ("Type", wintypes.DWORD),
-            ]
-
-        info = _MemoryInfo()
-        k32.VirtualQuery(ctypes.c_void_p(self._view), ctypes.byref(info), ctypes.sizeof(info))
-        self.size = int(info.RegionSize)
-        self._string_at = ctypes.string_at
-
-    def read(self, n: int) -> bytes:
-        return self._string_at(self._view, n)
-
-    def read_int(self, offset: int) -> int:
-        return _INT.unpack(self._string_at(self._view + offset, 4))[0]
-
-    def exists(self) -> bool:
-        return True  # the section lives while we hold it; liveness comes from contents
-
-    def close(self) -> None:
-        self._k32.UnmapViewOfFile(self._view)
-        self._k32.CloseHandle(self._handle)
-
-
 def default_shm_dir() -> Path | None:
     """Where the pages are on this platform: None means Windows named mappings."""
     return None if sys.platform == "win32" else LINUX_BRIDGE_DIR
@@ -192,7 +136,9 @@ def open_pages(shm_dir: Path | None = None) -> dict[str, PageMapping]:
     try:
         for page, name in PAGE_NAMES.items():
             if folder is None:  # pragma: no cover - Windows
-                opened[page] = WindowsPageMapping(f"Local\\{name}")
+                from actelemetry.game.named import NamedPageMapping
+
+                opened[page] = NamedPageMapping(object_name(name))
                 continue
             path = Path(folder) / name
             if not path.is_file():
@@ -203,6 +149,28 @@ def open_pages(shm_dir: Path | None = None) -> dict[str, PageMapping]:
             mapping.close()
         raise
     return opened
+
+
+class WritablePage(Protocol):
+    """A page a publisher writes: an ``mmap`` of a page file, or a named section."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, key: slice, /) -> bytes: ...
+
+    def __setitem__(self, key: slice, data: bytes | bytearray, /) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def create_pages(folder: Path | None) -> dict[str, WritablePage]:
+    """Writable pages for a publisher: files in ``folder``, or with None the named mappings
+    ``Local\\acpmf_*`` as the game creates them (Windows only; elsewhere an error)."""
+    if folder is not None:
+        return dict(create_page_files(folder))
+    if not NAMED_MAPPINGS:
+        raise PageError("named mappings exist only on Windows: give a folder for the pages")
+    return dict(create_named_pages(PAGE_NAMES))  # pragma: no cover - Windows
 
 
 #: how long a publisher watches existing pages for another live writer before taking over
@@ -273,7 +241,6 @@ def _refuse_live_writer(folder: Path) -> None:
 
 
 _PRIVATE_PREFIX = "actelemetry-pages-"
-_PR_SET_PDEATHSIG = 1
 
 
 @contextmanager
@@ -283,31 +250,20 @@ def private_page_folder() -> Iterator[Path]:
     It goes on tmpfs (``/dev/shm``) when there is one, so the pages never touch a disk;
     folders left behind by a capture that was killed are removed first.
     """
+    import psutil
+
     shm = str(LINUX_BRIDGE_DIR)
     base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
     root = Path(base or tempfile.gettempdir())
     for old in root.glob(f"{_PRIVATE_PREFIX}*"):
         try:
             owner = int(old.name[len(_PRIVATE_PREFIX):].split("-", 1)[0])
-            os.kill(owner, 0)
-        except ProcessLookupError:
-            shutil.rmtree(old, ignore_errors=True)
-        except (ValueError, PermissionError, OSError):
+        except ValueError:
             continue
+        if not psutil.pid_exists(owner):
+            shutil.rmtree(old, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{_PRIVATE_PREFIX}{os.getpid()}-", dir=base))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Linux: the child gets SIGTERM when its parent dies, even by SIGKILL."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def child_preexec() -> Callable[[], None] | None:
-    """What a child process runs before it starts, so it cannot outlive its parent (Linux
-    only; elsewhere the parent stops it on its way out)."""
-    return _die_with_parent if sys.platform.startswith("linux") else None

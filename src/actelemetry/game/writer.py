@@ -18,14 +18,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
-import mmap
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from actelemetry.game.constants import STATUS_OFFSET
 from actelemetry.game.layouts import LAYOUTS, PAGES, element_shape, fields_of
-from actelemetry.game.mapping import create_page_files
+from actelemetry.game.mapping import WritablePage, create_pages
 from actelemetry.game.names import GAMES
 
 _CODES: dict[type, str] = {ctypes.c_float: "f", ctypes.c_int32: "i", ctypes.c_uint16: "H"}
@@ -120,21 +119,23 @@ FORMATS: dict[tuple[str, str], PageFormat] = {
 
 
 class PageWriter:
-    """The three page files under ``folder`` (``acpmf_physics`` etc.), mapped read-write
-    and rewritten in place in ``game``'s layout.
+    """The three pages (``acpmf_physics`` etc.), mapped read-write and rewritten in place
+    in ``game``'s layout: files under ``folder``, or with ``folder=None`` the named
+    mappings ``Local\\acpmf_*`` the game itself creates on Windows.
 
     Files are created at :data:`~actelemetry.game.mapping.BRIDGE_FILE_SIZE` bytes, like the
     Linux bridges do, or reused when they exist, so ``folder=/dev/shm`` publishes under the
-    bridges' names.
+    bridges' names. Named mappings are created at the layouts' size and held until
+    :meth:`close`, as the game holds its own.
     """
 
-    def __init__(self, folder: Path, game: str) -> None:
+    def __init__(self, folder: Path | None, game: str) -> None:
         if game not in GAMES:
             raise ValueError(f"game must be 'ac' or 'acc', not {game!r}")
-        self.folder = Path(folder)
+        self.folder = None if folder is None else Path(folder)
         self.game = game
         self.formats = {page: FORMATS[(game, page)] for page in PAGES}
-        self._maps: dict[str, mmap.mmap] = create_page_files(self.folder)
+        self._maps: dict[str, WritablePage] = create_pages(self.folder)
         self._pack = {page: self.formats[page].struct.pack_into for page in PAGES}
         self._built = {page: bytearray(self.formats[page].struct.size) for page in PAGES}
 

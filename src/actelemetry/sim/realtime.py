@@ -12,9 +12,11 @@ import threading
 import time
 from dataclasses import dataclass
 
+from actelemetry.game.timer import fine_timer, sleep_granularity
 from actelemetry.sim.simulator import Simulator
 
-#: never sleep less than this: the OS would return late anyway
+#: never sleep less than this (or than this machine's measured sleep granularity, if
+#: coarser: Windows' timer): the OS would return late anyway
 _MIN_SLEEP = 0.0005
 #: above this backlog (s) the schedule is reset instead of bursting to catch up
 _MAX_BACKLOG = 0.25
@@ -45,6 +47,13 @@ def run_realtime(sim: Simulator, speed: float = 1.0, stop: threading.Event | Non
     ``stop`` is set, or ``max_seconds`` of wall time have passed."""
     if speed <= 0:
         raise ValueError("speed must be positive")
+    with fine_timer():
+        return _run_realtime(sim, speed, stop, max_seconds, max(_MIN_SLEEP, sleep_granularity()))
+
+
+def _run_realtime(sim: Simulator, speed: float, stop: threading.Event | None,
+                  max_seconds: float | None, min_sleep: float) -> RealtimeStats:
+    """The schedule of :func:`run_realtime`; a wait shorter than ``min_sleep`` is spun."""
     period = sim.dt / speed
     stats = RealtimeStats()
     clock = time.perf_counter
@@ -66,8 +75,8 @@ def run_realtime(sim: Simulator, speed: float = 1.0, stop: threading.Event | Non
             continue
         due = t0 + k * period
         wait = due - now
-        if wait > _MIN_SLEEP:
-            time.sleep(wait - _MIN_SLEEP * 0.5)
+        if wait > min_sleep:
+            time.sleep(wait - min_sleep * 0.5)
             continue
         if wait > 0 or now - last_step < min_gap:
             continue  # spin the last fraction of a millisecond

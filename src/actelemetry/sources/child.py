@@ -3,8 +3,8 @@ pages exactly as the game would, while the capture reads them from another proce
 
 The parent starts ``python -m actelemetry.sources.child JOB`` where JOB is one JSON object
 (the writer's spec and the folder), so the library never depends on how the command line
-spells its options. The child stops on SIGTERM, leaving its pages saying OFF, and dies
-with its parent where the platform allows.
+spells its options. The child stops on SIGTERM (CTRL_BREAK_EVENT on Windows), leaving its
+pages saying OFF, and dies with its parent where the platform allows.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from actelemetry.errors import ActelemetryError, UsageError, one_line
-from actelemetry.game.mapping import PAGE_NAMES, child_preexec
+from actelemetry.game.host import ask_to_stop, child_options
+from actelemetry.game.mapping import PAGE_NAMES
 
 #: how long a child may take to create its pages
 START_TIMEOUT_S = 60.0
@@ -42,7 +43,7 @@ def child_writer(cmd: list[str], folder: Path, what: str) -> Iterator[subprocess
     the last line it printed.
     """
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=child_preexec())
+                            **child_options())
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _pages_ready(folder):
@@ -54,7 +55,7 @@ def child_writer(cmd: list[str], folder: Path, what: str) -> Iterator[subprocess
         yield proc
     finally:
         if proc.poll() is None:
-            proc.terminate()
+            ask_to_stop(proc)
             try:
                 proc.wait(STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:

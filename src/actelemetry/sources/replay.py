@@ -30,6 +30,7 @@ from actelemetry.game.constants import STATUS_OFF
 from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import private_page_folder
 from actelemetry.game.names import GAMES
+from actelemetry.game.timer import fine_timer
 from actelemetry.game.writer import PageWriter
 from actelemetry.sources.base import FolderSource, RealClock, Source, SourceKind
 from actelemetry.sources.child import run_child
@@ -146,9 +147,11 @@ class ReplayPlayer:
         self.ended = True
 
 
-def play(path: Path, shm_dir: Path, speed: float = 1.0, stop: threading.Event | None = None,
+def play(path: Path, shm_dir: Path | None, speed: float = 1.0,
+         stop: threading.Event | None = None,
          on_frame: Callable[[int, int], None] | None = None) -> int:
-    """Publish ``path`` in real time (``speed`` x) under ``shm_dir``; returns frames played.
+    """Publish ``path`` in real time (``speed`` x) under ``shm_dir`` (None: the game's named
+    mappings, on Windows); returns frames played.
 
     Each frame is written when its ``session_time`` (scaled by ``speed``) comes due on a
     drift-free schedule; at the end the graphics page says OFF, like the game quitting.
@@ -159,18 +162,19 @@ def play(path: Path, shm_dir: Path, speed: float = 1.0, stop: threading.Event | 
     writer = PageWriter(shm_dir, rec.game)
     player = ReplayPlayer(rec, writer)
     stop = stop or threading.Event()
-    t0 = time.perf_counter()
     try:
-        while (due := player.next_time()) is not None and not stop.is_set():
-            delay = t0 + (due - player.start_time) / speed - time.perf_counter()
-            if delay > 0 and stop.wait(delay):
-                break
-            player.publish_next()
-            if on_frame is not None:
-                on_frame(player.index, len(rec))
-        if not player.ended:
-            player.end()
-        return player.index
+        with fine_timer():  # the frames' waits are milliseconds: Windows' timer is coarser
+            t0 = time.perf_counter()
+            while (due := player.next_time()) is not None and not stop.is_set():
+                delay = t0 + (due - player.start_time) / speed - time.perf_counter()
+                if delay > 0 and stop.wait(delay):
+                    break
+                player.publish_next()
+                if on_frame is not None:
+                    on_frame(player.index, len(rec))
+            if not player.ended:
+                player.end()
+            return player.index
     finally:
         writer.close()
 

@@ -77,9 +77,9 @@ class SimClock:
 
 
 @contextmanager
-def publishing_simulator(spec: SimSpec, folder: Path) -> Iterator[Simulator]:
-    """A simulator publishing its pages into ``folder``; on exit its pages say OFF (the
-    game quit) and the writer is closed."""
+def publishing_simulator(spec: SimSpec, folder: Path | None) -> Iterator[Simulator]:
+    """A simulator publishing its pages into ``folder`` (None: the game's named mappings,
+    on Windows); on exit its pages say OFF (the game quit) and the writer is closed."""
     from actelemetry.game.writer import PageWriter
     from actelemetry.sim import Simulator, load_track
 
@@ -87,7 +87,8 @@ def publishing_simulator(spec: SimSpec, folder: Path) -> Iterator[Simulator]:
     try:
         publisher = PageWriter(folder, spec.game)
     except OSError as exc:
-        raise UsageError(f"cannot create pages in {folder}: {exc.strerror or exc}") from None
+        where = "the named mappings" if folder is None else folder
+        raise UsageError(f"cannot create pages in {where}: {exc.strerror or exc}") from None
     try:
         sim = Simulator(game=spec.game, track=track, laps=spec.laps, seed=spec.seed,
                         skill=spec.skill, publisher=publisher)

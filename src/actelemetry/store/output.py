@@ -1,6 +1,8 @@
 """Writing outputs so that a failure leaves nothing half-written.
 
-A file is written under a temporary name beside its target and renamed onto it when whole;
+A file is written under a temporary name beside its target and renamed onto it when whole
+(on Windows, which refuses to rename onto a file a reader holds open, the rename waits a
+few seconds for the reader to let go: :func:`~actelemetry.game.host.replace_file`);
 a folder of outputs is written into a hidden staging folder inside the target and its files
 moved in when all are done. On any failure the temporary file or staging folder is removed
 and the error names the path and why, as one :class:`StorageError` line.
@@ -10,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from actelemetry.errors import StorageError
+from actelemetry.game.host import replace_file
 
 _REASONS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
             errno.EACCES: "permission denied", errno.EPERM: "permission denied",
@@ -55,7 +57,7 @@ def atomic_file(path: Path) -> Iterator[Path]:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         yield tmp
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -88,7 +90,7 @@ def staged_folder(folder: Path) -> Iterator[Path]:
                 raise StorageError(f"cannot write {target}: it is a folder")
         for item, target in files:
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(item, target)
+            replace_file(item, target)
     except OSError as exc:
         raise _failed(folder, exc) from exc
     finally:

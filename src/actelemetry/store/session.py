@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from actelemetry.channels.decode import as_records, decode_pages, decode_static
 from actelemetry.channels.derive import DEFAULT_SMOOTHING, derive_session
 from actelemetry.channels.plausible import count_implausible
 from actelemetry.errors import SessionFileError, StorageError
+from actelemetry.game.host import replace_file
 from actelemetry.store.spool import SUFFIX, read_spool, spool_writer_alive
 
 FORMATS = ("parquet", "csv", "jsonl")
@@ -169,7 +169,7 @@ def write_session(columns: dict[str, np.ndarray], game: str, meta: dict[str, Any
             raise ValueError(f"unknown format {fmt}")
         if fmt != "parquet":
             path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, indent=1))
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StorageError(f"writing {path} failed: {exc.strerror or exc}") from exc

@@ -22,7 +22,17 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome", "msedge")
+#: an explicit browser, first: CI's setup-chrome action gives its path in CHROME_PATH
+CHROMIUM_ENV = ("ACTELEMETRY_CHROMIUM", "CHROME_PATH")
+#: where Windows installs Chrome and Edge (not on the PATH there)
+WINDOWS_PLACES = (
+    ("PROGRAMFILES", "Google/Chrome/Application/chrome.exe"),
+    ("PROGRAMFILES(X86)", "Google/Chrome/Application/chrome.exe"),
+    ("LOCALAPPDATA", "Google/Chrome/Application/chrome.exe"),
+    ("PROGRAMFILES(X86)", "Microsoft/Edge/Application/msedge.exe"),
+    ("PROGRAMFILES", "Microsoft/Edge/Application/msedge.exe"),
+)
 FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -31,10 +41,20 @@ FLAGS = [
 
 
 def chromium_path() -> str | None:
+    """A Chromium-family browser: named by an environment variable, on the PATH, or where
+    Windows installs Chrome or Edge."""
+    for var in CHROMIUM_ENV:
+        given = os.environ.get(var)
+        if given and Path(given).is_file():
+            return given
     for name in CHROMIUM_NAMES:
         found = shutil.which(name)
         if found:
             return found
+    for var, rel in WINDOWS_PLACES:
+        base = os.environ.get(var)
+        if base and (Path(base) / rel).is_file():
+            return str(Path(base) / rel)
     return None
 
 
@@ -43,7 +63,8 @@ def require_chromium() -> str:
     path = chromium_path()
     if path is None:
         if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed (.ci/run installs the Debian package)")
+            pytest.fail("Chromium is not installed (CI installs it: the Debian package on "
+                        "Linux, setup-chrome on Windows; or set CHROME_PATH)")
         pytest.skip("Chromium is not installed here")
     return path
 

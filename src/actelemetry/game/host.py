@@ -67,7 +67,10 @@ def ask_to_stop(proc: subprocess.Popen[Any]) -> None:
     """Ask a child started with :func:`child_options` to stop cleanly (it handles
     :func:`stop_signals`): SIGTERM, or CTRL_BREAK_EVENT on Windows."""
     if sys.platform == "win32":
-        proc.send_signal(signal.CTRL_BREAK_EVENT)
+        try:
+            proc.send_signal(signal.CTRL_BREAK_EVENT)
+        except OSError:  # no console to carry the event: end it the hard way
+            proc.terminate()
     else:
         proc.send_signal(signal.SIGTERM)
 

@@ -1,0 +1,203 @@
+"""Set up everything the project needs, idempotently and out loud, on Linux or Windows:
+
+  1. a virtual environment .venv/ with the package and its dev tools (pytest, ruff, mypy);
+  2. PyTorch, optional, for the sequence models (see WITH_TORCH below);
+  3. a Chromium-family browser for the browser tests of the live page (WITH_BROWSER=1;
+     the test command asks): on Linux Debian's chromium when we are root; elsewhere it
+     says what to install (or set CHROME_PATH).
+
+A second run finds everything in place and takes about a second. Plain Python, no shell
+or make: ``py scripts/setup.py`` on Windows, ``python3 scripts/setup.py`` (or
+``scripts/setup.sh``, which calls this) on Linux.
+
+Environment:
+  PYTHON=python3.12   the interpreter for the venv (default: the one running this script,
+                      which must be 3.11 or newer)
+  WITH_TORCH=auto     (default) install PyTorch only from a wheel already on this machine:
+                      a torch-*+cpu-*.whl in a folder named by pip's own PIP_FIND_LINKS;
+                      nothing is downloaded. 1: install the `torch` extra through pip, from
+                      whatever index pip is configured with. 0: never.
+  TORCH_WHEEL=FILE    install PyTorch from this wheel file.
+  WITH_BROWSER=1      install Chromium (Debian package) when none is found and we are root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+WINDOWS = sys.platform == "win32"
+MIN_PYTHON = (3, 11)
+#: a browser the tests can drive, by name on the PATH (as tests/browser.py looks)
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome", "msedge")
+
+
+def say(text: str, err: bool = False) -> None:
+    print(f"setup: {text}", file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if WINDOWS else "bin/python")
+
+
+def venv_tool(name: str) -> Path:
+    """An executable the package installs into the venv (``actelemetry``, ``pytest``)."""
+    return VENV / ("Scripts" if WINDOWS else "bin") / (f"{name}.exe" if WINDOWS else name)
+
+
+def step(label: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
+    """Run a long step, printing a line every 10 s so that it never sits silent."""
+    t0 = time.monotonic()
+    say(f"{label} ...")
+    done = threading.Event()
+
+    def heartbeat() -> None:
+        while not done.wait(10):
+            say(f"  ... still {label} ({time.monotonic() - t0:.0f} s)")
+
+    beat = threading.Thread(target=heartbeat, daemon=True)
+    beat.start()
+    try:
+        ok = subprocess.run(cmd, cwd=ROOT, env=env).returncode == 0
+    finally:
+        done.set()
+        beat.join()
+    if ok:
+        say(f"  done in {time.monotonic() - t0:.0f} s")
+    return ok
+
+
+def interpreter() -> str:
+    """The Python for the venv: $PYTHON, or the one running this script."""
+    chosen = os.environ.get("PYTHON") or sys.executable
+    found = shutil.which(chosen) or chosen
+    probe = subprocess.run(
+        [found, "-c", f"import sys; sys.exit(sys.version_info < {MIN_PYTHON!r})"],
+        capture_output=True)
+    if probe.returncode != 0:
+        say(f"Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer is required "
+            f"({chosen} is not; set PYTHON=...)", err=True)
+        sys.exit(1)
+    return found
+
+
+def pip(*args: str) -> list[str]:
+    return [str(venv_python()), "-m", "pip", "--disable-pip-version-check", *args]
+
+
+def install_package() -> None:
+    """The venv and the package with its dev extra, once per version of pyproject.toml."""
+    digest = hashlib.sha1((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]
+    stamp = VENV / f".installed-{digest}"
+    if not venv_python().exists():
+        py = interpreter()
+        version = subprocess.run([py, "--version"], capture_output=True, text=True)
+        if not step(f"creating .venv with {version.stdout.strip() or version.stderr.strip()}",
+                    [py, "-m", "venv", str(VENV)]):
+            sys.exit(1)
+    if stamp.exists():
+        return
+    say("installing actelemetry and its libraries into .venv (NumPy, PyArrow, DuckDB, Plotly,")
+    say("scikit-learn, Gymnasium, websockets, Typer/Rich; dev tools pytest, ruff and mypy)")
+    if not step("upgrading pip", pip("install", "-q", "--upgrade", "pip")):
+        sys.exit(1)
+    if not step("installing packages (first time: a minute or two)",
+                pip("install", "-e", ".[dev]")):
+        sys.exit(1)
+    for old in VENV.glob(".installed-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def torch_wheel_on_this_machine() -> str | None:
+    for folder in os.environ.get("PIP_FIND_LINKS", "").split():
+        found = sorted(Path(folder).glob("torch-*+cpu-*.whl"))
+        if found:
+            return str(found[0])
+    return None
+
+
+def install_torch() -> None:
+    """PyTorch is optional (the sequence models): an explicit choice, never a surprise."""
+    has_torch = subprocess.run([str(venv_python()), "-c", "import torch"],
+                               capture_output=True).returncode == 0
+    if has_torch:
+        return
+    mode = os.environ.get("WITH_TORCH", "auto")
+    wheel = os.environ.get("TORCH_WHEEL") or (
+        torch_wheel_on_this_machine() if mode == "auto" else None)
+    if wheel:
+        if not step(f"installing PyTorch for the sequence models from {wheel}",
+                    pip("install", wheel)):
+            say("PyTorch did not install; the sequence models stay off")
+    elif mode == "1":
+        if not step("installing PyTorch for the sequence models (the torch extra)",
+                    pip("install", "-e", ".[dev,torch]")):
+            say("PyTorch did not install; the sequence models stay off")
+    elif not (VENV / ".torch-note").exists():
+        say("PyTorch is not installed: the sequence models (GRU, TCN) are off and their tests "
+            "skip.")
+        say("  WITH_TORCH=1 installs it through pip, TORCH_WHEEL=FILE from a wheel (see "
+            "README).")
+        (VENV / ".torch-note").touch()
+
+
+def browser_found() -> bool:
+    """A browser tests/browser.py will find: named by CHROME_PATH or on the PATH, or on
+    Windows where Chrome and Edge install themselves."""
+    given = os.environ.get("ACTELEMETRY_CHROMIUM") or os.environ.get("CHROME_PATH")
+    if given and Path(given).is_file():
+        return True
+    if any(shutil.which(name) for name in BROWSERS):
+        return True
+    if WINDOWS:
+        for var, rel in (("PROGRAMFILES", "Google/Chrome/Application/chrome.exe"),
+                         ("PROGRAMFILES(X86)", "Google/Chrome/Application/chrome.exe"),
+                         ("LOCALAPPDATA", "Google/Chrome/Application/chrome.exe"),
+                         ("PROGRAMFILES(X86)", "Microsoft/Edge/Application/msedge.exe"),
+                         ("PROGRAMFILES", "Microsoft/Edge/Application/msedge.exe")):
+            base = os.environ.get(var)
+            if base and (Path(base) / rel).is_file():
+                return True
+    return False
+
+
+def install_browser() -> None:
+    """Chromium drives the browser tests of the live page."""
+    if os.environ.get("WITH_BROWSER", "0") != "1" or browser_found():
+        return
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if not WINDOWS and is_root and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        ok = step("updating Debian's package lists (for Chromium)",
+                  ["apt-get", "update", "-q"], env) and step(
+            "installing Chromium for the browser tests of the live page (about 100 MB)",
+            ["apt-get", "install", "-y", "-q", "-o", "Dpkg::Use-Pty=0", "chromium"], env)
+        if not ok:
+            say("could not install Chromium; the browser tests will fail", err=True)
+    elif WINDOWS:
+        say("install Google Chrome (or set CHROME_PATH to a Chromium) for the browser tests",
+            err=True)
+    else:
+        say("install Chromium (e.g. 'sudo apt-get install chromium') for the browser tests",
+            err=True)
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    install_package()
+    install_torch()
+    install_browser()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The test command on every platform (``py scripts/test.py`` on Windows; Linux's
+``make test`` runs the same steps): set up (with a browser for the live page's tests),
+then ruff, mypy and the whole suite in two processes, a test file to each at a time.
+
+``PYTEST_ARGS="-k bridge"`` passes options on to pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+
+import setup  # scripts/setup.py: this script's folder is first on sys.path
+
+ROOT = setup.ROOT
+
+#: what runs once set up, in order; the first that fails ends the run with its exit code
+CHECKS = [
+    ["-m", "ruff", "check", "src", "tests", "benchmarks", "examples"],
+    ["-m", "mypy"],
+    ["-m", "pytest", "-q", "-n", "2", "--dist", "loadfile"],
+]
+
+
+def main() -> int:
+    os.environ.setdefault("WITH_BROWSER", "1")
+    os.chdir(ROOT)
+    setup.main()
+    python = str(setup.venv_python())
+    extra = shlex.split(os.environ.get("PYTEST_ARGS", ""), posix=os.name != "nt")
+    for check in CHECKS:
+        cmd = [python, *check, *(extra if "pytest" in check else [])]
+        code = subprocess.run(cmd, cwd=ROOT).returncode
+        if code:
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -88,3 +88,34 @@ def test_reset_forgets_the_rhythm() -> None:
     pacer.reset()
     assert pacer.due is None and not pacer.locked
     assert pacer.after_look(5.0, None) == pytest.approx(5.0 + NOMINAL_STEP_S / 4)
+
+
+def test_a_pacer_told_of_coarse_sleeps_spins_earlier_and_keeps_the_rhythm() -> None:
+    """Where every sleep wakes 2 ms late (a Windows timer at 1 ms), a pacer told that
+    granularity starts its busy look that much before a step is due: it sees every step
+    the moment it appears. With the default margin (0.2 ms) it sees them, but late, never
+    locked on the game's rhythm; and at 2.5 ms late it loses a fifth of them."""
+    steps = np.arange(3000) * NOMINAL_STEP_S
+    late_2ms = dict.fromkeys(range(100_000), 2.0e-3)
+    seen, _, locked = follow(steps, StepPacer(spin_before_s=2.2e-3), late_2ms)
+    assert seen == set(range(3000)) and locked > 2990
+    seen, _, locked = follow(steps, StepPacer(), late_2ms)
+    assert seen == set(range(3000)) and locked < 100
+
+    late_2_5ms = dict.fromkeys(range(100_000), 2.5e-3)
+    seen, _, _ = follow(steps, StepPacer(spin_before_s=2.6e-3), late_2_5ms)
+    assert len(seen) >= 2999  # at most one, while it first locks on
+    seen, _, _ = follow(steps, StepPacer(), late_2_5ms)
+    assert len(seen) < 2700
+
+
+def test_the_planned_wake_up_is_the_margin_before_the_step() -> None:
+    margin = 1.0e-3
+    pacer = StepPacer(spin_before_s=margin)
+    for k in range(4):  # steps seen the moment they appear (a look just before): locked on
+        pacer.after_look(k * NOMINAL_STEP_S - 2 * LOOK_S, None)
+        pacer.after_look(k * NOMINAL_STEP_S, k)
+    assert pacer.locked and pacer.due is not None
+    due = pacer.due
+    assert due == pytest.approx(4 * NOMINAL_STEP_S, abs=1e-4)
+    assert pacer.after_look(3 * NOMINAL_STEP_S + LOOK_S, None) == pytest.approx(due - margin)

@@ -174,3 +174,39 @@ def test_elsewhere_a_publisher_needs_a_folder() -> None:
         create_named_pages(PAGE_NAMES)
     with pytest.raises(PageError, match="only on Windows"):
         NamedPageMapping(object_name(PAGE_NAMES["physics"]))
+
+
+class _RecordingKernel32:
+    """Stands in for kernel32 where there is none: it records what a page gives back."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def UnmapViewOfFile(self, view: int) -> int:
+        self.calls.append(("UnmapViewOfFile", view))
+        return 1
+
+    def CloseHandle(self, handle: int) -> int:
+        self.calls.append(("CloseHandle", handle))
+        return 1
+
+
+def test_a_section_view_reads_and_writes_like_a_page_file_and_closes_once() -> None:
+    """The slicing the page writer relies on, over real memory (a view is memory the
+    system maps; here a buffer of ours stands in for it, and a recorder for kernel32)."""
+    from actelemetry.game.named import NamedPage
+
+    memory = ctypes.create_string_buffer(section_size("graphics"))
+    k32 = _RecordingKernel32()
+    page = NamedPage(k32, "Local\\acpmf_graphics", 77, ctypes.addressof(memory), len(memory))
+    assert len(page) == len(memory)
+    page[4:8] = (STATUS_LIVE).to_bytes(4, "little")
+    assert memory.raw[4:8] == (STATUS_LIVE).to_bytes(4, "little")  # written in place
+    assert page[4:8] == memory.raw[4:8] and isinstance(page[4:8], bytes)
+    page[:] = bytes(len(page))
+    assert memory.raw == bytes(len(memory))
+    page.close()
+    page.close()  # a second close gives nothing back twice
+    assert k32.calls == [("UnmapViewOfFile", ctypes.addressof(memory)), ("CloseHandle", 77)]
+    with pytest.raises(ValueError, match="closed"):
+        page[:4]

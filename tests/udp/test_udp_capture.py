@@ -20,6 +20,7 @@ from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.channels.catalogue import names_for
 from actelemetry.channels.udp import UDP_CHANNELS
+from actelemetry.game.host import ask_to_stop, child_options
 from actelemetry.game.udp import GameInfo, encode_car_info, encode_response
 from actelemetry.store.session import session_metadata
 
@@ -31,7 +32,7 @@ def capture(port: int, out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "actelemetry", "capture", "--source", "udp", "--host",
          "127.0.0.1", "--port", str(port), "--rate", "333", "-o", str(out), *extra],
-        env=ENV, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        env=ENV, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **child_options())
 
 
 def sessions(out: Path) -> list[dict]:
@@ -89,13 +90,17 @@ def test_capture_with_laps_counts_lost_datagrams_and_dismisses(tmp_path: Path,
 def test_sigint_and_sigterm_dismiss_and_keep_the_session(tmp_path: Path, track: Path) -> None:
     served = ServedSim(tmp_path / "pages", track, laps=3, seed=5)
     try:
-        for k, sig in enumerate((signal.SIGINT, signal.SIGTERM)):
+        # Windows: Ctrl+C cannot be sent to one process (only to a console's group), and
+        # the stop signal is CTRL_BREAK_EVENT to the capture's own group
+        stops = [ask_to_stop] if sys.platform == "win32" else [
+            lambda p: p.send_signal(signal.SIGINT), ask_to_stop]
+        for k, stop in enumerate(stops):
             out = tmp_path / f"logs{k}"
             sent = served.server.stats.car_infos
             proc = capture(served.port, out)
             wait_for(lambda s=sent: served.server.stats.car_infos > s + 300,
                      "datagrams to the capture")
-            proc.send_signal(sig)
+            stop(proc)
             done = finish(proc, timeout=120)
             assert "Traceback" not in done.stderr, done.stderr
             wait_for(lambda: served.server.clients == 0, "the capture's dismiss")
@@ -152,7 +157,7 @@ def test_a_game_restart_is_a_new_handshake_and_a_new_session(tmp_path: Path,
         second = ServedSim(tmp_path / "pages2", track, laps=3, seed=8, port=port)  # ... and is back
         try:
             wait_for(lambda: second.server.stats.car_infos > 500, "the second game's datagrams")
-            proc.send_signal(signal.SIGTERM)
+            ask_to_stop(proc)
             done = finish(proc, timeout=120)
             assert "Traceback" not in done.stderr, done.stderr
             assert second.server.stats.handshakes >= 1

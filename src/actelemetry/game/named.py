@@ -23,7 +23,7 @@ import sys
 from typing import Any
 
 from actelemetry.errors import GameNotRunning, PageError
-from actelemetry.game.layouts import LAYOUTS, PAGES
+from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.names import GAMES
 
 #: what the reader says when the game has not created its pages
@@ -182,7 +182,7 @@ def create_named_pages(page_names: dict[str, str]) -> dict[str, NamedPage]:
     try:
         for page, page_name in page_names.items():
             name = object_name(page_name)
-            size = section_size(page) if page in PAGES else 4096
+            size = section_size(page)
             handle = k32.CreateFileMappingW(invalid_handle, None, PAGE_READWRITE, 0, size, name)
             err = _last_error()
             if not handle:

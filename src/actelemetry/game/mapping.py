@@ -90,8 +90,8 @@ class FilePageMapping:
             raise
 
     def read(self, n: int) -> bytes:
-        if self._mm is not None or _PREAD is None:
-            assert self._mm is not None
+        if _PREAD is None:
+            assert self._mm is not None  # mapped in __init__ where there is no pread
             return self._mm[:n]
         data = _PREAD(self._fd, n, 0)
         if len(data) < n:
@@ -100,7 +100,7 @@ class FilePageMapping:
         return data
 
     def read_int(self, offset: int) -> int:
-        if self._mm is not None or _PREAD is None:
+        if _PREAD is None:
             assert self._mm is not None
             return int(_INT.unpack_from(self._mm, offset)[0])
         data = _PREAD(self._fd, _INT.size, offset)
@@ -123,7 +123,7 @@ class FilePageMapping:
 
 def default_shm_dir() -> Path | None:
     """Where the pages are on this platform: None means Windows named mappings."""
-    return None if sys.platform == "win32" else LINUX_BRIDGE_DIR
+    return None if NAMED_MAPPINGS else LINUX_BRIDGE_DIR
 
 
 def open_pages(shm_dir: Path | None = None) -> dict[str, PageMapping]:

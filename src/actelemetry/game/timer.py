@@ -13,7 +13,6 @@ that long before a deadline instead of sleeping through it.
 from __future__ import annotations
 
 import ctypes
-import statistics
 import sys
 import threading
 import time
@@ -81,6 +80,7 @@ def sleep_granularity() -> float:
     key = fine_timer_active()
     found = _measured.get(key)
     if found is None:
-        found = statistics.median(measure_sleep())
+        took = sorted(measure_sleep())
+        found = took[len(took) // 2]  # the median (an odd count)
         _measured[key] = found
     return found

@@ -30,9 +30,14 @@ def main() -> int:
     setup.main()
     python = str(setup.venv_python())
     extra = shlex.split(os.environ.get("PYTEST_ARGS", ""), posix=os.name != "nt")
+    # the tests read and write their own files in UTF-8 whatever the locale (cp1252 on
+    # most Windows machines); the package names its encodings itself, which
+    # tests/game/test_platform.py holds it to, and tests/cli/test_console_encoding.py runs
+    # the command line under cp1252 on purpose
+    env = {**os.environ, "PYTHONUTF8": os.environ.get("PYTHONUTF8", "1")}
     for check in CHECKS:
         cmd = [python, *check, *(extra if "pytest" in check else [])]
-        code = subprocess.run(cmd, cwd=ROOT).returncode
+        code = subprocess.run(cmd, cwd=ROOT, env=env).returncode
         if code:
             return code
     return 0

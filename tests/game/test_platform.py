@@ -101,6 +101,36 @@ def platform_uses(tree: ast.AST) -> list[str]:
     return found
 
 
+def _mode(call: ast.Call, positional: list[ast.expr]) -> object:
+    """The mode a call to open passes: its ``mode=`` or first given positional value."""
+    given = next((k.value for k in call.keywords if k.arg == "mode"),
+                 positional[0] if positional else None)
+    return given.value if isinstance(given, ast.Constant) else given
+
+
+def locale_text(tree: ast.AST) -> list[str]:
+    """Text files read or written without an encoding: the locale's, which is UTF-8 on
+    Linux and cp1252 on most Windows machines (a "²" written there is read back wrong
+    elsewhere, and a glyph cp1252 lacks cannot be written at all)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or any(k.arg == "encoding" for k in node.keywords):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("read_text", "write_text"):
+            found.append(f"{func.attr}() without an encoding (line {node.lineno})")
+        elif isinstance(func, ast.Name) and func.id == "open":  # open(path, mode)
+            mode = _mode(node, node.args[1:])
+            if not (isinstance(mode, str) and "b" in mode):
+                found.append(f"open() in text mode without an encoding (line {node.lineno})")
+        elif isinstance(func, ast.Attribute) and func.attr == "open" and not (
+                isinstance(func.value, ast.Name) and func.value.id == "os"):  # Path.open(mode)
+            mode = _mode(node, node.args)
+            if isinstance(mode, str) and "b" not in mode:  # x.open(y): not known a file
+                found.append(f".open({mode!r}) without an encoding (line {node.lineno})")
+    return found
+
+
 def test_page_and_source_layers_import_nothing_above_them() -> None:
     wrong = []
     for package, above in FORBIDDEN.items():
@@ -117,6 +147,37 @@ def test_no_module_outside_game_uses_a_platform_specific_api() -> None:
              if PLATFORM_PACKAGE not in path.parents
              for use in platform_uses(ast.parse(path.read_text(encoding="utf-8"), str(path)))]
     assert not wrong, "platform-specific code belongs in game/:\n" + "\n".join(wrong)
+
+
+def test_text_files_name_their_encoding() -> None:
+    wrong = [f"{path.relative_to(SRC)} {use}" for path in sorted(SRC.rglob("*.py"))
+             for use in locale_text(ast.parse(path.read_text(encoding="utf-8"), str(path)))]
+    assert not wrong, "give encoding=\"utf-8\":\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("snippet", [
+    "Path('a').read_text()",
+    "Path('a').write_text('R²')",
+    "open('a')",
+    "open('a', 'w')",
+    "open('a', mode='a')",
+    "Path('a').open('w')",
+])
+def test_the_encoding_rule_catches_locale_text(snippet: str) -> None:
+    assert locale_text(ast.parse(snippet)), snippet
+
+
+def test_the_encoding_rule_lets_bytes_and_named_encodings_through() -> None:
+    fine = """
+Path('a').read_text(encoding='utf-8')
+Path('a').write_bytes(b'')
+open('a', 'rb')
+open('a', 'w', encoding='utf-8')
+os.open('a', os.O_RDONLY)
+Path('a').open('rb')
+sink.open(session)
+"""
+    assert locale_text(ast.parse(fine)) == []
 
 
 def test_the_platform_modules_in_game_are_seen_by_the_check() -> None:

@@ -145,7 +145,7 @@ def build_card(split_of_row: np.ndarray, sessions: list[CardSession], laps: list
 
 def read_card(folder: Path) -> dict[str, Any]:
     """The card of a dataset folder (``dataset_card.json``)."""
-    return dict(json.loads((Path(folder) / CARD_FILE).read_text()))
+    return dict(json.loads((Path(folder) / CARD_FILE).read_text(encoding="utf-8")))
 
 
 def card_notes(card: dict[str, Any]) -> list[str]:

@@ -346,7 +346,7 @@ def _write(out: Path, table: dict[str, np.ndarray], sessions: list[_Session],
     pq.write_table(pa.table({k: v for k, v in table.items()}), out / "dataset.parquet",
                    compression="zstd")
     (out / "track_maps.json").write_text(json.dumps(
-        {k: m.to_dict() for k, m in track_maps.items()}))
+        {k: m.to_dict() for k, m in track_maps.items()}), encoding="utf-8")
     card = build_card(
         table["split"],
         [CardSession(s.path.name, s.track, str(s.meta.get("car", "")),
@@ -355,8 +355,8 @@ def _write(out: Path, table: dict[str, np.ndarray], sessions: list[_Session],
         norm, len(ends))
     card["left_out"] = {f: list(needs) for f, needs in skipped.items()}
     card["resampled"] = [s.path.name for s in sessions if s.resampled]
-    (out / "dataset_card.json").write_text(json.dumps(card, indent=1))
-    (out / "dataset_card.md").write_text(card_markdown(card))
+    (out / "dataset_card.json").write_text(json.dumps(card, indent=1), encoding="utf-8")
+    (out / "dataset_card.md").write_text(card_markdown(card), encoding="utf-8")
     return out
 
 
@@ -406,10 +406,11 @@ def load_dataset(data_dir: Path) -> Dataset:
         raise UsageError(f"{data_dir}: not a prepared dataset (run `actelemetry ml prepare "
                          "SESSION...` or `actelemetry analyze SESSION --ml` first, or give "
                          "--data FOLDER)")
-    card = json.loads(card_path.read_text())
+    card = json.loads(card_path.read_text(encoding="utf-8"))
     tbl = pq.read_table(parquet)
     table = {n: tbl.column(n).to_numpy(zero_copy_only=False) for n in tbl.column_names}
     maps_path = data_dir / "track_maps.json"
-    maps = {k: TrackMap.from_dict(v) for k, v in json.loads(maps_path.read_text()).items()} \
+    maps = {k: TrackMap.from_dict(v)
+            for k, v in json.loads(maps_path.read_text(encoding="utf-8")).items()} \
         if maps_path.exists() else {}
     return Dataset(data_dir, table, card, maps)

@@ -247,7 +247,7 @@ def best_model(results: Path) -> Path:
 
     note = Path(results) / "best.json"
     try:
-        best = json.loads(note.read_text())
+        best = json.loads(note.read_text(encoding="utf-8"))
         # the folder beside the note first: the results folder may have moved since
         path = Path(results) / best["model"]
         if not (path / "model.json").is_file():

@@ -30,8 +30,8 @@ def write_report(result: TrainingResult, dataset: Dataset,
     md, txt = report_texts(result)
     result.report_md = out / "training_report.md"
     result.report_txt = out / "training_report.txt"
-    result.report_md.write_text(md)
-    result.report_txt.write_text(txt)
+    result.report_md.write_text(md, encoding="utf-8")
+    result.report_txt.write_text(txt, encoding="utf-8")
 
 
 def _sorted(result: TrainingResult) -> list[ModelResult]:

@@ -238,13 +238,13 @@ def _train(data_dir: Path, output_dir: Path, models: list[str] | None, seed: int
         "baselines": {k: v.to_dict() for k, v in baselines.items()},
         "persistence": {k: v.to_dict() for k, v in persistence.items()},
         "skipped": skipped, "dataset": result.dataset, "seed": seed, "quick": quick,
-        "machine": machine_summary()}, indent=1))
+        "machine": machine_summary()}, indent=1), encoding="utf-8")
     best = result.best()
     if best is not None:  # what `ml predict` loads when given no --model
         (output_dir / BEST_FILE).write_text(json.dumps(
             {"model": best.key, "path": str(Path(best.path).resolve()),
              "mean_r2": best.mean_r2, "why": "best mean R² on held-out laps without abs_steer"},
-            indent=1))
+            indent=1), encoding="utf-8")
     if report:
         from actelemetry.ml.report import write_report
 

@@ -168,7 +168,8 @@ def write_session(columns: dict[str, np.ndarray], game: str, meta: dict[str, Any
         else:
             raise ValueError(f"unknown format {fmt}")
         if fmt != "parquet":
-            path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, indent=1))
+            path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, indent=1),
+                                                                encoding="utf-8")
         replace_file(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -82,7 +82,7 @@ def load_model(folder: Path, trust_pickle: bool = False) -> Model:
     if not meta_path.exists():
         raise UsageError(f"{folder}: no saved model here (model.json missing)")
     try:
-        meta = json.loads(meta_path.read_text())
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (ValueError, OSError) as exc:
         raise UsageError(f"{meta_path}: not a readable model description") from exc
     if not isinstance(meta, dict):

@@ -145,7 +145,8 @@ class Model:
                 "params": self.params, "normaliser": self.normaliser.to_dict(),
                 "targets": {"mean": self.y_mean.tolist(), "std": self.y_std.tolist()},
                 "train_seconds": self.train_seconds, **self.info}
-        (folder / "model.json").write_text(json.dumps(meta, indent=1, default=_jsonable))
+        (folder / "model.json").write_text(json.dumps(meta, indent=1, default=_jsonable),
+                                           encoding="utf-8")
         (folder / "model.bin").write_bytes(self._state())
         return folder
 

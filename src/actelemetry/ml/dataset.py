@@ -179,7 +179,7 @@ def prepare_dataset(paths: list[Path], out_dir: Path, *, features: str | tuple[s
             (stage / FOLDS_FILE).write_text(json.dumps({
                 "by": opts.split, "seed": opts.seed,
                 "folds": [{"folder": f"fold_{k}", "test_groups": g}
-                          for k, g in enumerate(plan, 1)]}, indent=1))
+                          for k, g in enumerate(plan, 1)]}, indent=1), encoding="utf-8")
         (out_dir / CARD_FILE).unlink(missing_ok=True)  # a stale single dataset
         return out_dir
     assign_split(all_laps, opts.split, opts.test_fraction, opts.seed)

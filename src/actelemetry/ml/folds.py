@@ -34,7 +34,7 @@ def is_folded(data_dir: Path) -> bool:
 def read_plan(data_dir: Path) -> dict[str, Any]:
     """``folds.json``: what the folds hold out."""
     try:
-        plan = json.loads((Path(data_dir) / FOLDS_FILE).read_text())
+        plan = json.loads((Path(data_dir) / FOLDS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{data_dir}: cannot read {FOLDS_FILE} ({exc})") from None
     return dict(plan)
@@ -158,9 +158,9 @@ def cross_validate(data_dir: Path, output_dir: Path, **train_options: Any) -> Cr
         runs.append(train_models(data_dir / f["folder"], output_dir / f["folder"],
                                  **train_options))
     cv = CrossValidation(output_dir, str(plan.get("by", "?")), folds, runs)
-    (output_dir / CV_RESULTS).write_text(json.dumps(cv.to_dict(), indent=1))
+    (output_dir / CV_RESULTS).write_text(json.dumps(cv.to_dict(), indent=1), encoding="utf-8")
     cv.report_md = output_dir / CV_REPORT
-    cv.report_md.write_text(cv_markdown(cv))
+    cv.report_md.write_text(cv_markdown(cv), encoding="utf-8")
     return cv
 
 

@@ -20,7 +20,6 @@ the sinks).
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,21 +27,25 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import psutil
+
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.game.constants import PHYSICS_HZ
+from actelemetry.game.host import ask_to_stop, child_options
+from actelemetry.game.mapping import private_page_folder
 from actelemetry.sources.child import run_child
 from actelemetry.sources.sim import SimSpec
 
 
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU time of this process so far (user + system), on Linux and Windows alike."""
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
 
 
 def measure(rate: float, seconds: float, busy: bool) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(dir="/dev/shm") as shm, \
-            tempfile.TemporaryDirectory() as out:
+    with private_page_folder() as shm, tempfile.TemporaryDirectory() as out:
         job: dict[str, object] = {"kind": "sim", **asdict(SimSpec(laps=5))}
         with run_child(job, Path(shm), "simulator"):
             sink = SessionFileSink(Path(out))
@@ -61,7 +64,7 @@ def measure_udp(udp_rate: float, seconds: float) -> dict[str, float]:
     """Capture every datagram of ``sim --udp --udp-rate udp_rate`` for ``seconds``."""
     sim = subprocess.Popen([sys.executable, "-m", "actelemetry", "sim", "--udp", "--udp-port",
                             "0", "--udp-rate", f"{udp_rate:g}", "--laps", "30", "--quiet"],
-                           stdout=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, text=True, **child_options())
     try:
         assert sim.stdout is not None
         port = int(sim.stdout.readline().rsplit(":", 1)[1])
@@ -72,7 +75,7 @@ def measure_udp(udp_rate: float, seconds: float) -> dict[str, float]:
                                                 rate=PHYSICS_HZ, duration=seconds), [sink])
             wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
     finally:
-        sim.terminate()
+        ask_to_stop(sim)
         sim.wait(timeout=30)
     s = result.stats
     lost = sum(x.quality_extra.get("datagrams_lost", 0) for x in result.sessions)

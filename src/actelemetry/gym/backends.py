@@ -1,0 +1,154 @@
+"""Where the env's pages come from and where its actions go.
+
+Both backends read the pages through the capture's own reader and decoder
+(:class:`PageSensor`); they differ in who writes them. ``sim``: a simulator stepped here in
+lockstep, a control period at a time, as fast as the machine allows, driven through its
+own :class:`~actelemetry.sim.agent.AgentSeat`. ``live`` (:mod:`actelemetry.gym.live`): the
+game (or ``actelemetry sim``) writing on its own clock, driven through a virtual controller.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from actelemetry.channels.catalogue import Values
+from actelemetry.channels.decode import StaticInfo, as_records, decode_pages, decode_static
+from actelemetry.channels.derive import LiveDeriver
+from actelemetry.game.mapping import open_pages
+from actelemetry.game.reader import PageReader
+from actelemetry.game.writer import PageWriter
+from actelemetry.sim import Simulator
+from actelemetry.sim.agent import AgentSeat, seat_agent
+from actelemetry.sim.track import Track
+
+#: laps a simulated session lasts: more than any episode drives
+SIM_SESSION_LAPS = 1000
+
+
+class Backend(Protocol):
+    """One car to drive: ``reset`` starts a session and returns its first sample,
+    ``advance`` lets one control period pass and returns the sample at its end."""
+
+    game: str
+    period_s: float
+
+    def send(self, steer: float, gas: float, brake: float) -> None: ...
+
+    def release(self) -> None: ...
+
+    def reset(self, seed: int) -> Values: ...
+
+    def advance(self) -> Values: ...
+
+    def track(self) -> Track | None: ...
+
+    def track_length_m(self) -> float: ...
+
+    def close(self) -> None: ...
+
+
+class PageSensor:
+    """The pages read the way the capture reads them: consistent snapshots, decoded and
+    derived by the channel catalogue's own code."""
+
+    def __init__(self, folder: Path | None, game: str) -> None:
+        self.game = game
+        self.reader = PageReader(open_pages(folder), game)
+        self.new_session()
+
+    def new_session(self) -> StaticInfo:
+        """Read the static page again and start the derived channels afresh."""
+        self.static = decode_static(self.game, self.reader.static())
+        self._deriver = LiveDeriver(self.game, self.static)
+        return self.static
+
+    def read(self, t: float) -> Values:
+        snap = self.reader.snapshot()
+        physics = as_records(self.game, "physics", snap.physics)
+        graphics = as_records(self.game, "graphics", snap.graphics)
+        raw = decode_pages(self.game, physics, graphics)
+        return self._deriver.derive(physics, raw, t, 0.0, 0, 0.0)
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def _page_folder() -> Path:
+    """A private folder for the pages, on tmpfs where there is one."""
+    shm = "/dev/shm"
+    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="actelemetry-gym-", dir=base))
+
+
+class SimBackend:
+    """The built-in simulator in lockstep: each control period is integrated at the
+    physics rate and only its last step publishes pages."""
+
+    def __init__(self, track: str | Track = "monza", game: str = "ac",
+                 control_hz: float = 20.0) -> None:
+        from actelemetry.sim.track import load_track
+
+        self.game = game
+        self._track = track if isinstance(track, Track) else load_track(track)
+        self.period_s = 1.0 / control_hz
+        self.sim: Simulator | None = None
+        self.controls: AgentSeat | None = None
+        self._folder: Path | None = None
+        self._publisher: PageWriter | None = None
+        self._sensor: PageSensor | None = None
+        self._steps = 1
+
+    def reset(self, seed: int) -> Values:
+        self.close()
+        self._folder = _page_folder()
+        self._publisher = PageWriter(self._folder, self.game)
+        sim = Simulator(game=self.game, track=self._track, laps=SIM_SESSION_LAPS, seed=seed,
+                        publisher=self._publisher)
+        self.controls = seat_agent(sim)
+        self.sim = sim
+        self._steps = max(1, round(self.period_s / sim.dt))
+        self._sensor = PageSensor(self._folder, self.game)
+        return self._sensor.read(sim.time)
+
+    def send(self, steer: float, gas: float, brake: float) -> None:
+        assert self.controls is not None, "call reset() first"
+        self.controls.send(steer, gas, brake)
+
+    def release(self) -> None:
+        if self.controls is not None:
+            self.controls.release()
+
+    def advance(self) -> Values:
+        sim, sensor = self.sim, self._sensor
+        assert sim is not None and sensor is not None, "call reset() first"
+        n = self._steps
+        for k in range(n):
+            sim.step(publish=k == n - 1)
+        return sensor.read(sim.time)
+
+    def track(self) -> Track:
+        return self._track
+
+    def track_length_m(self) -> float:
+        return self._sensor.static.track_length_m if self._sensor is not None else 0.0
+
+    @property
+    def recoveries(self) -> int:
+        """Times the simulator put the car back on the track (a jump in lap distance)."""
+        return self.sim.recoveries if self.sim is not None else 0
+
+    def close(self) -> None:
+        if self._sensor is not None:
+            self._sensor.close()
+            self._sensor = None
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+        self.sim = None

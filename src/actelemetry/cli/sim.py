@@ -46,6 +46,9 @@ def sim_command(
     udp_rate: float = typer.Option(float(PHYSICS_HZ), "--udp-rate",
                                    help="RTCarInfo per second, at most the physics rate; "
                                    "the real game was seen sending about 20"),
+    pad: Path | None = typer.Option(
+        None, "--pad", help="Let an agent drive: the car follows the virtual pad file "
+        "created here (actelemetry.sim.pad; a Gymnasium env with controls='pad:FILE')"),
 ) -> None:
     """Drive a GT3-like car round a real circuit and publish AC / ACC shared-memory pages."""
     from actelemetry.game.mapping import NAMED_MAPPINGS
@@ -71,11 +74,11 @@ def sim_command(
             from actelemetry.game.mapping import private_page_folder
 
             shm_dir = stack.enter_context(private_page_folder())
-        _run(spec, shm_dir, stop, quiet, server)
+        _run(spec, shm_dir, stop, quiet, server, pad)
 
 
 def _run(spec: SimSpec, shm_dir: Path | None, stop: threading.Event, quiet: bool,
-         server: UdpServer | None) -> None:
+         server: UdpServer | None, pad: Path | None = None) -> None:
     """Drive the simulator until it finishes, Ctrl+C or SIGTERM; ``server`` sends UDP."""
     from actelemetry.sources.sim import drive, publishing_simulator
     from actelemetry.timefmt import lap_time_s
@@ -83,6 +86,10 @@ def _run(spec: SimSpec, shm_dir: Path | None, stop: threading.Event, quiet: bool
     fast, speed, laps = spec.fast, spec.speed, spec.laps
     t_start = time.perf_counter()
     with publishing_simulator(spec, shm_dir) as sim:
+        if pad is not None:
+            from actelemetry.sim.pad import attach_pad
+
+            attach_pad(sim, pad)
         label = f"{spec.game.upper()} {sim.track.name} ({sim.track.length:.0f} m), {laps} laps"
         if server is not None:
             server.attach(sim)

@@ -2,7 +2,9 @@
 
   1. a virtual environment .venv/ with the package and its dev tools (pytest, ruff, mypy);
   2. PyTorch, optional, for the sequence models (see WITH_TORCH below);
-  3. a Chromium-family browser for the browser tests of the live page (WITH_BROWSER=1;
+  3. the `rl` extra (Ray RLlib, Stable-Baselines3, Minari) once PyTorch is there, since they
+     run on it (WITH_RL=0: never; without them the RL tests skip);
+  4. a Chromium-family browser for the browser tests of the live page (WITH_BROWSER=1;
      the test command asks): on Linux Debian's chromium when we are root; elsewhere it
      says what to install (or set CHROME_PATH).
 
@@ -18,6 +20,7 @@ Environment:
                       nothing is downloaded. 1: install the `torch` extra through pip, from
                       whatever index pip is configured with. 0: never.
   TORCH_WHEEL=FILE    install PyTorch from this wheel file.
+  WITH_RL=0           never install the rl extra (default 1: once PyTorch is installed)
   WITH_BROWSER=1      install Chromium (Debian package) when none is found and we are root.
 """
 
@@ -150,6 +153,24 @@ def install_torch() -> None:
         (VENV / ".torch-note").touch()
 
 
+def install_rl() -> None:
+    """The rl extra runs on PyTorch: installed once PyTorch is, so pip never fetches
+    another build of it."""
+    if os.environ.get("WITH_RL", "1") != "1":
+        return
+    check = ("import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in "
+             "('torch', 'ray', 'stable_baselines3', 'minari')))")
+    if subprocess.run([str(venv_python()), "-c", check], capture_output=True).returncode == 0:
+        return
+    has_torch = subprocess.run([str(venv_python()), "-c",
+                                "import importlib.util as u, sys; "
+                                "sys.exit(u.find_spec('torch') is None)"],
+                               capture_output=True).returncode == 0
+    if has_torch and not step("installing the rl extra (Ray RLlib, Stable-Baselines3, "
+                              "Minari; a few minutes)", pip("install", "-e", ".[dev,rl]")):
+        say("the rl extra did not install; the RL tests will skip")
+
+
 def browser_found() -> bool:
     """A browser tests/browser.py will find: named by CHROME_PATH or on the PATH, or on
     Windows where Chrome and Edge install themselves."""
@@ -195,6 +216,7 @@ def main() -> int:
     os.chdir(ROOT)
     install_package()
     install_torch()
+    install_rl()
     install_browser()
     return 0
 

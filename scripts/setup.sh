@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Linux: find a Python 3.11+ and run scripts/setup.py with it (the one set-up for Linux and
 # Windows; see there for what it installs and the environment it reads: PYTHON,
-# WITH_TORCH, TORCH_WHEEL, WITH_BROWSER). Idempotent: a second run takes about a second.
+# WITH_TORCH, TORCH_WHEEL, WITH_RL, WITH_BROWSER). Idempotent: a second run takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -218,3 +218,39 @@ def predict(
                                   trust_pickle=trust_pickle)
     for line in summary.lines():
         console.print(line, highlight=False)
+
+
+@ml_app.command("export-rl")
+def export_rl(
+    sessions: list[Path] = typer.Argument(..., help="Session files or folders of them "
+                                          "(recorded, simulated or imported)"),
+    out: Path = typer.Option(..., "--out", "-o", help="Minari datasets folder (the "
+                             "MINARI_DATASETS_PATH to load it from)"),
+    dataset_id: str | None = typer.Option(None, "--id", help="Dataset id, "
+                                          "(namespace/)name-vN (default actelemetry/TRACK-v0)"),
+    control_hz: float = typer.Option(20.0, "--control-hz", help="The env's control rate"),
+    track: str | None = typer.Option(None, "--track", help="Built-in track or centre-line CSV "
+                                     "(default: the sessions' own, when built in)"),
+    reward: str | None = typer.Option(None, "--reward", help="Reward weights, e.g. "
+                                      "progress=1,off_track=10 (the env's default)"),
+) -> None:
+    """Laps as an offline-RL / imitation dataset (Minari): the env's observations and
+    reward, the driver's steer, gas and brake, one episode per lap."""
+    from actelemetry.ml.rl_dataset import export_rl as export
+
+    if control_hz <= 0:
+        raise UsageError("--control-hz must be positive")
+    weights = None
+    if reward is not None:
+        try:
+            weights = {k.strip(): float(v) for k, v in
+                       (part.split("=", 1) for part in reward.split(",") if part.strip())}
+        except ValueError:
+            raise UsageError(f"--reward takes term=weight pairs, not {reward!r}") from None
+    summary = export(sessions, out, dataset_id, control_hz, track, weights)
+    console.print(f"Dataset {summary.dataset_id}: {summary.episodes} episodes (laps), "
+                  f"{summary.steps} steps from {summary.sessions} session(s) at "
+                  f"{control_hz:g} Hz -> {summary.path}", highlight=False, soft_wrap=True)
+    console.print(f"load: MINARI_DATASETS_PATH={out} python -c \"import minari; "
+                  f"minari.load_dataset('{summary.dataset_id}')\"", highlight=False,
+                  soft_wrap=True, markup=False)

@@ -187,3 +187,18 @@ def test_async_vector_env_steps_in_worker_processes() -> None:
         assert np.all(reward > 0) and obs in envs.observation_space
     finally:
         envs.close()
+
+
+def test_a_reset_after_driving_starts_the_same_episode_as_a_fresh_env() -> None:
+    """The simulator is restarted, not rebuilt: nothing of the last episode may remain."""
+    def drive(env: RacingEnv, seed: int) -> np.ndarray:
+        env.reset(seed=seed)
+        return np.array([env.step(np.array([0.4 * np.sin(i / 7), 1.0, 0.0],
+                                           dtype=np.float32))[0] for i in range(120)])
+
+    fresh = RacingEnv()
+    used = RacingEnv()
+    drive(used, 0)  # off the track and into the gravel
+    np.testing.assert_array_equal(drive(fresh, 5), drive(used, 5))
+    fresh.close()
+    used.close()

@@ -103,16 +103,26 @@ class SimBackend:
         self._steps = 1
 
     def reset(self, seed: int) -> Values:
-        self.close()
-        self._folder = _page_folder()
-        self._publisher = PageWriter(self._folder, self.game)
-        sim = Simulator(game=self.game, track=self._track, laps=SIM_SESSION_LAPS, seed=seed,
-                        publisher=self._publisher)
-        self.controls = seat_agent(sim)
-        self.sim = sim
-        self._steps = max(1, round(self.period_s / sim.dt))
-        self._sensor = PageSensor(self._folder, self.game)
-        return self._sensor.read(sim.time)
+        """A new session. The simulator is built once and restarted after that (its car,
+        laps and timers start afresh; the agent's seat keeps its one lap plan), since
+        building one costs more than a hundred steps; nothing in it is random once the
+        agent drives, so ``seed`` changes nothing."""
+        if self.sim is None or self._sensor is None:
+            self.close()
+            self._folder = _page_folder()
+            self._publisher = PageWriter(self._folder, self.game)
+            sim = Simulator(game=self.game, track=self._track, laps=SIM_SESSION_LAPS,
+                            seed=seed, publisher=self._publisher)
+            self.controls = seat_agent(sim)
+            self.sim = sim
+            self._steps = max(1, round(self.period_s / sim.dt))
+            self._sensor = PageSensor(self._folder, self.game)
+        else:
+            assert self.controls is not None
+            self.controls.release()
+            self.sim.restart()
+            self._sensor.new_session()
+        return self._sensor.read(self.sim.time)
 
     def send(self, steer: float, gas: float, brake: float) -> None:
         assert self.controls is not None, "call reset() first"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from actelemetry.game.controls import NEUTRAL
-from actelemetry.sim.driver import Driver
+from actelemetry.sim.driver import Driver, LapPlan
 from actelemetry.sim.vehicle import Vehicle
 
 if TYPE_CHECKING:
@@ -44,6 +44,13 @@ class AgentSeat(Driver):
         self.release()
 
     # ----------------------------------------------------------- the simulator's side
+    def new_lap(self, lap: int, fuel: float) -> LapPlan:
+        """The lap's path, planned once: an agent follows no plan of its own, the path only
+        says where the car goes back on the track after a recovery."""
+        if self.plan is None:
+            return super().new_lap(lap, fuel)
+        return self.plan
+
     def control(self, car: Vehicle, dt: float) -> tuple[float, float, float]:
         steer, gas, brake = self.action
         self.gas = gas

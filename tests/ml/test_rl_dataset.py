@@ -40,6 +40,10 @@ def test_round_trip_through_minari(sim_session: Path, tmp_path: Path,
     # the actions are the driver's pedals and steering, at the env's 20 Hz
     cols = read_columns(sim_session, ["gas", "session_time"])
     assert episodes[1].actions[:, 1].max() == 1.0
+    for e in episodes:  # the action taken after an observation shows in the next one
+        for k, name in enumerate(("steer", "gas", "brake")):
+            np.testing.assert_array_equal(e.actions[:, k],
+                                          e.observations[1:, names.index(name)])
     total = sum(len(e.actions) for e in episodes)
     seconds = cols["session_time"][-1] - cols["session_time"][0]
     assert total == pytest.approx(seconds * 20, abs=len(episodes) + 2)

@@ -82,8 +82,10 @@ def session_episodes(path: Path, spec: ObservationSpec, track: Track | None,
     laps = np.asarray(cols["completed_laps"])[rows]
     frac = np.asarray(cols["lap_fraction"], np.float64)[rows] * length
     tyres = np.asarray(cols["tyres_out"])[rows]
-    acts = np.stack([np.asarray(cols[a], np.float64)[rows] for a in ACTIONS], axis=1)
-    acts = np.clip(acts, [-1.0, 0.0, 0.0], [1.0, 1.0, 1.0]).astype(np.float32)
+    # the pages show the inputs the car is applying, so the action taken after sample j is
+    # what sample j + 1 shows, as in the env, where step(a) returns an observation with a
+    inputs = np.stack([np.asarray(cols[a], np.float64)[rows] for a in ACTIONS], axis=1)
+    inputs = np.clip(inputs, [-1.0, 0.0, 0.0], [1.0, 1.0, 1.0]).astype(np.float32)
     obs = np.empty((len(rows), len(spec.names)), np.float32)
     offsets = np.empty(len(rows))
     for k, r in enumerate(rows):
@@ -100,10 +102,10 @@ def session_episodes(path: Path, spec: ObservationSpec, track: Track | None,
         rewards = np.empty(b - a, np.float32)
         for j in range(a, b):
             gained = (frac[j + 1] - frac[j] + length / 2) % length - length / 2
-            change = float(acts[j, 0] - acts[j - 1, 0]) if j > a else 0.0
+            change = float(inputs[j + 1, 0] - inputs[j, 0])
             facts = StepFacts(gained, dt, int(tyres[j + 1]), offsets[j + 1], change, False)
             rewards[j - a] = reward(weights, terms(facts))
-        episodes.append(Episode(obs[a:b + 1], acts[a:b], rewards, i + 1 < len(starts),
+        episodes.append(Episode(obs[a:b + 1], inputs[a + 1:b + 1], rewards, i + 1 < len(starts),
                                 int(laps[a]), path.name))
     return episodes
 

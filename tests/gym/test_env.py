@@ -202,3 +202,21 @@ def test_a_reset_after_driving_starts_the_same_episode_as_a_fresh_env() -> None:
     np.testing.assert_array_equal(drive(fresh, 5), drive(used, 5))
     fresh.close()
     used.close()
+
+
+def test_a_flying_start_is_anywhere_on_the_lap_and_rolling() -> None:
+    env = RacingEnv(start="flying")
+    names = env.observation_names
+    starts = []
+    for seed in (1, 2, 3):
+        obs, info = env.reset(seed=seed)
+        assert obs[names.index("speed_ms")] > 10.0 and obs[names.index("gear")] >= 2
+        starts.append(info["lap_fraction"])
+        obs, reward, *_ = env.step(keep_to_the_centre(env, obs, gas=0.5))
+        assert reward > 0.0  # it rolls on
+    assert len(set(starts)) == 3
+    _, info = env.reset(seed=2)
+    assert info["lap_fraction"] == starts[1]
+    env.close()
+    with pytest.raises(UsageError, match="flying"):
+        RacingEnv(backend="live", controls="pad:/nonexistent", start="flying")

@@ -15,9 +15,12 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from actelemetry.channels.catalogue import Values
 from actelemetry.channels.decode import StaticInfo, as_records, decode_pages, decode_static
 from actelemetry.channels.derive import LiveDeriver
+from actelemetry.errors import UsageError
 from actelemetry.game.mapping import open_pages
 from actelemetry.game.reader import PageReader
 from actelemetry.game.writer import PageWriter
@@ -27,6 +30,8 @@ from actelemetry.sim.track import Track
 
 #: laps a simulated session lasts: more than any episode drives
 SIM_SESSION_LAPS = 1000
+#: where a simulated episode starts: at rest before the line, or anywhere already rolling
+STARTS = ("grid", "flying")
 
 
 class Backend(Protocol):
@@ -89,9 +94,12 @@ class SimBackend:
     physics rate and only its last step publishes pages."""
 
     def __init__(self, track: str | Track = "monza", game: str = "ac",
-                 control_hz: float = 20.0) -> None:
+                 control_hz: float = 20.0, start: str = "grid") -> None:
         from actelemetry.sim.track import load_track
 
+        if start not in STARTS:
+            raise UsageError(f"start must be one of {', '.join(STARTS)}, not {start!r}")
+        self.start = start
         self.game = game
         self._track = track if isinstance(track, Track) else load_track(track)
         self.period_s = 1.0 / control_hz
@@ -122,7 +130,22 @@ class SimBackend:
             self.controls.release()
             self.sim.restart()
             self._sensor.new_session()
+        if self.start == "flying":
+            self._flying_start(np.random.default_rng(seed))
         return self._sensor.read(self.sim.time)
+
+    def _flying_start(self, rng: np.random.Generator) -> None:
+        """Anywhere on the lap, rolling at 60-100 % of the speed the simulator's own driver
+        plans there, so that every corner is met from the first episodes on."""
+        sim, seat = self.sim, self.controls
+        assert sim is not None and seat is not None and seat.plan is not None
+        s = float(rng.uniform(0.0, sim.track.length))
+        x, z, _ = sim.track.centre_point(s)
+        plan = seat.plan
+        k = int(np.argmin((np.asarray(plan.x) - x) ** 2 + (np.asarray(plan.z) - z) ** 2))
+        sim.restart(start_s=s, speed=plan.speed[k] * float(rng.uniform(0.6, 1.0)))
+        assert self._sensor is not None
+        self._sensor.new_session()
 
     def send(self, steer: float, gas: float, brake: float) -> None:
         assert self.controls is not None, "call reset() first"

@@ -65,7 +65,7 @@ class RacingEnv(gym.Env):
                  action_rate: Sequence[float] | float | None = None,
                  reward: Mapping[str, float] | None = None, laps: int = 1,
                  max_episode_s: float = 300.0, off_track_s: float = 2.0,
-                 stuck_s: float = 5.0,
+                 stuck_s: float = 5.0, start: str = "grid",
                  controls: str | Controls | None = None, shm_dir: str | Path | None = None,
                  reset_mode: str = "restart", stale_s: float = 1.0) -> None:
         self._config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
@@ -98,10 +98,13 @@ class RacingEnv(gym.Env):
         if backend == "sim":
             if controls is not None or shm_dir is not None:
                 raise UsageError("controls and shm_dir are for backend='live'")
-            self._backend = SimBackend(track or "monza", game, control_hz)
+            self._backend = SimBackend(track or "monza", game, control_hz, start)
         elif backend == "live":
             from actelemetry.gym.live import LiveBackend
 
+            if start != "grid":
+                raise UsageError("start='flying' is the simulator's: the live game starts "
+                                 "where its restart puts the car")
             self._backend = LiveBackend(game, controls, shm_dir, control_hz, track,
                                         reset_mode, stale_s)
         else:

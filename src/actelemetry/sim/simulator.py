@@ -82,7 +82,7 @@ class Simulator:
         self._start_session()
 
     # ------------------------------------------------------------------ session
-    def _start_session(self) -> None:
+    def _start_session(self, start_s: float | None = None, speed: float = 0.0) -> None:
         tr = self.track
         self.session_index += 1
         self.time = 0.0
@@ -97,13 +97,15 @@ class Simulator:
         self._off_surface = False
         self._stuck_s = 0.0
         self.recoveries = 0
-        # start at rest on the race line, START_DISTANCE before the line
-        s0 = tr.length - START_DISTANCE
+        # start at rest on the race line, START_DISTANCE before the line (or where asked)
+        s0 = tr.length - START_DISTANCE if start_s is None else start_s % tr.length
         cx, cz, _ = tr.centre_point(s0)
         race = tr.race
         best = min(range(race.n), key=lambda i: (race.x[i] - cx) ** 2 + (race.z[i] - cz) ** 2)
         self.car.reset(race.x[best], race.z[best], race.heading[best], tyre_temp=62.0,
                        air_temp=self.air_temp)
+        if speed > 0.0:
+            self.car.roll(speed)
         self.car.slow_update(0.0, self.air_temp, self.road_temp)
         self.driver.new_lap(0, self.car.s.fuel)
         self.driver.locate(race.x[best], race.z[best])
@@ -116,10 +118,12 @@ class Simulator:
             self.publisher.pack("static", self._pages.vals["static"])
             self._publish_all()
 
-    def restart(self) -> None:
-        """A new session: laps, timers and car reset, static page rewritten."""
+    def restart(self, start_s: float | None = None, speed: float = 0.0) -> None:
+        """A new session: laps, timers and car reset, static page rewritten. ``start_s``
+        puts the car on the race line beside that lap distance instead of the grid, already
+        rolling at ``speed`` m/s (a flying start: the lap it starts in is an out lap)."""
         with self._lock:
-            self._start_session()
+            self._start_session(start_s, speed)
 
     def pause(self) -> None:
         """Status PAUSE: physics and packetId frozen until :meth:`resume`."""

@@ -203,6 +203,21 @@ class Vehicle:
         wr = m * G * (1 - p.front_weight) / 2
         s.load = [wf, wf, wr, wr]
 
+    def roll(self, speed: float) -> None:
+        """Already moving straight ahead at ``speed`` m/s: wheels rolling with the road, in
+        the highest gear that keeps the engine above idle."""
+        p, s = self.p, self.s
+        s.u = speed
+        s.omega = [speed / p.tyre_radius_front] * 2 + [speed / p.tyre_radius_rear] * 2
+        s.gear = 1
+        for gear in range(len(p.gear_ratios), 0, -1):
+            rpm = s.omega[2] * p.total_ratio(gear) * 30.0 / math.pi
+            if rpm >= p.idle_rpm + 1500.0 or gear == 1:
+                s.gear = gear
+                break
+        s.rpm = min(max(s.omega[2] * p.total_ratio(s.gear) * 30.0 / math.pi, p.idle_rpm),
+                    p.shift_rpm)
+
     @property
     def mass(self) -> float:
         return self.p.mass + self.s.fuel * FUEL_DENSITY

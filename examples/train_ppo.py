@@ -2,12 +2,12 @@
 
 A simple observation (speed, slip, where the car is on the track, the bends ahead, all
 scaled to [-1, 1]), one pedal axis (gas above zero, brake below) and a shaped reward
-(metres gained, a cost for wheels off the track, a large one for leaving it). Training
-episodes start anywhere on the lap, already rolling (``start="flying"``), so every corner
-is met from the start; every ``--eval-every`` steps the deterministic policy drives a
-lap from the grid, as a race starts. The learning curve (one row per training episode and
-per evaluation: env steps, progress, timed laps, lap time) goes to ``--curve``. Runs on the
-GPU where PyTorch sees one, else on the CPU.
+(metres gained, a cost for wheels off the track, a large one for leaving it). All training
+envs but one start anywhere on the lap, already rolling (``start="flying"``), so every
+corner is met from the start; one drives whole laps from the grid. Every ``--eval-every``
+steps the deterministic policy drives a lap from the grid, as a race starts. The learning
+curve (one row per training episode and per evaluation: env steps, progress, timed laps,
+lap time) goes to ``--curve``. Runs on the GPU where PyTorch sees one, else on the CPU.
 
     pip install -e '.[rl]'
     python examples/train_ppo.py --minutes 20 --curve ppo_curve.csv
@@ -86,7 +86,10 @@ def main() -> None:
 
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    venv = DummyVecEnv([lambda: make_env(args.control_hz)] * args.envs)
+    # one env drives whole laps from the grid (the launch, the race start), the others
+    # start anywhere, rolling
+    venv = DummyVecEnv([lambda: make_env(args.control_hz, "grid", 240.0)]
+                       + [lambda: make_env(args.control_hz)] * (args.envs - 1))
     venv.seed(args.seed)
     curve = args.curve.open("w", newline="", encoding="utf-8")
     out = csv.writer(curve)

@@ -220,3 +220,21 @@ def test_a_flying_start_is_anywhere_on_the_lap_and_rolling() -> None:
     env.close()
     with pytest.raises(UsageError, match="flying"):
         RacingEnv(backend="live", controls="pad:/nonexistent", start="flying")
+
+
+def test_docs_name_every_observation_reward_term_and_action() -> None:
+    from pathlib import Path
+
+    from actelemetry.gym import ACTION_NAMES, TERMS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "rl.md").read_text(encoding="utf-8")
+    env = RacingEnv()
+    for name in env.observation_names:
+        if not name.startswith(("wheel_slip_", "curvature_", "gas", "brake")):
+            assert f"`{name}`" in doc, name
+    assert "`wheel_slip_fl` .. `_rr`" in doc and "`curvature_{d}m`" in doc
+    for term in TERMS:
+        assert f"| `{term}` |" in doc, term
+    assert "**steer** -1..1 (+ right; full lock at +-1), **gas** 0..1,\n**brake** 0..1" in doc
+    assert ACTION_NAMES == ("steer", "gas", "brake")
+    env.close()

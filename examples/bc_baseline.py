@@ -11,7 +11,7 @@ on the track, the bends ahead), not the inputs already applied (``steer``, ``gas
 wheel figures that let it recall rather than drive.
 
     pip install -e '.[rl]'
-    python examples/bc_baseline.py --sessions 3 --laps 3 --episodes 3
+    python examples/bc_baseline.py --sessions 2 --laps 3 --skills pro,good,club
 """
 
 from __future__ import annotations
@@ -37,21 +37,29 @@ NOT_SEEN = ("steer", "gas", "brake", "rpm", "gear", "lap_fraction", "accel_longi
             "wheel_slip_rr", "tyres_out", "local_vz")
 
 
-def record(folder: Path, sessions: int, laps: int) -> list[Path]:
-    """Sessions of the simulator's own driver, captured at 100 Hz as a user would."""
+def record(folder: Path, sessions: int, laps: int, skills: list[str]) -> list[Path]:
+    """Sessions of the simulator's own driver at each skill, captured at 100 Hz as a user
+    would: the less skilled drivers' mistakes and recoveries show the policy states off
+    the ideal line."""
+    from actelemetry.sim.driver import skill_value
+
     paths = []
-    for seed in range(1, sessions + 1):
-        sink = SessionFileSink(folder, "parquet", False)
-        run_capture(CaptureOptions(source="sim", fast=True, game="ac", sim_laps=laps,
-                                   seed=seed, rate=100.0, track="monza"), [sink])
-        paths += sink.paths
+    for skill in skills:
+        for seed in range(1, sessions + 1):
+            sink = SessionFileSink(folder, "parquet", False)
+            run_capture(CaptureOptions(source="sim", fast=True, game="ac", sim_laps=laps,
+                                       seed=seed, rate=100.0, track="monza",
+                                       skill=skill_value(skill)), [sink])
+            paths += sink.paths
     return paths
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("session_files", nargs="*", type=Path)
-    ap.add_argument("--sessions", type=int, default=3, help="sessions to record (no files)")
+    ap.add_argument("--sessions", type=int, default=2,
+                    help="sessions to record per skill (when no files are given)")
+    ap.add_argument("--skills", default="pro,good,club", help="the recorded drivers' skills")
     ap.add_argument("--laps", type=int, default=3, help="timed laps per recorded session")
     ap.add_argument("--episodes", type=int, default=3, help="episodes the policy drives")
     ap.add_argument("--control-hz", type=float, default=20.0)
@@ -61,7 +69,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bc-"))
     t0 = time.perf_counter()
-    files = args.session_files or record(work / "sessions", args.sessions, args.laps)
+    files = args.session_files or record(work / "sessions", args.sessions, args.laps,
+                                         args.skills.split(","))
     summary = export_rl(files, work / "datasets", "bc/monza-v0", args.control_hz)
     ds = minari.MinariDataset(summary.path / "data")
     episodes = list(ds.iterate_episodes())

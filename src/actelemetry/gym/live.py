@@ -20,6 +20,7 @@ import contextlib
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -254,7 +255,7 @@ class LiveBackend:
         self._wait(restarted, "the game did not restart the session: bind the restart "
                    "button to the game's restart-session action, or use reset_mode='none'")
 
-    def _wait(self, done: Any, why: str) -> None:
+    def _wait(self, done: Callable[[], bool], why: str) -> None:
         deadline = time.monotonic() + RESET_TIMEOUT_S
         while not done():
             if time.monotonic() > deadline:

@@ -72,7 +72,7 @@ def ray_runners(n: int, seconds: float, control_hz: float) -> tuple[int, float]:
     try:
         algo = ppo_config({"control_hz": control_hz}, env_runners=n).build_algo()
         group = algo.env_runner_group
-        chunk = max(int(seconds * 100), 200)
+        chunk = max(int(seconds * 300), 200)
         group.foreach_env_runner(lambda r: len(r.sample(num_timesteps=50)),
                                  local_env_runner=False)  # warm up
         t0 = time.perf_counter()
@@ -97,7 +97,7 @@ def main() -> None:
     rows: list[tuple[str, int, float]] = []
     steps, wall = one_env(secs, hz)
     rows.append(("1 env", steps, wall))
-    for k in sorted({2, n}):
+    for k in sorted({1, 2, n}):
         steps, wall = async_envs(k, secs, hz)
         rows.append((f"AsyncVectorEnv, {k} envs", steps, wall))
     if not args.no_ray:

@@ -92,7 +92,7 @@ def main() -> None:
         policy = make_pipeline(StandardScaler(), MLPRegressor(
             hidden_layer_sizes=(128, 128), max_iter=200, early_stopping=True, random_state=0))
     else:
-        policy = MultiOutputRegressor(HistGradientBoostingRegressor(max_iter=300))
+        policy = MultiOutputRegressor(HistGradientBoostingRegressor(max_iter=300, random_state=0))
     t1 = time.perf_counter()
     policy.fit(x, y)
     print(f"fitted {args.model} on {len(seen)} features in {time.perf_counter() - t1:.0f} s; "

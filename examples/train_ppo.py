@@ -77,6 +77,8 @@ def main() -> None:
     ap.add_argument("--eval-every", type=int, default=25_000, help="env steps")
     ap.add_argument("--curve", type=Path, default=Path("ppo_curve.csv"))
     ap.add_argument("--save", type=Path, default=None, help="save the policy here")
+    ap.add_argument("--resume", type=Path, default=None,
+                    help="go on training a saved policy (its step count goes on too)")
     args = ap.parse_args()
 
     import torch
@@ -125,18 +127,26 @@ def main() -> None:
                 row("eval", self.num_timesteps, evaluate(self.model, args.control_hz))
             return time.perf_counter() - t0 < args.minutes * 60
 
-    model = PPO("MlpPolicy", venv, n_steps=512, batch_size=256, n_epochs=10, gamma=0.995,
-                gae_lambda=0.95, learning_rate=3e-4, ent_coef=0.0, clip_range=0.2,
-                policy_kwargs={"net_arch": [128, 128], "log_std_init": -0.5},
-                seed=args.seed, device=device, verbose=0)
-    model.learn(total_timesteps=args.steps, callback=Curve())
+    if args.resume is not None:
+        model = PPO.load(args.resume, env=venv, device=device)
+    else:
+        model = PPO("MlpPolicy", venv, n_steps=512, batch_size=256, n_epochs=10,
+                    gamma=0.995, gae_lambda=0.95, learning_rate=3e-4, ent_coef=0.0,
+                    clip_range=0.2,
+                    policy_kwargs={"net_arch": [128, 128], "log_std_init": -0.5},
+                    seed=args.seed, device=device, verbose=0)
+    first = model.num_timesteps
+    Curve.next_eval = first + args.eval_every
+    model.learn(total_timesteps=args.steps, callback=Curve(),
+                reset_num_timesteps=args.resume is None)
     row("eval", model.num_timesteps, evaluate(model, args.control_hz))
     curve.close()
     if args.save is not None:
         model.save(args.save)
     wall = time.perf_counter() - t0
-    print(f"device {device}: {model.num_timesteps} env steps in {wall:.0f} s "
-          f"({model.num_timesteps / wall:.0f} steps/s); best progress "
+    done = model.num_timesteps - first
+    print(f"device {device}: {model.num_timesteps} env steps ({done} here) in {wall:.0f} s "
+          f"({done / wall:.0f} steps/s); best progress "
           f"{best['progress_m']:.0f} m from the grid; first timed lap after "
           f"{best['first_lap_steps'] or '-'} steps; best lap "
           f"{best['lap_time_s'] or '-'} s; curve in {args.curve}")

@@ -171,6 +171,8 @@ DRIVER = textwrap.dedent("""\
 """)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals: Windows cannot send "
+                    "SIGTERM or SIGINT to another process")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_controls_are_released_when_the_agent_process_is_signalled(
         sig: signal.Signals) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from actelemetry.analysis import sql
 from actelemetry.analysis.present import Skipped
 from actelemetry.analysis.sources import SessionSource, open_sources
+from actelemetry.analysis.summary import Summary, read_summary
 from actelemetry.channels.catalogue import BY_NAME, CATALOGUE
 from actelemetry.errors import SessionFileError
 
@@ -68,6 +69,10 @@ class Dataset:
             self.con.execute(f"SET threads = {int(threads)}")
         self._by_session = {s.session: s for s in self.sources}
         self._laps: list[dict[str, Any]] | None = None
+        #: sessions whose file carries a summary that fits it: their per-lap tables are read
+        #: from it instead of being computed from every sample
+        self.summaries: dict[int, Summary] = {}
+        self._settled = False
         self.skipped: list[Skipped] = []  # what the views leave out for lack of a channel
         self.con.execute(sql.SESSION_FILES_TABLE)
         for src in self.sources:
@@ -90,8 +95,11 @@ class Dataset:
                 rel = self.con.read_json(str(src.path), format="newline_delimited",
                                          columns=types)
             rel.create_view(view)
+            summary = read_summary(src.path) if src.fmt == "parquet" else None
         except duckdb.Error as exc:
             raise SessionFileError(f"{src.path}: {_duck_message(exc)}") from exc
+        if summary is not None and not self._derived(src):
+            self.summaries[src.session] = summary
         meta = src.meta
         quality = meta.get("quality") or {}
         self.con.execute(sql.INSERT_SESSION_FILE, [
@@ -148,11 +156,60 @@ class Dataset:
         self.con.execute(f"CREATE VIEW telemetry AS SELECT {cols}, current_lap AS lap "
                          f"FROM ({body})")
         have = set(self.columns)
+        self._create_parts(have)
         laps, skipped_laps = sql.laps_view(have)
         sessions, skipped_sessions = sql.sessions_view(have)
         self.skipped = [*skipped_sessions, *skipped_laps]
         self.con.execute(laps)
         self.con.execute(sessions)
+
+    def _create_parts(self, have: set[str]) -> None:
+        """The views the tables add up: ``lap_parts``, ``input_bins`` and ``slip_p95``, read
+        from each file's stored summary where it has one, computed from the samples of the
+        others (``lap_lockups`` then finds their lock-ups)."""
+        slow = [s.session for s in self.sources if s.session not in self.summaries]
+        where = f"WHERE session IN ({', '.join(map(str, slow))})" if self.summaries else ""
+        branches: dict[str, list[str]] = {"lap_parts": [], "input_bins": [], "slip_p95": []}
+        for session, summary in self.summaries.items():
+            for name, table in summary.tables.items():
+                stored = f"summary_{name}_{session}"
+                self.con.register("_summary", table)
+                self.con.execute(f"CREATE TEMP TABLE {stored} AS SELECT "
+                                 f"CAST({session} AS INTEGER) AS session, * FROM _summary")
+                self.con.unregister("_summary")
+                if name in branches:  # the series and G-G cells are read as they are
+                    branches[name].append(f"SELECT * FROM {stored}")
+        if slow:
+            lockups = sql.lap_lockups(have, where)
+            if lockups is not None:
+                self.con.execute(f"CREATE VIEW lap_lockups AS {lockups}")
+            branches["lap_parts"].append(sql.lap_parts(have, where))
+            for name, query in (("input_bins", sql.input_bins(have, where)),
+                                ("slip_p95", sql.slip_p95(have, where))):
+                if query is not None:
+                    branches[name].append(query)
+        for name, parts in branches.items():
+            if parts:
+                body = "\nUNION ALL BY NAME\n".join(f"({p})" for p in parts)
+                self.con.execute(f"CREATE VIEW {name} AS {body}")
+
+    def stored(self, session: int, name: str) -> Table | None:
+        """A table of the session's stored summary (``series``, ``gg``, ...), if it has one."""
+        summary = self.summaries.get(session)
+        if summary is None or name not in summary.tables:
+            return None
+        return self.table(f"SELECT * EXCLUDE (session) FROM summary_{name}_{int(session)}")
+
+    def settle(self) -> None:
+        """Compute ``lap_parts`` and ``laps`` once for the queries that follow (each reads
+        them again otherwise: a scan of every sample for a file without a summary)."""
+        if self._settled:
+            return
+        self._settled = True
+        for name in ("lap_parts", "laps"):
+            self._guard(lambda n=name: (
+                self.con.execute(f"CREATE TEMP TABLE settled_{n} AS SELECT * FROM {n}"),
+                self.con.execute(f"CREATE OR REPLACE VIEW {n} AS SELECT * FROM settled_{n}")))
 
     def lock_down(self) -> None:
         """From now on the connection reads the session files and nothing else: no other

@@ -28,7 +28,7 @@ SEED_FILES = ("speed_trace.html", "control_inputs.html", "acceleration.html")
 REPORT_FILE = "report.html"
 TRACK_MAP_FILE = "track_map.html"
 COMPARISON_FILE = "lap_comparison.html"
-PLOTTED = ("speed_kmh", "gas", "brake", "steer")
+PLOTTED = sql.SERIES_CHANNELS
 #: the plots over session time and the channel each needs
 PLOT_NEEDS = (("speed_kmh", "speed trace"), ("gas", "throttle trace"),
               ("brake", "brake trace"), ("steer", "steering trace"))
@@ -58,11 +58,14 @@ def thinned_series(ds: Dataset, session: int, laps: Sequence[dict[str, Any]],
                    buckets: int = SCREEN_BUCKETS) -> dict[str, Any]:
     """Per-bucket min and max of the plotted channels the files have, computed by DuckDB
     (time buckets: an irregular log is thinned as it is, never resampled)."""
-    span = ds.rows(sql.SESSION_SPAN, [session])[0]["span"] or 0.0
-    width = max(float(span) / max(buckets, 1), 1e-3)
+    ends = [r["t_last"] for r in laps if r["session"] == session]
+    span = max(ends) if ends else ds.rows(sql.SESSION_SPAN, [session])[0]["span"] or 0.0
+    width = sql.bucket_width(float(span), buckets)
     plotted = [c for c in PLOTTED if ds.has(c)]
     out: dict[str, Any] = {"name": ds.source(session).name, "session": session}
-    tab = ds.table(sql.time_buckets(plotted), [width, session]).data if plotted else {}
+    tab = _stored_series(ds, session, plotted, width)
+    if tab is None:
+        tab = ds.table(sql.time_buckets(plotted), [width, session]).data if plotted else {}
     for name in plotted:
         # every bucket's extremes, and the session's first and last samples
         t = np.concatenate((tab[f"{name}_t_lo"], tab[f"{name}_t_hi"], tab["t_first"][:1],
@@ -79,6 +82,18 @@ def thinned_series(ds: Dataset, session: int, laps: Sequence[dict[str, Any]],
     out["lap_starts"] = np.array([r["t_first"] for r in laps if r["session"] == session][1:],
                                  dtype="f8")
     return out
+
+
+def _stored_series(ds: Dataset, session: int, plotted: list[str],
+                   width: float) -> dict[str, np.ndarray] | None:
+    """The buckets the store computed for this session, when they are these (same channels,
+    same bucket width); None otherwise."""
+    stored = ds.stored(session, "series") if plotted else None
+    if stored is None or not len(stored) or stored.column("bucket_width")[0] != width:
+        return None
+    if {c for c in PLOTTED if f"{c}_lo" in stored.columns} != set(plotted):
+        return None
+    return stored.data
 
 
 def _pick_comparison(ds: Dataset) -> tuple[LapRef, LapRef] | str:
@@ -104,6 +119,7 @@ def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: boo
         if not ds.rows("SELECT count(*) AS n FROM telemetry")[0]["n"]:
             names = ", ".join(str(src.path) for src in ds.sources)
             raise SessionFileError(f"{names}: holds no samples to analyse")
+        ds.settle()
         have = set(ds.columns)
         skipped = list(ds.skipped)
         sessions = ds.rows(sql.SESSION_SUMMARY)
@@ -115,7 +131,7 @@ def analyze(paths: Sequence[str | Path], out_dir: Path | None = None, plots: boo
         dist = ds.rows(dist_sql) if dist_sql else []
         if dist_sql is None:
             skipped.append(Skipped("input distribution", ("gas", "brake", "steer"), True))
-        wheel_sql, lacks = sql.wheel_table(have)
+        wheel_sql, lacks = sql.wheel_table(have, len(ds.sources))
         skipped += lacks
         wheels = ds.rows(wheel_sql) if wheel_sql else []
         buckets = max(50, SCREEN_BUCKETS // downsample)
@@ -161,5 +177,8 @@ def _gg_all(ds: Dataset) -> dict[str, np.ndarray] | None:
     query = sql.gg_cells(set(ds.columns))
     if query is None:
         return None
-    parts = [ds.table(query, [s.session]).data for s in ds.sources]
+    parts = []
+    for s in ds.sources:
+        stored = ds.stored(s.session, "gg")
+        parts.append(stored.data if stored is not None else ds.table(query, [s.session]).data)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -95,42 +95,11 @@ def _nullable(have: set[str], channel: str, expr: str, name: str, sql_type: str)
     return f"{expr} AS {name}" if channel in have else f"CAST(NULL AS {sql_type}) AS {name}"
 
 
-def laps_view(have: set[str]) -> tuple[str, list[Skipped]]:
-    """The ``laps`` view over the channels ``have``, and the lap statistics it leaves out.
-
-    One row per (session, lap); the game's time of lap k is read in lap k+1's first sample
-    (game_last_lap_ms). The line crossing is interpolated between a lap's last sample and the
-    next lap's first on lap_fraction; without it, the next lap's first lap timer reading says
-    how long ago the line was; without either it is the next lap's first sample.
-    """
+def _lap_items(have: set[str]) -> tuple[list[str], list[Skipped]]:
+    """The per-lap aggregates of ``lap_parts`` over the channels ``have``, and the lap
+    statistics left out; shares are kept as counts so that laps add up to a session."""
     skipped: list[Skipped] = []
-    stats: list[str] = []
-    _stat(have, stats, skipped, "lap speeds", (("top_speed_kmh", "max(speed_kmh)"),
-                                               ("min_speed_kmh", "min(speed_kmh)")),
-          ("speed_kmh",))
-    _stat(have, stats, skipped, "lap lateral g", (("max_lat_g", "max(abs(accel_lateral))"),),
-          ("accel_lateral",))
-    _stat(have, stats, skipped, "lap longitudinal g",
-          (("max_brake_g", "min(accel_longitudinal)"),
-           ("max_accel_g", "max(accel_longitudinal)")), ("accel_longitudinal",))
-    _stat(have, stats, skipped, "lap throttle share",
-          (("full_throttle_pct", "100.0 * avg(CASE WHEN gas >= 0.98 THEN 1 ELSE 0 END)"),),
-          ("gas",))
-    _stat(have, stats, skipped, "lap braking share",
-          (("braking_pct", "100.0 * avg(CASE WHEN brake > 0.05 THEN 1 ELSE 0 END)"),),
-          ("brake",))
-    _stat(have, stats, skipped, "lap coasting share",
-          (("coasting_pct", "100.0 * avg(CASE WHEN gas < 0.05 AND brake <= 0.05 "
-                            "THEN 1 ELSE 0 END)"),), ("gas", "brake"))
-    _stat(have, stats, skipped, "lap track limits",
-          (("tyres_out_samples", "count(*) FILTER (WHERE tyres_out > 0)"),
-           ("max_tyres_out", "max(tyres_out)")), ("tyres_out",))
-    if "lap_valid" not in have:
-        skipped.append(Skipped("lap validity", ("lap_valid",)))
-    if "game_last_lap_ms" not in have:
-        skipped.append(Skipped("the game's lap times", ("game_last_lap_ms",)))
-    names = [s.rsplit(" AS ", 1)[1] for s in stats]
-    per_lap = ",\n        ".join([
+    items = [
         "session", "current_lap AS lap", "count(*) AS samples",
         "min(session_time) AS t_first", "max(session_time) AS t_last",
         _nullable(have, "lap_fraction", "arg_min(lap_fraction, session_time)", "f_first",
@@ -146,15 +115,138 @@ def laps_view(have: set[str]) -> tuple[str, list[Skipped]]:
         _nullable(have, "partial_lap", "bool_or(partial_lap)", "partial_flag", "BOOLEAN"),
         _nullable(have, "in_pit_lane", "arg_max(in_pit_lane, session_time)",
                   "ends_in_pit_lane", "BOOLEAN"),
-        *stats])
+    ]
+    lap_col = "completed_laps" if "completed_laps" in have else "current_lap"
+    items += [f"min({lap_col}) AS crossings_min", f"max({lap_col}) AS crossings_max"]
+    _stat(have, items, skipped, "lap speeds", (
+        ("top_speed_kmh", "max(speed_kmh)"), ("min_speed_kmh", "min(speed_kmh)"),
+        ("speed_sum", "sum(speed_kmh)"), ("speed_n", "count(speed_kmh)")), ("speed_kmh",))
+    _stat(have, items, skipped, "lap lateral g", (("max_lat_g", "max(abs(accel_lateral))"),),
+          ("accel_lateral",))
+    _stat(have, items, skipped, "lap longitudinal g",
+          (("max_brake_g", "min(accel_longitudinal)"),
+           ("max_accel_g", "max(accel_longitudinal)")), ("accel_longitudinal",))
+    _stat(have, items, skipped, "lap throttle share", (
+        ("gas_full_n", "count(*) FILTER (WHERE gas >= 0.98)"),
+        ("gas_off_n", "count(*) FILTER (WHERE gas < 0.05)"),
+        ("gas_sum", "sum(gas)"), ("gas_n", "count(gas)")), ("gas",))
+    _stat(have, items, skipped, "lap braking share", (
+        ("braking_n", "count(*) FILTER (WHERE brake > 0.05)"),
+        ("brake_sum", "sum(brake)"), ("brake_n", "count(brake)"), ("brake_max", "max(brake)")),
+        ("brake",))
+    _stat(have, items, skipped, "lap coasting share", (
+        ("coasting_n", "count(*) FILTER (WHERE gas < 0.05 AND brake <= 0.05)"),
+        ("overlap_n", "count(*) FILTER (WHERE gas > 0.05 AND brake > 0.05)")),
+        ("gas", "brake"))
+    _stat(have, items, skipped, "lap track limits",
+          (("tyres_out_samples", "count(*) FILTER (WHERE tyres_out > 0)"),
+           ("max_tyres_out", "max(tyres_out)")), ("tyres_out",))
+    if "steer" in have:
+        items += ["sum(abs(steer)) AS steer_abs_sum", "count(steer) AS steer_n",
+                  "max(abs(steer)) AS steer_abs_max"]
+    if "distance_m" in have:
+        items += ["min(distance_m) AS distance_min", "max(distance_m) AS distance_max"]
+    if "packets_skipped" in have:
+        items.append("sum(packets_skipped) AS skipped_sum")
+    if "gap_before_s" in have:
+        items.append("count(*) FILTER (WHERE gap_before_s > 0) AS gaps_n")
+    for prefix, parts in WHEEL_PARTS:
+        if not absent(have, [f"{prefix}_{w}" for w in WHEEL_ORDER]):
+            items += [f"{expr.format(c=f'{prefix}_{w}')} AS {name}_{w}"
+                      for w in WHEEL_ORDER for name, expr in parts]
+    if "lap_valid" not in have:
+        skipped.append(Skipped("lap validity", ("lap_valid",)))
+    if "game_last_lap_ms" not in have:
+        skipped.append(Skipped("the game's lap times", ("game_last_lap_ms",)))
+    return items, skipped
+
+
+#: per-lap parts of the wheel table: (channel prefix, [(part, expression)])
+WHEEL_PARTS = (
+    ("wheel_slip", (("slip_sum", "sum({c})"), ("slip_n", "count({c})"),
+                    ("slip_max", "max({c})"))),
+    ("wheel_load", (("load_sum", "sum({c})"), ("load_n", "count({c})"),
+                    ("load_min", "min({c})"), ("load_max", "max({c})"))),
+    ("wheel_lock", (("locked", "count(*) FILTER (WHERE {c})"),)),
+)
+WHEEL_ORDER = ("fl", "fr", "rl", "rr")
+
+
+def lap_parts(have: set[str], where: str = "") -> str:
+    """``lap_parts``: one row per (session, lap) of everything the tables add up, from one
+    scan of ``telemetry`` (``where`` narrows it to some sessions), joined with the lock-up
+    starts of ``lap_lockups`` when the files have the four lock channels. The store writes
+    this table into each session file when it closes it (:mod:`actelemetry.analysis.summary`);
+    the analysis computes it here for files without one."""
+    items, _ = _lap_items(have)
+    body = (f"SELECT {', '.join(items)} FROM telemetry {where} "
+            "GROUP BY session, current_lap")
+    if lap_lockups(have) is None:
+        return body
+    starts = ", ".join(f"coalesce(l.lockups_{w}, 0) AS lockups_{w}" for w in WHEEL_ORDER)
+    return (f"SELECT p.*, {starts} FROM ({body}) p "
+            "LEFT JOIN lap_lockups l USING (session, lap)")
+
+
+def lap_lockups(have: set[str], where: str = "") -> str | None:
+    """Lock-ups (a run of locked samples) starting in each lap, found in time order per
+    session: the one window of the analysis, over five narrow columns (None without the
+    four lock channels). The store counts them as it writes instead."""
+    if absent(have, [f"wheel_lock_{w}" for w in WHEEL_ORDER]):
+        return None
+    starts = ", ".join(f"wheel_lock_{w} AND NOT coalesce(lag(wheel_lock_{w}) OVER w, FALSE) "
+                       f"AS start_{w}" for w in WHEEL_ORDER)
+    counts = ", ".join(f"count(*) FILTER (WHERE start_{w}) AS lockups_{w}"
+                       for w in WHEEL_ORDER)
+    return (f"SELECT session, current_lap AS lap, {counts} FROM (SELECT session, current_lap, "
+            f"{starts} FROM telemetry {where} "
+            "WINDOW w AS (PARTITION BY session ORDER BY session_time)) "
+            "GROUP BY session, current_lap")
+
+
+def laps_view(have: set[str]) -> tuple[str, list[Skipped]]:
+    """The ``laps`` view (over ``lap_parts``) for the channels ``have``, and the lap
+    statistics it leaves out.
+
+    One row per (session, lap); the game's time of lap k is read in lap k+1's first sample
+    (game_last_lap_ms). The line crossing is interpolated between a lap's last sample and the
+    next lap's first on lap_fraction; without it, the next lap's first lap timer reading says
+    how long ago the line was; without either it is the next lap's first sample.
+    """
+    skipped: list[Skipped] = []
+    stats: list[str] = []
+    _stat(have, stats, skipped, "lap speeds", (("top_speed_kmh", "top_speed_kmh"),
+                                               ("min_speed_kmh", "min_speed_kmh")),
+          ("speed_kmh",))
+    _stat(have, stats, skipped, "lap lateral g", (("max_lat_g", "max_lat_g"),),
+          ("accel_lateral",))
+    _stat(have, stats, skipped, "lap longitudinal g",
+          (("max_brake_g", "max_brake_g"), ("max_accel_g", "max_accel_g")),
+          ("accel_longitudinal",))
+    _stat(have, stats, skipped, "lap throttle share",
+          (("full_throttle_pct", "100.0 * gas_full_n / samples"),), ("gas",))
+    _stat(have, stats, skipped, "lap braking share",
+          (("braking_pct", "100.0 * braking_n / samples"),), ("brake",))
+    _stat(have, stats, skipped, "lap coasting share",
+          (("coasting_pct", "100.0 * coasting_n / samples"),), ("gas", "brake"))
+    _stat(have, stats, skipped, "lap track limits",
+          (("tyres_out_samples", "tyres_out_samples"), ("max_tyres_out", "max_tyres_out")),
+          ("tyres_out",))
+    if "lap_valid" not in have:
+        skipped.append(Skipped("lap validity", ("lap_valid",)))
+    if "game_last_lap_ms" not in have:
+        skipped.append(Skipped("the game's lap times", ("game_last_lap_ms",)))
+    names = [s.rsplit(" AS ", 1)[1] for s in stats]
+    per_lap = ",\n        ".join([
+        "session", "lap", "samples", "t_first", "t_last", "f_first", "f_last", "timer_first",
+        "prev_game_ms", "valid", "out_lap", "partial_flag", "ends_in_pit_lane", *stats])
     tail = "".join(f",\n    {n}" for n in names)
     sql = f"""
 CREATE VIEW laps AS
 WITH per_lap AS (
     SELECT
         {per_lap}
-    FROM telemetry
-    GROUP BY session, current_lap
+    FROM lap_parts
 ), linked AS (
     SELECT
         *,
@@ -227,21 +319,20 @@ def sessions_view(have: set[str]) -> tuple[str, list[Skipped]]:
     skipped: list[Skipped] = []
     totals: list[str] = []
     _stat(have, totals, skipped, "session distance",
-          (("distance_m", "max(distance_m) - min(distance_m)"),), ("distance_m",))
-    lap_col = "completed_laps" if "completed_laps" in have else "current_lap"
-    totals.append(f"max({lap_col}) - min({lap_col}) AS line_crossings")
+          (("distance_m", "max(distance_max) - min(distance_min)"),), ("distance_m",))
+    totals.append("max(crossings_max) - min(crossings_min) AS line_crossings")
     _stat(have, totals, skipped, "session speeds",
-          (("max_speed_kmh", "max(speed_kmh)"), ("avg_speed_kmh", "avg(speed_kmh)")),
-          ("speed_kmh",))
+          (("max_speed_kmh", "max(top_speed_kmh)"),
+           ("avg_speed_kmh", "sum(speed_sum) / nullif(sum(speed_n), 0)")), ("speed_kmh",))
     _stat(have, totals, skipped, "session longitudinal g",
-          (("max_accel_g", "max(accel_longitudinal)"),
-           ("max_brake_g", "min(accel_longitudinal)")), ("accel_longitudinal",))
+          (("max_accel_g", "max(max_accel_g)"),
+           ("max_brake_g", "min(max_brake_g)")), ("accel_longitudinal",))
     _stat(have, totals, skipped, "session lateral g",
-          (("max_lat_g", "max(abs(accel_lateral))"),), ("accel_lateral",))
+          (("max_lat_g", "max(max_lat_g)"),), ("accel_lateral",))
     _stat(have, totals, skipped, "capture losses",
-          (("packets_skipped", "sum(packets_skipped)"),), ("packets_skipped",))
+          (("packets_skipped", "CAST(sum(skipped_sum) AS BIGINT)"),), ("packets_skipped",))
     _stat(have, totals, skipped, "capture gaps",
-          (("gaps", "count(*) FILTER (WHERE gap_before_s > 0)"),), ("gap_before_s",))
+          (("gaps", "CAST(sum(gaps_n) AS BIGINT)"),), ("gap_before_s",))
     names = [t.rsplit(" AS ", 1)[1] for t in totals]
     body = ",\n        ".join(totals)
     picked = "".join(f", t.{n}" for n in names)
@@ -250,10 +341,10 @@ CREATE VIEW sessions AS
 WITH totals AS (
     SELECT
         session,
-        count(*)                                      AS samples,
-        max(session_time) - min(session_time)         AS duration_s,
+        CAST(sum(samples) AS BIGINT)                  AS samples,
+        max(t_last) - min(t_first)                    AS duration_s,
         {body}
-    FROM telemetry
+    FROM lap_parts
     GROUP BY session
 ), counted AS (
     SELECT session,
@@ -291,56 +382,86 @@ INPUT_BINS = (("gas", "least(floor(gas * 10), 9)"), ("brake", "least(floor(brake
               ("steer", "least(floor((steer + 1) * 5), 9)"))
 
 
-def input_distribution(have: set[str]) -> str | None:
-    """Share of samples per tenth of each input's travel present (None: no input)."""
-    parts = [f"SELECT '{name}' AS input, {expr} AS bin, count(*) AS samples FROM telemetry "
-             f"WHERE {name} IS NOT NULL GROUP BY bin"
+def input_bins(have: set[str], where: str = "") -> str | None:
+    """``input_bins``: samples per (session, input, tenth of travel) of each input present
+    (None: no input); the store writes it into each session file as it closes it."""
+    also = f"AND {where.removeprefix('WHERE ')}" if where else ""
+    parts = [f"SELECT session, '{name}' AS input, {expr} AS bin, count(*) AS samples "
+             f"FROM telemetry WHERE {name} IS NOT NULL {also} GROUP BY session, bin"
              for name, expr in INPUT_BINS if name in have]
-    return "\nUNION ALL\n".join(parts) + "\nORDER BY input, bin" if parts else None
+    return "\nUNION ALL\n".join(parts) if parts else None
+
+
+def input_distribution(have: set[str]) -> str | None:
+    """Samples per tenth of each input's travel present, all sessions (None: no input)."""
+    if not any(name in have for name, _ in INPUT_BINS):
+        return None
+    return ("SELECT input, bin, CAST(sum(samples) AS BIGINT) AS samples FROM input_bins "
+            "GROUP BY input, bin ORDER BY input, bin")
+
+
+def _share(count: str) -> str:
+    return f"100.0 * sum({count}) / sum(samples)"
 
 
 def input_summary(have: set[str]) -> tuple[str | None, list[Skipped]]:
-    """Means and shares of the inputs present, and what is left out for lack of one."""
+    """Means and shares of the inputs present (added up from ``lap_parts``), and what is
+    left out for lack of one."""
     skipped: list[Skipped] = []
     items: list[str] = []
     _stat(have, items, skipped, "throttle summary", (
-        ("gas_mean", "avg(gas)"),
-        ("gas_full_pct", "100.0 * avg(CASE WHEN gas >= 0.98 THEN 1 ELSE 0 END)"),
-        ("gas_off_pct", "100.0 * avg(CASE WHEN gas < 0.05 THEN 1 ELSE 0 END)")), ("gas",))
+        ("gas_mean", "sum(gas_sum) / nullif(sum(gas_n), 0)"),
+        ("gas_full_pct", _share("gas_full_n")),
+        ("gas_off_pct", _share("gas_off_n"))), ("gas",))
     _stat(have, items, skipped, "brake summary", (
-        ("brake_mean", "avg(brake)"),
-        ("braking_pct", "100.0 * avg(CASE WHEN brake > 0.05 THEN 1 ELSE 0 END)"),
-        ("brake_max", "max(brake)")), ("brake",))
+        ("brake_mean", "sum(brake_sum) / nullif(sum(brake_n), 0)"),
+        ("braking_pct", _share("braking_n")),
+        ("brake_max", "max(brake_max)")), ("brake",))
     _stat(have, items, skipped, "steering summary", (
-        ("steer_abs_mean", "avg(abs(steer))"), ("steer_abs_max", "max(abs(steer))")),
-        ("steer",))
+        ("steer_abs_mean", "sum(steer_abs_sum) / nullif(sum(steer_n), 0)"),
+        ("steer_abs_max", "max(steer_abs_max)")), ("steer",))
     _stat(have, items, skipped, "pedal overlap", (
-        ("coasting_pct", "100.0 * avg(CASE WHEN gas < 0.05 AND brake <= 0.05 "
-                         "THEN 1 ELSE 0 END)"),
-        ("overlap_pct", "100.0 * avg(CASE WHEN gas > 0.05 AND brake > 0.05 "
-                        "THEN 1 ELSE 0 END)")), ("gas", "brake"))
+        ("coasting_pct", _share("coasting_n")),
+        ("overlap_pct", _share("overlap_n"))), ("gas", "brake"))
     if not items:
         return None, skipped
-    return "SELECT\n    " + ",\n    ".join(items) + "\nFROM telemetry", skipped
+    return "SELECT\n    " + ",\n    ".join(items) + "\nFROM lap_parts", skipped
 
 
-#: per-wheel aggregates of the wheel table: (family, channel prefix, [(stat, expression)])
+#: the wheel table's statistics per family: (family, channel prefix, [(stat, expression
+#: over lap_parts)]); slip_p95 is a quantile, not made of laps: from ``slip_p95``
 WHEEL_FAMILIES = (
-    ("wheel slip", "wheel_slip", (("slip_mean", "avg({c})"),
-                                  ("slip_p95", "quantile_cont({c}, 0.95)"),
-                                  ("slip_max", "max({c})"))),
-    ("wheel load", "wheel_load", (("load_mean", "avg({c})"), ("load_min", "min({c})"),
-                                  ("load_max", "max({c})"))),
-    ("lock-ups", "wheel_lock", (("lockups", "count(*) FILTER (WHERE start_{w})"),
-                                ("locked_samples", "count(*) FILTER (WHERE {c})"))),
+    ("wheel slip", "wheel_slip", (
+        ("slip_mean", "sum(slip_sum_{w}) / nullif(sum(slip_n_{w}), 0)"),
+        ("slip_p95", "any_value(q.slip_p95_{w})"),
+        ("slip_max", "max(slip_max_{w})"))),
+    ("wheel load", "wheel_load", (
+        ("load_mean", "sum(load_sum_{w}) / nullif(sum(load_n_{w}), 0)"),
+        ("load_min", "min(load_min_{w})"),
+        ("load_max", "max(load_max_{w})"))),
+    ("lock-ups", "wheel_lock", (("lockups", "CAST(sum(lockups_{w}) AS BIGINT)"),
+                                ("locked_samples", "CAST(sum(locked_{w}) AS BIGINT)"))),
 )
-WHEEL_ORDER = ("fl", "fr", "rl", "rr")
 
 
-def wheel_table(have: set[str]) -> tuple[str | None, list[Skipped]]:
+def _slip_quantiles() -> str:
+    return ", ".join(f"quantile_cont(wheel_slip_{w}, 0.95) AS slip_p95_{w}"
+                     for w in WHEEL_ORDER)
+
+
+def slip_p95(have: set[str], where: str = "") -> str | None:
+    """``slip_p95``: each wheel's 95th percentile of slip per session (None without the
+    four slip channels); the store writes it into each session file as it closes it."""
+    if absent(have, [f"wheel_slip_{w}" for w in WHEEL_ORDER]):
+        return None
+    return f"SELECT session, {_slip_quantiles()} FROM telemetry {where} GROUP BY session"
+
+
+def wheel_table(have: set[str], sessions: int = 1) -> tuple[str | None, list[Skipped]]:
     """Slip and load per wheel and lock-ups (a lock-up = a run of locked samples), for the
-    families whose four channels exist: one scan with one window (time order) computes every
-    wheel, then the row is turned into four."""
+    families whose four channels exist, added up from ``lap_parts``: one row turned into
+    four. The slip quantile of one session is its row of ``slip_p95``; of several, it is
+    taken over all their samples (one scan of four columns)."""
     skipped: list[Skipped] = []
     fams = []
     for what, prefix, stats in WHEEL_FAMILIES:
@@ -351,20 +472,18 @@ def wheel_table(have: set[str]) -> tuple[str | None, list[Skipped]]:
             fams.append((prefix, stats))
     if not fams:
         return None, skipped
-    cols = [f"{prefix}_{w}" for prefix, _ in fams for w in WHEEL_ORDER]
-    if any(prefix == "wheel_lock" for prefix, _ in fams):
-        cols += [f"wheel_lock_{w} AND NOT coalesce(lag(wheel_lock_{w}) OVER w, FALSE) "
-                 f"AS start_{w}" for w in WHEEL_ORDER]
-    aggs = [f"{expr.format(c=f'{prefix}_{w}', w=w)} AS {stat}_{w}"
+    aggs = [f"{expr.format(w=w)} AS {stat}_{w}"
             for prefix, stats in fams for w in WHEEL_ORDER for stat, expr in stats]
     names = [stat for _, family in fams for stat, _ in family]
     rows = [f"SELECT '{w.upper()}' AS wheel, "
             + ", ".join(f"{stat}_{w} AS {stat}" for stat in names) + " FROM agg"
             for w in WHEEL_ORDER]
-    sql = ("WITH edges AS (\n    SELECT " + ",\n        ".join(cols)
-           + "\n    FROM telemetry\n    WINDOW w AS (PARTITION BY session ORDER BY "
-           "session_time)\n), agg AS (\n    SELECT " + ",\n        ".join(aggs)
-           + "\n    FROM edges\n)\n" + "\nUNION ALL\n".join(rows))
+    quantile = ""
+    if any(prefix == "wheel_slip" for prefix, _ in fams):
+        source = "slip_p95" if sessions == 1 else f"(SELECT {_slip_quantiles()} FROM telemetry)"
+        quantile = f", {source} q"
+    sql = ("WITH agg AS (\n    SELECT " + ",\n        ".join(aggs)
+           + f"\n    FROM lap_parts{quantile}\n)\n" + "\nUNION ALL\n".join(rows))
     return sql, skipped
 
 
@@ -427,6 +546,13 @@ ORDER BY bucket
 
 
 SESSION_SPAN = "SELECT max(session_time) AS span FROM telemetry WHERE session = ?"
+#: the channels drawn over session time (plots and ASCII graphs)
+SERIES_CHANNELS = ("speed_kmh", "gas", "brake", "steer")
+
+
+def bucket_width(span: float, buckets: int) -> float:
+    """The time bucket (s) that thins a session of ``span`` seconds to ``buckets``."""
+    return max(span / max(buckets, 1), 1e-3)
 
 #: every channel of the catalogue: the statements of a session that has them all (the
 #: benchmark runs these)
@@ -436,5 +562,6 @@ SESSIONS_VIEW = sessions_view(_ALL)[0]
 INPUT_DISTRIBUTION = input_distribution(_ALL)
 INPUT_SUMMARY = input_summary(_ALL)[0]
 WHEEL_TABLE = wheel_table(_ALL)[0]
+LAP_PARTS = lap_parts(_ALL)
 LAP_SAMPLES = lap_samples(_ALL)
 GG_CELLS = gg_cells(_ALL)

@@ -165,10 +165,12 @@ class SessionFileSink:
             except StorageError as exc:
                 self.failure = str(exc)
                 self._failed = True
+        from actelemetry.analysis.summary import summary_footer
+
         try:
             session.path = finalize_spool(writer.path, self.fmt, self.raw,
                                           extra_quality=session.quality_extra,
-                                          extra_meta=session.meta_extra)
+                                          extra_meta=session.meta_extra, footer=summary_footer)
         except StorageError as exc:
             if not self._failed:
                 raise StorageError(f"{exc}; the samples stay in {writer.path} and are "

@@ -171,6 +171,7 @@ def import_file(path: Path, out_dir: Path, fmt: str = "auto", mapping: Mapping |
                 target: Path | None = None) -> tuple[Path, Summary, str]:
     """Import one file into ``out_dir`` (or exactly ``target``): the session path, the
     summary and how the mapping was chosen."""
+    from actelemetry.analysis.summary import summary_footer
     from actelemetry.store.session import write_session
 
     log = read_log(Path(path), fmt)
@@ -189,7 +190,7 @@ def import_file(path: Path, out_dir: Path, fmt: str = "auto", mapping: Mapping |
     out = target or ensure_folder(out_dir) / f"{Path(path).stem}.parquet"
     with atomic_file(out) as tmp:
         write_session(imported.columns, "acc", imported.meta, tmp, "parquet",
-                      only_present=True)
+                      only_present=True, footer=summary_footer)
     return out, imported.summary, how
 
 

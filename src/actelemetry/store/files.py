@@ -8,6 +8,7 @@ file is refused with one line naming it before anything reads its rows.
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 from collections.abc import Iterable
@@ -38,6 +39,8 @@ def _imported(path: Path) -> Path:
     """A session file as given; another tool's log (a .ld, a MoTeC or foreign CSV, JSON)
     imported on the fly into the user cache, once per file version (actelemetry.imports).
     A CSV/JSONL no mapping knows is left to the session checks, which say what it lacks."""
+    if path.suffix.lower() == ".parquet":  # ours: no importer to load
+        return path
     from actelemetry.formats.motec_csv import looks_like_motec_csv
     from actelemetry.imports.files import (
         FOREIGN_SUFFIXES,
@@ -115,6 +118,18 @@ def session_format(path: Path) -> str:
     return fmt
 
 
+@functools.lru_cache(maxsize=64)
+def _footer(path: str, mtime_ns: int, size: int) -> pq.FileMetaData:
+    return pq.ParquetFile(path).metadata
+
+
+def parquet_footer(path: Path) -> pq.FileMetaData:
+    """A Parquet file's footer, read once per version of the file: the checks, the
+    metadata and the stored summary all need it, and a long session's footer is large."""
+    st = path.stat()
+    return _footer(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
 def column_names(path: Path) -> tuple[str, ...]:
     """The channels a session file holds, in its order, without reading its rows."""
     fmt = session_format(path)
@@ -122,7 +137,7 @@ def column_names(path: Path) -> tuple[str, ...]:
         if path.stat().st_size == 0:
             raise SessionFileError(f"{path}: empty file")
         if fmt == "parquet":
-            return tuple(pq.read_schema(path).names)
+            return tuple(parquet_footer(path).schema.to_arrow_schema().names)
         with open(path, "rb") as fh:
             first = fh.readline().decode("utf-8", "replace").strip()
     except (pa.ArrowException, OSError) as exc:

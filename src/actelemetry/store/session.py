@@ -2,13 +2,16 @@
 
 The schema comes from the channel catalogue; the session's metadata (game, layout, car,
 track, driver, start time, rate, catalogue version, capture quality) travels inside the
-Parquet file under the ``actelemetry`` key, and beside CSV/JSONL files as ``NAME.meta.json``.
+Parquet file under the ``actelemetry`` key, and beside CSV/JSONL files as ``NAME.meta.json``;
+a Parquet file also carries what the writer's ``footer`` makes of its table (the capture
+and the importers add the analysis's per-lap summary: :mod:`actelemetry.analysis.summary`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +96,8 @@ def _unique(path: Path) -> Path:
 
 def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
                    recovered: bool = False, extra_quality: dict[str, int] | None = None,
-                   extra_meta: dict[str, Any] | None = None) -> Path | None:
+                   extra_meta: dict[str, Any] | None = None,
+                   footer: FooterMaker | None = None) -> Path | None:
     """Write the spool's samples as a session file and remove the spool.
 
     A header naming ``channels`` (a source that carries only some, such as UDP) gets a
@@ -136,19 +140,24 @@ def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
                                            dtype=object)
     target = _unique(spool.with_suffix(f".{fmt}"))
     write_session(columns, header["game"], meta, target, fmt, raw,
-                  only_present=isinstance(present, list))
+                  only_present=isinstance(present, list), footer=footer)
     spool.unlink()
     return target
 
 
+#: extra key-value pairs for a Parquet file's footer, made from the table written
+FooterMaker = Callable[[pa.Table], dict[bytes, bytes]]
+
+
 def write_session(columns: dict[str, np.ndarray], game: str, meta: dict[str, Any],
                   path: Path, fmt: str = "parquet", raw: bool = False,
-                  only_present: bool = False) -> None:
+                  only_present: bool = False, footer: FooterMaker | None = None) -> None:
     """Write channels to ``path`` atomically (temporary file, then rename).
 
     A capture passes every catalogue channel of ``game`` (a missing one is a bug: KeyError);
     an import passes ``only_present=True`` and the file carries just the channels given, in
     catalogue order, NaN in an integer or boolean channel stored as null (absent, not 0).
+    ``footer`` adds its pairs to a Parquet file's footer.
     """
     schema = arrow_schema(game, raw).with_metadata({META_KEY: json.dumps(meta).encode()})
     order = column_order(game) + (["raw_physics", "raw_graphics"] if raw else [])
@@ -157,6 +166,9 @@ def write_session(columns: dict[str, np.ndarray], game: str, meta: dict[str, Any
     fields = [schema.field(n) for n in order]
     table = pa.table({f.name: _arrow_column(columns[f.name], f.type) for f in fields},
                      schema=pa.schema(fields, schema.metadata))
+    if fmt == "parquet" and footer is not None:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               **footer(table)})
     tmp = path.with_name(path.name + ".tmp")
     try:
         if fmt == "parquet":
@@ -191,10 +203,13 @@ def _arrow_column(values: Any, typ: pa.DataType) -> Any:
 
 def parquet_options(table: pa.Table) -> dict[str, Any]:
     """Parquet encodings that suit telemetry: floats change slowly in their high bytes, so
-    byte-stream-split then zstd packs them far tighter than dictionaries do."""
+    byte-stream-split then zstd packs them far tighter than dictionaries do. Row groups of
+    250,000 samples (about 40 min at 100 Hz): a smaller footer to read on every open and
+    faster column scans than 100,000 (5.4 against 7.9 ms for a per-lap aggregate of 1 h),
+    while a 10 h session still has 15 groups for DuckDB's threads to share."""
     floats = [f.name for f in table.schema if pa.types.is_floating(f.type)]
     others = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
-    return {"compression": "zstd", "row_group_size": 100_000,
+    return {"compression": "zstd", "row_group_size": 250_000,
             "use_byte_stream_split": floats, "use_dictionary": others}
 
 
@@ -260,7 +275,9 @@ def session_metadata(path: Path) -> dict[str, Any]:
     a JSON object whose known fields have their types (else a one-line SessionFileError)."""
     if path.suffix == ".parquet":
         try:
-            md = pq.read_schema(path).metadata or {}
+            from actelemetry.store.files import parquet_footer
+
+            md = parquet_footer(path).metadata or {}
         except (pa.ArrowInvalid, OSError) as exc:
             raise SessionFileError(f"{path}: not a readable Parquet file ({exc})") from exc
         if META_KEY not in md:

@@ -70,6 +70,8 @@ def test_many_clients_receive_every_frame_in_order(make_server, feed) -> None:
             assert [f["seq"] for f in frames] == list(range(1, n_frames + 1))
             assert [f["data"]["seq_check"] for f in frames] == list(range(1, n_frames + 1))
             assert not [m for m in msgs if m["type"] == "dropped"]
+        # clients that keep up are written to straight away, not through their queues
+        assert server.direct_writes.written > 0
         for c in clients:
             await c.close()
 

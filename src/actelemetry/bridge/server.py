@@ -1,13 +1,17 @@
 """The WebSocket broadcast server: one asyncio loop in its own thread, many clients.
 
-Why one module of about 360 lines: every line here is asyncio or websockets (the loop,
+Why one module of about 410 lines: every line here is asyncio or websockets (the loop,
 handshakes, writer tasks, keepalive); the decisions are the sans-I/O modules named below.
 
 The capture loop runs synchronously in another thread and hands each frame across with
 ``call_soon_threadsafe``. Every client has a queue bounded in frames and bytes and its own
 writer task: a frame is encoded once per (channel subset, encoding) and put on each queue;
 a full queue drops its oldest frame and the client is told how many it missed. No client is
-ever awaited before another, so one stalled client cannot slow the rest.
+ever awaited before another, so one stalled client cannot slow the rest. A client that keeps
+up (nothing queued, nothing being sent, its transport under the high-water mark) is not
+queued at all: its message is written straight to its transport by ``websockets``'
+``broadcast``, once per payload for all such clients; a writer task wakes only for a
+client that is behind.
 
 This module is only the asyncio adapter: the decisions (admission, queues, rate limits)
 are :mod:`~actelemetry.bridge.broadcaster`'s, what each client is sent and when (frames,
@@ -28,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -57,6 +61,35 @@ CLIENT_SNDBUF = 256 * 1024
 WRITE_LIMIT = 64 * 1024
 
 
+class DirectWrites:
+    """Messages for clients that keep up, gathered during one call of the hub and then
+    written with ``websockets.broadcast``: per payload, one encoding to bytes and one write
+    per transport, as a bare broadcast does, with no task woken."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.written = 0  # messages written this way, one per client each
+        self._pending: dict[int, tuple[str | bytes, list[ServerConnection]]] = {}
+
+    def add(self, payload: str | bytes, ws: ServerConnection) -> None:
+        entry = self._pending.get(id(payload))
+        if entry is None:
+            self._pending[id(payload)] = (payload, [ws])
+        else:
+            entry[1].append(ws)
+
+    def __enter__(self) -> DirectWrites:
+        self.active = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.active = False
+        pending, self._pending = self._pending, {}
+        for payload, connections in pending.values():
+            broadcast(connections, payload)
+            self.written += len(connections)
+
+
 @dataclass(eq=False)
 class Client:
     """One connection: its subscription, its bounded queue, its message allowance."""
@@ -68,9 +101,22 @@ class Client:
     pacer: Pacer | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     sending_since: float | None = None  # monotonic time the current send began
+    direct: DirectWrites | None = None
+
+    def keeping_up(self) -> bool:
+        """Nothing queued or being sent, nothing missed to tell, and the transport under
+        its high-water mark: a message may be written straight to it."""
+        if self.queue or self.queue.missed or self.sending_since is not None:
+            return False
+        transport = self.ws.transport
+        return transport is not None and transport.get_write_buffer_size() < WRITE_LIMIT
 
     def push(self, payload: str | bytes, is_frame: bool) -> None:
-        """Queue a message; a client whose queue overflows with events is closed."""
+        """Write a message now when the client keeps up (during a hub call), else queue it;
+        a client whose queue overflows with events is closed."""
+        if self.direct is not None and self.direct.active and self.keeping_up():
+            self.direct.add(payload, self.ws)
+            return
         if not self.queue.push(payload, is_frame):
             with contextlib.suppress(Exception):
                 self.ws.transport.abort()  # it does not read: nothing it gets would arrive
@@ -103,6 +149,7 @@ class BridgeServer:
             weakref.WeakKeyDictionary())
         self.refused_pending = 0
         self._overload_log = OverloadLog()
+        self.direct_writes = DirectWrites()
 
     # --- life cycle (any thread) ---------------------------------------------------------
     def start(self) -> BridgeServer:
@@ -269,6 +316,7 @@ class BridgeServer:
         client = Client(ws, sub, SendQueue(cfg.queue_size, cfg.queue_bytes),
                         TokenBucket(cfg.client_msg_rate, cfg.client_msg_burst, time.monotonic()))
         client.pacer = self.hub.pacer_for(sub)
+        client.direct = self.direct_writes
         client.push(proto.encode(self.hub.hello(), sub.encoding), False)
         self.clients.add(client)  # from here on it gets every frame, after the hello
         writer = asyncio.create_task(self._writer(client))
@@ -338,16 +386,20 @@ class BridgeServer:
     # --- the capture's calls, in the loop thread -----------------------------------------
     def _on_frame(self, t: float, wall: float, data: dict[str, Any],
                   delta_best_s: float | None) -> None:
-        self.hub.frame(self.clients, t, wall, data, delta_best_s, time.monotonic())
+        with self.direct_writes:
+            self.hub.frame(self.clients, t, wall, data, delta_best_s, time.monotonic())
 
     def _on_event(self, name: str, fields: dict[str, Any]) -> None:
-        self.hub.event(self.clients, name, fields)
+        with self.direct_writes:
+            self.hub.event(self.clients, name, fields)
 
     def _on_session_start(self, metadata: dict[str, Any], game: str) -> None:
-        self.hub.session_start(self.clients, metadata, game, time.monotonic())
+        with self.direct_writes:
+            self.hub.session_start(self.clients, metadata, game, time.monotonic())
 
     def _on_session_end(self, info: dict[str, Any]) -> None:
-        self.hub.session_end(self.clients, info)
+        with self.direct_writes:
+            self.hub.session_end(self.clients, info)
 
     async def _watch(self) -> None:
         """Closes clients whose sends are stuck, and tells everyone when frames stop

@@ -1,15 +1,21 @@
-"""Analysis benchmark: 1 h and 10 h sessions at 100 Hz.
+"""Analysis benchmark: whole processes, as a user runs them, on 1 h and 10 h sessions.
 
 The sessions are made by tiling real simulated laps: the built-in simulator drives Monza
 through the real capture (fast mode); its two timed laps are repeated with session_time,
 timestamp, lap counters, distance and the game's last-lap time shifted so the result reads
-as one long session. Prints a table: analyze, compare and a SQL summary on Parquet, the
-same tables the seed's way (DuckDB read_csv_auto on the CSV, one query per table), and
-Parquet against CSV size.
+as one long session. Each tiled file then gets its per-lap summary the way the store writes
+one (``analysis.summary.add_summary``); a copy without it shows the path older files take.
 
-    .venv/bin/python benchmarks/analysis.py [--quick] [--keep DIR]
+Every figure is a whole process (interpreter start and imports included), timed with its
+peak RSS (GNU ``time``), the two sides of a comparison alternating A B A B. The seed's way is
+its analysis script's seven DuckDB scans (session summary, lap summary, throttle, brake and
+speed distributions, wheel slip, suspension travel), each a ``read_csv_auto`` of the seed's
+own CSV shape: its 38 columns plus the suspension travel the seventh scan reads (42), the
+values written with 2 to 5 decimals as the seed's logger writes them.
 
-``--quick`` skips the 10 h CSV (4-5 GB, and the slowest part of the run).
+    .venv/bin/python benchmarks/analysis.py [--quick] [--repeat N] [--keep DIR]
+
+``--quick`` leaves out the 10 h CSV and the seed's 10 h scans (the slowest part).
 """
 
 from __future__ import annotations
@@ -18,48 +24,71 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from actelemetry.analysis import sql
-from actelemetry.analysis.compare import best_lap, compare_laps, timed_laps
-from actelemetry.analysis.dataset import open_dataset
-from actelemetry.analysis.laps import LapRef
-from actelemetry.analysis.report import analyze
+from actelemetry.analysis.summary import SUMMARY_KEY, add_summary
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
+from actelemetry.channels.catalogue import SEED_COLUMN_NAMES
 from actelemetry.store.session import parquet_options
 
-# the seed's telemetry_analysis.py way: one read_csv_auto scan per table
-SEED_QUERIES = {
-    "summary": """
-        SELECT MAX(speed_kmh), AVG(speed_kmh), MAX(ABS(accel_longitudinal)),
-               MAX(ABS(accel_lateral)), MAX(distance_m) - MIN(distance_m), COUNT(*)
-        FROM read_csv_auto(?)""",
-    "laps": """
-        SELECT current_lap, MAX(timestamp) - MIN(timestamp) AS lap_time,
-               MAX(speed_kmh), MIN(speed_kmh), AVG(gas), AVG(brake)
-        FROM read_csv_auto(?) GROUP BY current_lap ORDER BY current_lap""",
-    "inputs": """
-        SELECT floor(gas * 10) AS bin, COUNT(*) FROM read_csv_auto(?) GROUP BY bin""",
-    "wheels": """
-        SELECT AVG(wheel_slip_fl), AVG(wheel_slip_fr), AVG(wheel_slip_rl),
-               AVG(wheel_slip_rr), AVG(wheel_load_fl), AVG(wheel_load_fr),
-               AVG(wheel_load_rl), AVG(wheel_load_rr)
-        FROM read_csv_auto(?)""",
-}
-OUR_TABLES = (sql.SESSION_SUMMARY, sql.LAP_TABLE, sql.INPUT_DISTRIBUTION, sql.WHEEL_TABLE)
+TIME = shutil.which("time") or "/usr/bin/time"
 #: a log with only some channels (as imported from another tool): no lap_fraction, no
 #: positions, so laps are placed by integrated speed and corners come from the speed trace
 SUBSET = ("timestamp", "current_lap", "speed_kmh", "gas", "brake", "steer")
+#: the seed's CSV: its 38 columns and the suspension travel its seventh scan reads
+SEED_CSV_COLUMNS = [*SEED_COLUMN_NAMES, "suspension_travel_fl", "suspension_travel_fr",
+                    "suspension_travel_rl", "suspension_travel_rr"]
+#: the seed analysis script's scans, as it runs them (one read_csv_auto each)
+SEED_SCANS = '''
+import sys, duckdb
+csv = sys.argv[1]
+src = f"read_csv_auto('{csv}')"
+con = duckdb.connect()
+scans = [
+    f"""SELECT COUNT(*), MAX(current_lap), ROUND(MAX(timestamp), 1), ROUND(MAX(timestamp) / 60, 2),
+        ROUND(MAX(speed_kmh), 2), ROUND(AVG(CASE WHEN speed_kmh > 5 THEN speed_kmh END), 2),
+        ROUND(MAX(distance_m) / 1000, 2), ROUND(MAX(gas), 3), ROUND(MAX(brake), 3),
+        ROUND(AVG(ABS(steer)), 4), ROUND(MAX(ABS(steer)), 4),
+        ROUND(MAX(ABS(accel_longitudinal)) / 9.81, 2), ROUND(MAX(ABS(accel_lateral)) / 9.81, 2)
+        FROM {src}""",
+    f"""SELECT current_lap, COUNT(*), ROUND(MAX(speed_kmh), 1),
+        ROUND(AVG(CASE WHEN speed_kmh > 5 THEN speed_kmh END), 1), ROUND(AVG(gas) * 100, 1),
+        ROUND(AVG(brake) * 100, 1), ROUND(AVG(ABS(steer)) * 100, 2),
+        ROUND(MAX(timestamp) - MIN(timestamp), 3)
+        FROM {src} GROUP BY current_lap ORDER BY current_lap""",
+    f"""SELECT CASE WHEN gas > 0.9 THEN 'full' WHEN gas > 0.7 THEN 'high'
+        WHEN gas > 0.5 THEN 'medium' WHEN gas > 0.2 THEN 'low' WHEN gas > 0 THEN 'minimal'
+        ELSE 'off' END, COUNT(*), ROUND(COUNT(*) * 100.0 / SUM(COUNT(*)) OVER (), 2)
+        FROM {src} GROUP BY 1 ORDER BY 2 DESC""",
+    f"""SELECT CASE WHEN brake > 0.7 THEN 'hard' WHEN brake > 0.5 THEN 'medium'
+        WHEN brake > 0.3 THEN 'light' WHEN brake > 0 THEN 'minimal' ELSE 'off' END,
+        COUNT(*), ROUND(COUNT(*) * 100.0 / SUM(COUNT(*)) OVER (), 2)
+        FROM {src} GROUP BY 1 ORDER BY 2 DESC""",
+    f"""SELECT FLOOR(speed_kmh / 20) * 20, COUNT(*) FROM {src} WHERE speed_kmh > 0
+        GROUP BY 1 ORDER BY 1""",
+    f"""SELECT ROUND(AVG(wheel_slip_fl), 4), ROUND(AVG(wheel_slip_fr), 4),
+        ROUND(AVG(wheel_slip_rl), 4), ROUND(AVG(wheel_slip_rr), 4),
+        ROUND(MAX(wheel_slip_fl), 4), ROUND(MAX(wheel_slip_fr), 4),
+        ROUND(MAX(wheel_slip_rl), 4), ROUND(MAX(wheel_slip_rr), 4) FROM {src}""",
+    f"""SELECT """ + ", ".join(f"ROUND({f}(suspension_travel_{w}) * 1000, 2)"
+                              for f in ("AVG", "MAX", "MIN") for w in ("fl", "fr", "rl", "rr"))
+    + f" FROM {src}",
+]
+for q in scans:
+    for row in con.execute(q).fetchall():
+        print(*row)
+'''
 
 
 def simulate(folder: Path) -> Path:
@@ -70,9 +99,12 @@ def simulate(folder: Path) -> Path:
     return sink.paths[0]
 
 
-def tile(src: Path, hours: float, out: Path, csv: Path | None = None) -> int:
-    """Repeat the source's laps 2-3 (line to line) until ``hours`` of samples; rows."""
+def tile(src: Path, hours: float, out: Path) -> int:
+    """Repeat the source's laps 2-3 (line to line) until ``hours`` of samples, written as
+    the store writes (its encodings and row groups), without a summary; rows written."""
     table = pq.read_table(src)
+    meta = {k: v for k, v in (table.schema.metadata or {}).items() if k != SUMMARY_KEY}
+    schema = table.schema.with_metadata(meta)
     lap = table.column("current_lap").to_numpy()
     t = table.column("session_time").to_numpy()
     a, b = int(np.argmax(lap == 2)), int(np.argmax(lap == 4))
@@ -84,12 +116,11 @@ def tile(src: Path, hours: float, out: Path, csv: Path | None = None) -> int:
     copies = int(np.ceil(hours * 3600 / span))
     cols = {n: block.column(n).to_numpy(zero_copy_only=False) for n in block.column_names}
     first_lap = cols["current_lap"] == 2
-    options = parquet_options(table)  # the store's own encodings
+    options = parquet_options(table)
     row_group = options.pop("row_group_size")
-    writer = pq.ParquetWriter(out, table.schema, **options)
-    csv_writer = pacsv.CSVWriter(csv, table.schema) if csv else None
     rows = 0
-    try:
+    pending: list[pa.Table] = []
+    with pq.ParquetWriter(out, schema, **options) as writer:
         for k in range(copies):
             shifted = dict(cols)
             shifted["session_time"] = cols["session_time"] - t[a] + k * span
@@ -101,123 +132,151 @@ def tile(src: Path, hours: float, out: Path, csv: Path | None = None) -> int:
                 glast = cols["game_last_lap_ms"].copy()
                 glast[first_lap] = last_lap_ms
                 shifted["game_last_lap_ms"] = glast
-            batch = pa.table(shifted, schema=table.schema)
-            writer.write_table(batch, row_group_size=row_group)
-            if csv_writer:
-                csv_writer.write_table(batch)
-            rows += batch.num_rows
-    finally:
-        writer.close()
-        if csv_writer:
-            csv_writer.close()
+            pending.append(pa.table(shifted, schema=schema))
+            rows += pending[-1].num_rows
+            if sum(p.num_rows for p in pending) >= row_group or k == copies - 1:
+                writer.write_table(pa.concat_tables(pending), row_group_size=row_group)
+                pending = []
     return rows
 
 
-def timed(fn: Callable[[], object], repeat: int = 3) -> float:
-    """Median wall time of ``fn`` over ``repeat`` runs (s)."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def decimals(values: np.ndarray) -> int:
+    """2 to 5 decimals by magnitude, as the seed's logger rounds: km/h to 2, g to 4..."""
+    top = float(np.nanmax(np.abs(values))) if len(values) else 0.0
+    return 2 if top >= 100 else 3 if top >= 10 else 4 if top >= 1 else 5
 
 
-def our_tables(path: Path) -> None:
-    with open_dataset([path]) as ds:
-        for q in OUR_TABLES:
-            ds.rows(q)
-
-
-def seed_tables(csv: Path) -> None:
+def seed_csv(parquet: Path, out: Path) -> None:
+    """The session in the seed's CSV shape (42 columns, 2-5 decimals), written by DuckDB."""
+    sample = pq.read_table(parquet, columns=SEED_CSV_COLUMNS).slice(0, 200_000)
+    parts = []
+    for name in SEED_CSV_COLUMNS:
+        col = sample.column(name)
+        if pa.types.is_floating(col.type) and name != "timestamp":
+            parts.append(f"round({name}, {decimals(col.to_numpy())}) AS {name}")
+        elif name == "timestamp":
+            parts.append("round(timestamp, 3) AS timestamp")
+        else:
+            parts.append(name)
     con = duckdb.connect()
-    for q in SEED_QUERIES.values():
-        con.execute(q, [str(csv)]).fetchall()
+    rel = con.read_parquet(str(parquet)).select(", ".join(parts))
+    rel.to_csv(str(out), header=True)
     con.close()
 
 
-def summary(path: Path) -> None:
-    with open_dataset([path]) as ds:
-        ds.rows(sql.SESSION_SUMMARY)
+def run_process(argv: Sequence[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one whole process; it must succeed. GNU time
+    reads the peak: a child forked from this (large) process would count its pages."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([TIME, "-f", "%M", *argv], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "120"},
+                          check=False)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.decode().strip()
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(argv)} failed: {err[-500:]}")
+    return wall, int(err.splitlines()[-1]) / 1024
 
 
-def compare_best_and_other(path: Path) -> None:
-    with open_dataset([path]) as ds:
-        ref = best_lap(ds)
-        other = next(r for r in timed_laps(ds) if r["lap"] != ref.lap)
-        compare_laps(ds, ref, LapRef(1, int(other["lap"])))
+def alternate(sides: dict[str, list[str]], repeat: int) -> dict[str, list[tuple[float, float]]]:
+    """Each side ``repeat`` times, A B A B ..."""
+    out: dict[str, list[tuple[float, float]]] = {k: [] for k in sides}
+    for _ in range(repeat):
+        for name, argv in sides.items():
+            out[name].append(run_process(argv))
+    return out
 
 
-def mb(path: Path) -> float:
-    return path.stat().st_size / 1e6
+def figure(runs: list[tuple[float, float]]) -> str:
+    walls = [w for w, _ in runs]
+    rss = max(m for _, m in runs)
+    return (f"{statistics.median(walls):6.2f} s ({min(walls):.2f}-{max(walls):.2f}, "
+            f"n={len(walls)}), {rss:5.0f} MiB")
+
+
+def loadavg() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="skip the 10 h CSV")
+    ap.add_argument("--quick", action="store_true", help="skip the 10 h CSV and seed scans")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each side (default 3)")
     ap.add_argument("--keep", type=Path, help="keep the files in this folder")
     args = ap.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="actelemetry-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    print(f"machine: {os.cpu_count()} CPUs; files in {work}")
+    print(f"load average at start: {loadavg()}; {os.cpu_count()} CPUs; files in {work}",
+          flush=True)
     real = simulate(work / "sim")
-    real_csv = work / "real.csv"
-    pacsv.write_csv(pq.read_table(real), real_csv)
-    print(f"simulated {real.name}: {pq.read_metadata(real).num_rows} rows "
-          f"(real, untiled); 1 h / 10 h files below tile its laps 2-3 with shifted clocks")
-    files: dict[str, tuple[Path, Path | None]] = {}
-    for hours, with_csv in ((1, True), (10, not args.quick)):
-        pq_path = work / f"session_{hours}h.parquet"
-        csv_path = work / f"session_{hours}h.csv" if with_csv else None
+    print(f"simulated {real.name}: {pq.read_metadata(real).num_rows} rows (real, untiled)")
+    files: dict[int, dict[str, Path]] = {}
+    for hours in (1, 10):
+        old = work / f"session_{hours}h_no_summary.parquet"
         t0 = time.perf_counter()
-        rows = tile(real, hours, pq_path, csv_path)
-        print(f"made {hours} h: {rows} rows in {time.perf_counter() - t0:.1f} s")
-        files[f"{hours}h"] = (pq_path, csv_path)
-
-    rows: list[tuple[str, str, str]] = []
-    p1, c1 = files["1h"]
-    p10, c10 = files["10h"]
-    plots_dir = work / "plots"
-
-    def add(name: str, fn: Callable[[], object], target: str = "", repeat: int = 3) -> None:
-        rows.append((name, f"{timed(fn, repeat):.2f} s", target))
-
-    def size(name: str, parquet: Path, csv: Path, target: str = "") -> None:
-        rows.append((name, f"{mb(parquet):.1f} / {mb(csv):.1f} MB = "
-                           f"1/{mb(csv) / mb(parquet):.1f}", target))
-
-    add("analyze 1 h (tables, no plots)", lambda: analyze([p1], None, plots=False), "< 2 s")
-    add("analyze 1 h --plots (6 HTML files)",
-        lambda: analyze([p1], plots_dir, plots=True), repeat=1)
-    html_mb = sum(f.stat().st_size for f in plots_dir.glob("*.html")) / 1e6
-    rows.append(("  HTML written (plotly.js embedded in each)", f"{html_mb:.1f} MB", ""))
-    add("compare 1 h (best lap vs another)", lambda: compare_best_and_other(p1))
-    sub1 = work / "session_1h_6ch.parquet"
-    pq.write_table(pq.read_table(p1, columns=list(SUBSET)), sub1)
-    add(f"analyze 1 h, {len(SUBSET)} channels only (tables)",
-        lambda: analyze([sub1], None, plots=False))
-    add(f"compare 1 h, {len(SUBSET)} channels (speed-placed, speed corners)",
-        lambda: compare_best_and_other(sub1))
-    add("sql summary 10 h (sessions view)", lambda: summary(p10), "< 3 s")
-    add("4 tables, ours, Parquet 1 h", lambda: our_tables(p1))
-    add("4 tables, seed's way (read_csv_auto) 1 h", lambda: seed_tables(c1), repeat=1)
-    add("4 tables, ours, Parquet 10 h", lambda: our_tables(p10), repeat=1)
-    if c10 is not None:
-        add("4 tables, seed's way (read_csv_auto) 10 h", lambda: seed_tables(c10), repeat=1)
-    size("size real session: Parquet (as the store writes it) / CSV", real, real_csv, "<= 1/5")
-    size("size 1 h (tiled): Parquet / CSV", p1, c1)
-    if c10 is not None:
-        size("size 10 h (tiled): Parquet / CSV", p10, c10)
-    else:
-        rows.append(("size 10 h (tiled): Parquet", f"{mb(p10):.1f} MB", ""))
+        rows = tile(real, hours, old)
+        new = work / f"session_{hours}h.parquet"
+        shutil.copyfile(old, new)
+        add_summary(new)
+        made = {"old": old, "new": new}
+        if hours == 1 or not args.quick:
+            made["csv"] = work / f"session_{hours}h_seed.csv"
+            seed_csv(old, made["csv"])
+        files[hours] = made
+        print(f"made {hours} h: {rows} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+    seed_script = work / "seed_scans.py"
+    seed_script.write_text(SEED_SCANS)
+    py = sys.executable
+    ours = [py, "-m", "actelemetry", "analyze"]
+    rows: list[tuple[str, str]] = []
+    for hours in (1, 10):
+        f = files[hours]
+        sides = {f"analyze {hours} h, text (summary in the file)": [*ours, str(f["new"])],
+                 f"analyze {hours} h, text, file without a summary": [*ours, str(f["old"])]}
+        if "csv" in f:
+            sides[f"seed's 7 scans {hours} h (read_csv_auto, CSV)"] = [
+                py, str(seed_script), str(f["csv"])]
+        repeat = args.repeat if hours == 1 else max(2, args.repeat)
+        for name, runs in alternate(sides, repeat).items():
+            rows.append((name, figure(runs)))
+        print(f"timed {hours} h", flush=True)
+    plots = work / "plots"
+    runs = alternate({"analyze 1 h --plots": [*ours, str(files[1]["new"]), "--plots",
+                                              "--no-graphs", "-o", str(plots)]}, 1)
+    rows.append(("analyze 1 h --plots", figure(runs["analyze 1 h --plots"])))
+    html = sum(p.stat().st_size for p in plots.rglob("*") if p.is_file())
+    rows.append(("  HTML written (all files)", f"{html / 2**20:.1f} MiB in "
+                 f"{len(list(plots.iterdir()))} files"))
+    best_other = alternate({"compare 1 h": [py, "-m", "actelemetry", "compare",
+                                            str(files[1]["new"]), "--no-html"]}, args.repeat)
+    rows.append(("compare 1 h (best lap vs the next)", figure(best_other["compare 1 h"])))
+    sub = work / "session_1h_6ch.parquet"
+    pq.write_table(pq.read_table(files[1]["old"], columns=list(SUBSET)), sub)
+    more = alternate({
+        f"analyze 1 h, {len(SUBSET)} channels only": [*ours, str(sub)],
+        f"compare 1 h, {len(SUBSET)} channels (speed-placed)": [
+            py, "-m", "actelemetry", "compare", str(sub), "--no-html"],
+        "sql summary 10 h (sessions view)": [py, "-m", "actelemetry", "sql",
+                                             "SELECT * FROM sessions", str(files[10]["new"])],
+        "sql summary 10 h, file without a summary": [
+            py, "-m", "actelemetry", "sql", "SELECT * FROM sessions", str(files[10]["old"])],
+    }, args.repeat)
+    rows += [(name, figure(runs)) for name, runs in more.items()]
+    for hours in (1, 10):
+        f = files[hours]
+        if "csv" in f:
+            ratio = f["csv"].stat().st_size / f["new"].stat().st_size
+            rows.append((f"size {hours} h: Parquet / seed CSV",
+                         f"{f['new'].stat().st_size / 1e6:.1f} / "
+                         f"{f['csv'].stat().st_size / 1e6:.1f} MB = 1/{ratio:.1f}"))
     width = max(len(r[0]) for r in rows)
-    print(f"\n{'measure':<{width}}  {'result':>28}  target")
-    print("-" * (width + 40))
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:>28}  {target}")
-    print("\nTiled sessions repeat real simulated laps; the real session's size ratio is the "
-          f"honest one. Total run {time.perf_counter() - started:.0f} s.")
+    print(f"\n{'measure (whole process)':<{width}}  median (range, n), peak RSS")
+    print("-" * (width + 45))
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print(f"\nload average at end: {loadavg()}. Tiled sessions repeat real simulated laps. "
+          f"Total run {time.perf_counter() - started:.0f} s.")
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 

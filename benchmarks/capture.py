@@ -1,5 +1,12 @@
 """Capture against the simulator running as another process, in real time.
 
+Every shared-memory row runs ``--repeat`` times (default 3) and prints the median and the
+range; the seed's reader (a copy of the physics page, then ``time.sleep(0.01)``) runs in the
+same run against the same simulator as the baseline. Steps between samples are split into
+"not sampled by design" (a 100 Hz capture takes every third or fourth of 333 steps) and
+"missed" (a gap wider than the schedule's own: a step the capture meant to take and lost).
+The load average is printed at the start and the end.
+
 Prints one row per rate: achieved rate, physics packets missed, duplicates refused,
 schedule jitter (how late each scheduled read woke), CPU of this process as a share of
 one core, and the time of one consistent snapshot (both pages, copied twice, compared).
@@ -13,13 +20,16 @@ achieved rate (on the game's clock), datagrams lost, CPU of this process, and th
 to judge one datagram and write it as pages (the capture's own cost per datagram, before
 the sinks).
 
-    .venv/bin/python benchmarks/capture.py [--seconds 60] [--rates 100 333] [--no-busy]
-                                           [--udp-rates 333 20] [--no-shm] [--no-udp]
+    .venv/bin/python benchmarks/capture.py [--seconds 60] [--repeat 3] [--rates 100 333]
+                                           [--no-busy] [--no-seed] [--udp-rates 333 20]
+                                           [--no-shm] [--no-udp]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,13 +37,15 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import psutil
+import pyarrow.parquet as pq
 
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
-from actelemetry.game.constants import PHYSICS_HZ
+from actelemetry.game.constants import PACKET_ID_OFFSET, PHYSICS_HZ
 from actelemetry.game.host import ask_to_stop, child_options
-from actelemetry.game.mapping import private_page_folder
+from actelemetry.game.mapping import open_pages, private_page_folder
 from actelemetry.sources.child import run_child
 from actelemetry.sources.sim import SimSpec
 
@@ -44,20 +56,63 @@ def cpu_seconds() -> float:
     return times.user + times.system
 
 
-def measure(rate: float, seconds: float, busy: bool) -> dict[str, float]:
+def split_gaps(packet_ids: np.ndarray, rate: float) -> tuple[int, int]:
+    """(not sampled by design, missed) among the steps between consecutive samples: a
+    capture at ``rate`` means to leave at most ceil(PHYSICS_HZ / rate) - 1 steps between two
+    samples; whatever a gap holds beyond that was missed."""
+    gaps = np.diff(packet_ids.astype("i8")) - 1
+    gaps = gaps[gaps >= 0]
+    allowed = max(math.ceil(PHYSICS_HZ / rate - 1e-9) - 1, 0)
+    missed = int(np.clip(gaps - allowed, 0, None).sum())
+    return int(gaps.sum()) - missed, missed
+
+
+def seed_loop(shm: Path, seconds: float) -> dict[str, float]:
+    """The seed's reader: copy the physics page, then ``time.sleep(0.01)``, for ``seconds``."""
+    pages = open_pages(shm)
+    physics = pages["physics"]
+    size = physics.size
+    ids: list[int] = []
+    wall0, cpu0 = time.perf_counter(), cpu_seconds()
+    end = wall0 + seconds
+    while time.perf_counter() < end:
+        page = physics.read(size)
+        ids.append(int.from_bytes(page[PACKET_ID_OFFSET:PACKET_ID_OFFSET + 4], "little",
+                                  signed=True))
+        time.sleep(0.01)
+    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    for mapping in pages.values():
+        mapping.close()
+    pid = np.array(ids)
+    distinct = np.concatenate(([True], np.diff(pid) != 0))
+    by_design, missed = split_gaps(pid[distinct], 100.0)
+    return {"rate": 100.0, "mode": "seed sleep(0.01)", "looks": len(ids) / wall,
+            "achieved": int(distinct.sum()) / wall, "samples": int(distinct.sum()),
+            "by_design": by_design, "missed": missed, "dups": int((~distinct).sum()),
+            "p50": math.nan, "p99": math.nan, "cpu": 100 * cpu / wall, "snap": math.nan}
+
+
+def measure(rate: float, seconds: float, busy: bool, seed: bool = False
+            ) -> list[dict[str, float]]:
+    """One run of the capture (and the seed's loop after it, on the same simulator)."""
     with private_page_folder() as shm, tempfile.TemporaryDirectory() as out:
-        job: dict[str, object] = {"kind": "sim", **asdict(SimSpec(laps=5))}
+        job: dict[str, object] = {"kind": "sim", **asdict(SimSpec(laps=50))}
         with run_child(job, Path(shm), "simulator"):
             sink = SessionFileSink(Path(out))
             wall0, cpu0 = time.perf_counter(), cpu_seconds()
             result = run_capture(CaptureOptions(shm_dir=Path(shm), rate=rate, busy_poll=busy,
                                                 duration=seconds), [sink])
             wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+            ids = np.concatenate([pq.read_table(p, columns=["packet_id"]).column(
+                "packet_id").to_numpy() for p in sink.paths])
+            baseline = [seed_loop(Path(shm), seconds)] if seed else []
     s = result.stats
-    return {"rate": rate, "busy": busy, "looks": s.polls / wall, "achieved": s.achieved_rate,
-            "missed": s.skipped,
-            "dups": s.duplicates, "p50": s.jitter_ms(0.5), "p99": s.jitter_ms(0.99),
-            "cpu": 100 * cpu / wall, "snap": s.snapshot_us, "samples": s.samples}
+    by_design, missed = split_gaps(ids, rate)
+    mode = "busy poll" if busy else ("paced" if rate >= PHYSICS_HZ * 0.99 else "scheduled")
+    return [{"rate": rate, "mode": mode, "looks": s.polls / wall, "achieved": s.achieved_rate,
+             "by_design": by_design, "missed": missed,
+             "dups": s.duplicates, "p50": s.jitter_ms(0.5), "p99": s.jitter_ms(0.99),
+             "cpu": 100 * cpu / wall, "snap": s.snapshot_us, "samples": s.samples}, *baseline]
 
 
 def measure_udp(udp_rate: float, seconds: float) -> dict[str, float]:
@@ -128,7 +183,9 @@ def late_wakeups(seconds: float, sleep_s: float = 2.8e-3, late_s: float = 3e-3,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each shared-memory row")
     ap.add_argument("--rates", type=float, nargs="+", default=[100.0, 333.0])
+    ap.add_argument("--no-seed", action="store_true", help="skip the seed's sleep(0.01) loop")
     ap.add_argument("--no-busy", action="store_true", help="skip the busy-polling run")
     ap.add_argument("--no-wakeups", action="store_true",
                     help="skip measuring this machine's late wake-ups")
@@ -137,10 +194,13 @@ def main() -> None:
     ap.add_argument("--no-shm", action="store_true", help="skip the shared-memory rows")
     ap.add_argument("--no-udp", action="store_true", help="skip the UDP rows")
     args = ap.parse_args()
+    print("load average at start: " + ", ".join(f"{x:.2f}" for x in psutil.getloadavg()),
+          flush=True)
     if not args.no_shm:
         shm_rows(args)
     if not args.no_udp:
         udp_rows(args)
+    print("load average at end: " + ", ".join(f"{x:.2f}" for x in psutil.getloadavg()))
 
 
 def udp_rows(args: argparse.Namespace) -> None:
@@ -157,23 +217,40 @@ def udp_rows(args: argparse.Namespace) -> None:
               f"| {r['dups']} | {r['cpu']:.1f} | {cost:.1f} |")
 
 
+def median_range(values: list[float], spec: str) -> str:
+    """Median (min-max) of the repeats; one value alone as it is."""
+    good = [v for v in values if not math.isnan(v)]
+    if not good:
+        return "-"
+    med = format(statistics.median(good), spec)
+    if len(good) == 1 or min(good) == max(good):
+        return med
+    return f"{med} ({format(min(good), spec)}-{format(max(good), spec)})"
+
+
 def shm_rows(args: argparse.Namespace) -> None:
     runs = [(rate, False) for rate in args.rates]
     if not args.no_busy:
         runs += [(rate, True) for rate in args.rates if rate >= PHYSICS_HZ * 0.99]
-    rows = [measure(rate, args.seconds, busy) for rate, busy in runs]
-    print(f"capture against `actelemetry sim` (another process), {args.seconds:g} s per rate")
-    print("| target Hz | mode | looks/s | achieved Hz | samples | packets missed "
-          "| duplicates refused "
-          "| jitter p50 ms | jitter p99 ms | CPU % of a core | us per snapshot |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        mode = "busy poll" if r["busy"] else ("paced" if r["rate"] >= PHYSICS_HZ * 0.99
-                                              else "scheduled")
-        print(f"| {r['rate']:g} | {mode} | {r['looks']:.0f} | {r['achieved']:.2f} "
-              f"| {r['samples']} | {r['missed']} "
-              f"| {r['dups']} | {r['p50']:.3f} | {r['p99']:.3f} | {r['cpu']:.1f} "
-              f"| {r['snap']:.1f} |")
+    results: dict[tuple[float, str], list[dict[str, float]]] = {}
+    for k in range(args.repeat):  # the rows alternate, so a busy spell hits them alike
+        for i, (rate, busy) in enumerate(runs):
+            for row in measure(rate, args.seconds, busy, seed=i == 0 and not args.no_seed):
+                results.setdefault((row["rate"], str(row["mode"])), []).append(row)
+        print(f"repeat {k + 1} of {args.repeat} done", flush=True)
+    print(f"capture against `actelemetry sim` (another process), {args.seconds:g} s per run, "
+          f"median (range) of {args.repeat} runs")
+    print("| target Hz | mode | looks/s | achieved Hz | samples | not sampled by design "
+          "| missed | duplicates refused | jitter p50 ms | jitter p99 ms | CPU % of a core "
+          "| us per snapshot |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (rate, mode), rows in results.items():
+        def col(key: str, spec: str, rows: list[dict[str, float]] = rows) -> str:
+            return median_range([float(r[key]) for r in rows], spec)
+        print(f"| {rate:g} | {mode} | {col('looks', '.0f')} | {col('achieved', '.2f')} "
+              f"| {col('samples', '.0f')} | {col('by_design', '.0f')} | {col('missed', '.0f')} "
+              f"| {col('dups', '.0f')} | {col('p50', '.3f')} | {col('p99', '.3f')} "
+              f"| {col('cpu', '.1f')} | {col('snap', '.1f')} |")
     if not args.no_wakeups:
         sleeps, late = late_wakeups(args.seconds)
         print(f"\nthis machine, a bare loop of 2.8 ms sleeps for {args.seconds:g} s: {late} of "

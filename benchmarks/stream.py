@@ -1,32 +1,43 @@
-"""Broadcast latency, CPU and drops of the live bridge with 1, 10 and 100 clients.
+"""Broadcast latency, CPU and drops of the live bridge with 1, 10 and 100 clients, side
+by side with two bare baselines fed the same frames in the same run.
 
 The server runs in this process, fed by a thread that publishes full AC frames (every
 catalogue channel, as the capture loop's sink does) at 60 or 100 Hz. Clients run in
 another process, so the server's CPU figure is the server's own. Latency is from the
 moment a frame is published (the sample's time) to its receipt by a client, both read
 from the same wall clock. "stalled" adds one client that connects and never reads (its
-socket's receive buffer is tiny); the table's figures are for the healthy clients.
+socket's receive buffer is tiny); the table's figures are for the healthy clients, and
+"stalled KiB" is the most the server held for the stalled one (queue and transport
+buffer, sampled once a second; the bridge cuts it after ``send_stall_s``).
+
+The baselines are plain ``websockets`` servers with no queue, no pacing and no isolation:
+"serial" awaits ``send`` to each client in turn (the usual loop), "broadcast" calls
+``websockets.broadcast``. Rows alternate bridge / serial / broadcast, so a busy machine
+hits them alike; their ratios are the robust figures.
 
 Only loopback addresses are used.
 
-    .venv/bin/python benchmarks/stream.py            # the full table (~1.5 minutes)
-    .venv/bin/python benchmarks/stream.py --quick    # 1 and 10 clients, 60 Hz
+    .venv/bin/python benchmarks/stream.py                 # 20 s a row (~6 minutes)
+    .venv/bin/python benchmarks/stream.py --quick         # 1 and 10 clients, 60 Hz, 4 s
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing as mp
 import re
 import socket
+import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import psutil
 
+from actelemetry.bridge import protocol as proto
 from actelemetry.bridge.server import BridgeConfig, BridgeServer
 
 WARMUP_FRAMES = 30  # per client, left out of the latency figures
@@ -111,9 +122,82 @@ async def _clients(port, n, stalled, ready, go, last_seq, out) -> None:
         stall.transport.abort()
 
 
+# --- the baselines -------------------------------------------------------------------------
+class BareServer:
+    """A bare ``websockets`` server in its own thread: hello on connect, then every frame
+    to every client, by ``websockets.broadcast`` or by awaiting ``send`` to each in turn."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.conns: list = []
+        self.port = 0
+        self.seq = 0
+        self._ready = threading.Event()
+        self._queue: asyncio.Queue | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Future | None = None
+        threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True).start()
+        self._ready.wait(30)
+
+    async def _main(self) -> None:
+        from websockets.asyncio.server import serve
+
+        self.loop = asyncio.get_running_loop()
+        self._stop = self.loop.create_future()
+        self._queue = asyncio.Queue()
+
+        async def handler(ws) -> None:
+            await ws.send(proto.encode({"type": "hello"}, "json"))
+            self.conns.append(ws)
+            try:
+                await ws.wait_closed()
+            finally:
+                self.conns.remove(ws)
+
+        async with serve(handler, "127.0.0.1", 0, compression=None) as server:
+            self.port = server.sockets[0].getsockname()[1]
+            sender = asyncio.create_task(self._serial()) if self.mode == "serial" else None
+            self._ready.set()
+            await self._stop
+            if sender is not None:
+                sender.cancel()
+
+    async def _serial(self) -> None:
+        assert self._queue is not None
+        while True:
+            payload = await self._queue.get()
+            for ws in list(self.conns):
+                with contextlib.suppress(Exception):
+                    await ws.send(payload)
+
+    def _send(self, wall: float, data: dict) -> None:
+        from websockets.asyncio.server import broadcast
+
+        self.seq += 1
+        payload = proto.encode(proto.frame(self.seq, wall, data, None), "json")
+        if self.mode == "broadcast":
+            broadcast(self.conns, payload)
+        else:
+            assert self._queue is not None
+            self._queue.put_nowait(payload)
+
+    def publish(self, t: float, wall: float, data: dict) -> None:
+        assert self.loop is not None
+        self.loop.call_soon_threadsafe(self._send, wall, data)
+
+    def held_bytes(self) -> int:
+        return max((ws.transport.get_write_buffer_size() for ws in self.conns
+                    if ws.transport is not None), default=0)
+
+    def stop(self) -> None:
+        if self.loop is not None and self._stop is not None:
+            self.loop.call_soon_threadsafe(self._stop.set_result, None)
+
+
 # --- one measurement ---------------------------------------------------------------------
 @dataclass
 class Row:
+    server: str
     clients: int
     rate: float
     stalled: bool
@@ -125,11 +209,29 @@ class Row:
     received_min: int
     dropped: int
     stalled_missed: int
+    stalled_kib: float
 
 
-def measure(n: int, rate: float, stalled: bool, seconds: float) -> Row:
-    server = BridgeServer(BridgeConfig(port=0, rate=rate, max_clients=n + 10)).start()
-    server.session_start({"game": "ac", "car": "bench", "track": "bench"}, "ac")
+def stalled_state(server: BridgeServer | BareServer) -> tuple[int, int]:
+    """(frames dropped, bytes held) for the client furthest behind, read from another
+    thread: a snapshot, good enough for a maximum sampled once a second."""
+    if isinstance(server, BareServer):
+        return 0, server.held_bytes()
+    clients = list(server.clients)
+    missed = max((c.queue.missed_total for c in clients), default=0)
+    held = max((c.queue.bytes + (c.ws.transport.get_write_buffer_size()
+                                 if c.ws.transport is not None else 0)
+                for c in clients), default=0)
+    return missed, held
+
+
+def measure(kind: str, n: int, rate: float, stalled: bool, seconds: float) -> Row:
+    server: BridgeServer | BareServer
+    if kind == "bridge":
+        server = BridgeServer(BridgeConfig(port=0, rate=rate, max_clients=n + 10)).start()
+        server.session_start({"game": "ac", "car": "bench", "track": "bench"}, "ac")
+    else:
+        server = BareServer(kind)
     ctx = mp.get_context("spawn")
     go, out = ctx.Event(), ctx.Queue()
     last_seq = ctx.Value("i", 0)
@@ -151,14 +253,19 @@ def measure(n: int, rate: float, stalled: bool, seconds: float) -> Row:
     time.sleep(0.2)
     me.cpu_percent(None)
     t0 = time.perf_counter()
+    missed = held = 0
     for i in range(1, count + 1):
         time.sleep(max(0.0, t0 + i / rate - time.perf_counter()))
         if i == count:
             last_seq.value = count
         server.publish(time.perf_counter(), time.time(), frames[i % len(frames)])
+        if i % int(rate) == 0:  # once a second: what the server holds for the stalled one
+            got_missed, got_held = stalled_state(server)
+            missed, held = max(missed, got_missed), max(held, got_held)
     cpu = me.cpu_percent(None)
     # read now: the client processes hang up as soon as they have the last frame
-    missed = max((c.missed_total for c in list(server.clients)), default=0)
+    got_missed, got_held = stalled_state(server)
+    missed, held = max(missed, got_missed), max(held, got_held)
     results = [out.get(timeout=60) for _ in procs]
     for proc in procs:
         proc.join(30)
@@ -166,39 +273,62 @@ def measure(n: int, rate: float, stalled: bool, seconds: float) -> Row:
     lat = np.array([x for r in results for x in r["lat"]]) * 1e3
     received = [f for r in results for f in r["frames"]]
     drops = sum(r["dropped"] + r["gaps"] for r in results)
-    return Row(n, rate, stalled, float(np.percentile(lat, 50)), float(np.percentile(lat, 99)),
-               float(lat.max()), cpu, count, min(received), drops, missed)
+    return Row(kind, n, rate, stalled, float(np.percentile(lat, 50)),
+               float(np.percentile(lat, 99)), float(lat.max()), cpu, count, min(received), drops,
+               missed, held / 1024)
 
 
 def print_table(rows: list[Row]) -> None:
-    head = (f"{'clients':>7} {'Hz':>4} {'stalled':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-            f"{'CPU %':>6} {'sent':>5} {'min recv':>8} {'drops':>5} {'stalled missed':>14}")
+    head = (f"{'server':>9} {'clients':>7} {'Hz':>4} {'stalled':>7} {'p50 ms':>7} {'p99 ms':>7} "
+            f"{'max ms':>7} {'CPU %':>6} {'sent':>5} {'min recv':>8} {'drops':>5} "
+            f"{'stalled missed':>14} {'stalled KiB':>11}")
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r.clients:>7} {r.rate:>4.0f} {'yes' if r.stalled else 'no':>7} {r.p50_ms:>7.2f} "
-              f"{r.p99_ms:>7.2f} {r.max_ms:>7.1f} {r.cpu:>6.0f} {r.frames_sent:>5} "
-              f"{r.received_min:>8} {r.dropped:>5} "
-              f"{(r.stalled_missed if r.stalled else '-'):>14}")
+        print(f"{r.server:>9} {r.clients:>7} {r.rate:>4.0f} {'yes' if r.stalled else 'no':>7} "
+              f"{r.p50_ms:>7.2f} {r.p99_ms:>7.2f} {r.max_ms:>7.1f} {r.cpu:>6.0f} "
+              f"{r.frames_sent:>5} {r.received_min:>8} {r.dropped:>5} "
+              f"{(r.stalled_missed if r.stalled else '-'):>14} "
+              f"{(f'{r.stalled_kib:.0f}' if r.stalled else '-'):>11}")
+    print("\nbridge against the baselines in the same run (p99 and CPU ratios; < 1: bridge "
+          "better)")
+    for r in rows:
+        if r.server != "bridge":
+            continue
+        same = {b.server: b for b in rows if b.server != "bridge" and
+                (b.clients, b.rate, b.stalled) == (r.clients, r.rate, r.stalled)}
+        parts = [f"{k}: p99 x{r.p99_ms / b.p99_ms:.2f}, CPU x{r.cpu / max(b.cpu, 0.1):.2f}"
+                 for k, b in same.items()]
+        stall = " + stalled" if r.stalled else ""
+        print(f"  {r.clients:>3} clients {r.rate:.0f} Hz{stall}: " + "; ".join(parts))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=4.0, help="publishing time per row")
+    ap.add_argument("--seconds", type=float, default=None,
+                    help="publishing time per row (default 20, --quick 4)")
     ap.add_argument("--quick", action="store_true", help="1 and 10 clients at 60 Hz only")
+    ap.add_argument("--clients", type=int, nargs="+", help="client counts (default 1 10 100)")
+    ap.add_argument("--rates", type=float, nargs="+", help="rates (default 60 100)")
+    ap.add_argument("--no-stalled", action="store_true", help="skip the stalled-client rows")
     args = ap.parse_args()
-    counts = (1, 10) if args.quick else (1, 10, 100)
-    rates = (60.0,) if args.quick else (60.0, 100.0)
+    seconds = args.seconds or (4.0 if args.quick else 20.0)
+    counts = args.clients or ((1, 10) if args.quick else (1, 10, 100))
+    rates = args.rates or ((60.0,) if args.quick else (60.0, 100.0))
+    start_load = ", ".join(f"{x:.1f}" for x in psutil.getloadavg())
+    print(f"load average at start: {start_load}", flush=True)
     rows = []
     for rate in rates:
         for n in counts:
-            for stalled in (False, True):
-                rows.append(measure(n, rate, stalled, args.seconds))
-                extra = " + stalled" if stalled else ""
-                print(f"measured {n} clients at {rate:g} Hz{extra}", flush=True)
+            for stalled in (False,) if args.no_stalled else (False, True):
+                for kind in ("bridge", "serial", "broadcast"):
+                    rows.append(measure(kind, n, rate, stalled, seconds))
+                    extra = " + stalled" if stalled else ""
+                    print(f"measured {kind}: {n} clients at {rate:g} Hz{extra}", flush=True)
     print()
     load = ", ".join(f"{x:.1f}" for x in psutil.getloadavg())
-    print(f"{psutil.cpu_count()} CPUs, load average {load}; latency: publish (sample time) "
+    print(f"{psutil.cpu_count()} CPUs, load average at start {start_load}, at end {load}; "
+          f"{seconds:g} s a row; latency: publish (sample time) "
           "to receipt; CPU %: the server process (100 = one core); drops: frames the healthy "
           "clients missed; stalled missed: frames dropped for the stalled client")
     print_table(rows)

@@ -89,4 +89,7 @@ def test_a_whole_capture_loads_only_what_capture_needs(tmp_path: Path) -> None:
                         "-o", str(logs), blocked=("pandas",))
     assert code == 0
     assert len(list(logs.glob("*.parquet"))) == 1  # it recorded and wrote a session
-    assert not modules & NOT_FOR_CAPTURE, sorted(modules & NOT_FOR_CAPTURE)
+    # closing the session writes its per-lap summary with the analysis's own SQL, so DuckDB
+    # loads then, after the last sample (the loop itself never needs it: the tests above)
+    assert "duckdb" in modules
+    assert not modules & (NOT_FOR_CAPTURE - {"duckdb"}), sorted(modules & NOT_FOR_CAPTURE)

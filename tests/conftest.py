@@ -19,19 +19,19 @@ from actelemetry.capture.sinks import SessionFileSink
 @pytest.fixture(scope="session")
 def make_sim_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """``make_sim_session(game="ac", laps=2, seed=1, fmt="parquet", raw=False, rate=100,
-    track="monza", skill=0.9)``:
+    track="monza", skill=0.9, car="actelemetry_gt3")``:
     the path of a session file captured from the simulator in fast mode."""
     cache: dict[tuple, Path] = {}
 
     def make(game: str = "ac", laps: int = 2, seed: int = 1, fmt: str = "parquet",
              raw: bool = False, rate: float = 100.0, track: str = "monza",
-             skill: float = 0.9) -> Path:
-        key = (game, laps, seed, fmt, raw, rate, track, skill)
+             skill: float = 0.9, car: str = "actelemetry_gt3") -> Path:
+        key = (game, laps, seed, fmt, raw, rate, track, skill, car)
         if key not in cache:
             out = tmp_path_factory.mktemp(f"sim_{game}_{laps}laps_seed{seed}")
             sink = SessionFileSink(out, fmt, raw)
             opts = CaptureOptions(source="sim", fast=True, game=game, sim_laps=laps, seed=seed,
-                                  rate=rate, track=track, skill=skill)
+                                  rate=rate, track=track, skill=skill, car=car)
             run_capture(opts, [sink])
             assert len(sink.paths) == 1, sink.paths
             cache[key] = sink.paths[0]

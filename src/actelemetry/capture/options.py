@@ -47,6 +47,7 @@ class CaptureOptions:
     freeze_gc: bool = False
     # the built-in simulator (source "sim")
     track: str = "monza"
+    car: str = "actelemetry_gt3"
     sim_laps: int = 3
     seed: int = 0
     #: the simulated driver's skill, 0 (novice) .. 1 (alien); 0.9 is the default "pro"
@@ -152,7 +153,8 @@ def open_source(opts: CaptureOptions) -> Iterator[Source]:
         from actelemetry.sources.sim import SimSpec, sim_source
 
         spec = SimSpec(game=opts.game or "ac", track=opts.track, laps=opts.sim_laps,
-                       seed=opts.seed, skill=opts.skill, speed=opts.speed, fast=opts.fast)
+                       seed=opts.seed, skill=opts.skill, speed=opts.speed, fast=opts.fast,
+                       car=opts.car)
         with sim_source(spec) as source:
             yield source
     else:

@@ -141,6 +141,8 @@ def capture(
         None, min=1, help="Samples in the trailing input smoothing window [default: the "
         "library's, which reading a session file uses too]"),
     track: str = typer.Option("monza", help="sim: track name or centre-line CSV"),
+    car: str = typer.Option("actelemetry_gt3", help="sim: actelemetry_gt3 or "
+                            "actelemetry_gt4"),
     sim_laps: int | None = typer.Option(None, "--sim-laps", hidden=True),  # old spelling
     seed: int = typer.Option(0, help="sim: random seed"),
     skill: str = SkillOpt,
@@ -164,7 +166,7 @@ def capture(
         source=source.value, shm_dir=shm_dir, game=game.value if game else None, rate=rate,
         busy_poll=busy_poll, duration=duration, laps=laps, wait=wait,
         smoothing=DEFAULT_SMOOTHING if smoothing is None else smoothing,
-        track=track, sim_laps=3 if sim_laps is None else sim_laps, seed=seed,
+        track=track, car=car, sim_laps=3 if sim_laps is None else sim_laps, seed=seed,
         skill=parse_skill(skill), speed=speed,
         fast=fast, replay_path=session, freeze_gc=True, **udp_options(source, host, port,
                                                                       timeout, spot))

@@ -27,6 +27,8 @@ def sim_command(
     game: Game = typer.Option(Game.ac, "--game", help="Which game's pages to publish"),
     track: str = typer.Option("monza", "--track",
                               help="monza, spa, silverstone, or a centre-line CSV path"),
+    car: str = typer.Option("actelemetry_gt3", "--car", help="actelemetry_gt3 (GT3-like) "
+                            "or actelemetry_gt4 (heavier, less power and downforce)"),
     laps: int = typer.Option(3, "--laps", min=1, help="Timed laps after the out lap"),
     shm_dir: Path | None = typer.Option(
         None, "--shm-dir", help="Folder for acpmf_* (/dev/shm = the Linux bridge names); "
@@ -62,7 +64,7 @@ def sim_command(
     if udp and game is not Game.ac:
         raise UsageError("the remote-telemetry UDP protocol is AC's: use --game ac with --udp")
     spec = SimSpec(game=game.value, track=track, laps=laps, seed=seed, skill=parse_skill(skill),
-                   speed=speed, fast=fast)
+                   speed=speed, fast=fast, car=car)
     stop = stop_on_sigterm()
     with ExitStack() as stack:
         server = None

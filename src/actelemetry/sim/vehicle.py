@@ -134,6 +134,27 @@ class CarParams:
         return math.tan(math.pi / (2 * self.long_c)) / self.long_b
 
 
+#: the simulator's cars by id: the GT3-like default and a GT4-like second car (heavier,
+#: about 420 hp, far less downforce, narrower tyres), so that an archive of simulator
+#: sessions holds two cars whose laps really differ
+CARS: dict[str, CarParams] = {
+    "actelemetry_gt3": CarParams(),
+    "actelemetry_gt4": CarParams(
+        car_id="actelemetry_gt4", mass=1450.0, drag_area=0.88, lift_area=1.20, mu=1.60,
+        torque_nm=(200, 280, 350, 400, 430, 440, 430, 410, 380, 0, 0), max_rpm=8000,
+        shift_rpm=7800.0, brake_torque=7600.0),
+}
+
+
+def car_params(car_id: str) -> CarParams:
+    """The parameters of a built-in car; a one-line error naming the known ones."""
+    try:
+        return CARS[car_id]
+    except KeyError:
+        raise ValueError(f"unknown car {car_id!r}: the simulator has "
+                         f"{', '.join(CARS)}") from None
+
+
 @dataclass
 class CarState:
     """Everything that evolves; the physics step reads and writes these."""

@@ -37,16 +37,24 @@ class SimSpec:
     skill: float = 0.9
     speed: float = 1.0
     fast: bool = False
+    car: str = "actelemetry_gt3"
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
             raise UsageError(f"--speed must be positive, not {self.speed}")
+        from actelemetry.sim.vehicle import car_params
+
+        try:
+            car_params(self.car)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
     @classmethod
     def from_json(cls, job: Mapping[str, object]) -> SimSpec:
         return cls(game=str(job["game"]), track=str(job["track"]), laps=int(str(job["laps"])),
                    seed=int(str(job["seed"])), skill=float(str(job["skill"])),
-                   speed=float(str(job["speed"])), fast=bool(job["fast"]))
+                   speed=float(str(job["speed"])), fast=bool(job["fast"]),
+                   car=str(job.get("car", "actelemetry_gt3")))
 
 
 class SimClock:
@@ -82,6 +90,7 @@ def publishing_simulator(spec: SimSpec, folder: Path | None) -> Iterator[Simulat
     on Windows); on exit its pages say OFF (the game quit) and the writer is closed."""
     from actelemetry.game.writer import PageWriter
     from actelemetry.sim import Simulator, load_track
+    from actelemetry.sim.vehicle import car_params
 
     track = load_track(spec.track)  # a bad track is an error before any page exists
     try:
@@ -91,7 +100,7 @@ def publishing_simulator(spec: SimSpec, folder: Path | None) -> Iterator[Simulat
         raise UsageError(f"cannot create pages in {where}: {exc.strerror or exc}") from None
     try:
         sim = Simulator(game=spec.game, track=track, laps=spec.laps, seed=spec.seed,
-                        skill=spec.skill, publisher=publisher)
+                        skill=spec.skill, publisher=publisher, params=car_params(spec.car))
         try:
             yield sim
         finally:
@@ -119,11 +128,13 @@ def sim_source(spec: SimSpec) -> Iterator[Source]:
         if spec.fast:
             from actelemetry.game.writer import PageWriter
             from actelemetry.sim import Simulator
+            from actelemetry.sim.vehicle import car_params
 
             pub = PageWriter(folder, spec.game)
             try:
                 sim = Simulator(game=spec.game, track=spec.track, laps=spec.laps,
-                                seed=spec.seed, skill=spec.skill, publisher=pub)
+                                seed=spec.seed, skill=spec.skill, publisher=pub,
+                                params=car_params(spec.car))
                 sim.publish()
                 yield FolderSource(SourceKind.sim, folder, SimClock(sim),
                                    lambda: not sim.finished)

@@ -16,9 +16,10 @@ import pytest
 NOT_FOR_CAPTURE = {"torch", "sklearn", "plotly", "duckdb", "matplotlib", "gymnasium",
                    "pandas", "scipy", "websockets", "skops"}
 # --help needs none of the above, nor the array and file libraries the commands run on
-NOT_FOR_HELP = NOT_FOR_CAPTURE | {"numpy", "pyarrow", "psutil"}
+NOT_FOR_HELP = NOT_FOR_CAPTURE | {"numpy", "pyarrow", "psutil", "pyspark", "sqlglot", "paho"}
 COMMANDS = ["", "capture", "read", "stream", "sim", "replay", "analyze", "compare", "sql",
-            "export", "import", "channels", "demo", "ml", "ml prepare", "ml train", "ml predict"]
+            "export", "archive", "archive add", "import", "channels", "demo",
+            "ml", "ml prepare", "ml train", "ml predict"]
 
 # put before the code run: at exit (sys.exit too), writes the top-level names in
 # sys.modules to the file named by argv[1]

@@ -17,7 +17,8 @@ from actelemetry.cli.app import app, err_console
 from actelemetry.errors import ActelemetryError, one_line
 
 # the command modules, imported for their registrations (in the order --help lists them)
-for _name in ("capture", "replay", "sim", "analysis", "imports", "ml", "bridge", "demo"):
+for _name in ("capture", "replay", "sim", "analysis", "archive", "imports", "ml", "bridge",
+              "demo"):
     importlib.import_module(f"actelemetry.cli.{_name}")
 
 

@@ -6,7 +6,10 @@
      run on it (WITH_RL=0: never; without them the RL tests skip);
   4. a Chromium-family browser for the browser tests of the live page (WITH_BROWSER=1;
      the test command asks): on Linux Debian's chromium when we are root; elsewhere it
-     says what to install (or set CHROME_PATH).
+     says what to install (or set CHROME_PATH);
+  5. PySpark (the archive's Spark engine) where Java 17 or later is present, and the
+     mosquitto MQTT broker (Debian's package, when we are root) for the MQTT tests;
+     without them those tests skip and say why.
 
 A second run finds everything in place and takes about a second. Plain Python, no shell
 or make: ``py scripts/setup.py`` on Windows, ``python3 scripts/setup.py`` (or
@@ -109,11 +112,12 @@ def install_package() -> None:
     if stamp.exists():
         return
     say("installing actelemetry and its libraries into .venv (NumPy, PyArrow, DuckDB, Plotly,")
-    say("scikit-learn, Gymnasium, websockets, Typer/Rich; dev tools pytest, ruff and mypy)")
+    say("scikit-learn, Gymnasium, websockets, Typer/Rich, paho-mqtt; dev tools pytest, ruff "
+        "and mypy)")
     if not step("upgrading pip", pip("install", "-q", "--upgrade", "pip")):
         sys.exit(1)
     if not step("installing packages (first time: a minute or two)",
-                pip("install", "-e", ".[dev]")):
+                pip("install", "-e", ".[dev,mqtt]")):
         sys.exit(1)
     for old in VENV.glob(".installed-*"):
         old.unlink()
@@ -169,6 +173,52 @@ def install_rl() -> None:
     if has_torch and not step("installing the rl extra (Ray RLlib, Stable-Baselines3, "
                               "Minari; a few minutes)", pip("install", "-e", ".[dev,rl]")):
         say("the rl extra did not install; the RL tests will skip")
+def java_major() -> int | None:
+    """The major version of the ``java`` on the PATH, or None."""
+    if not shutil.which("java"):
+        return None
+    out = subprocess.run(["java", "-version"], capture_output=True, text=True)
+    text = out.stderr + out.stdout
+    start = text.find('version "')
+    if start < 0:
+        return None
+    digits = text[start + 9:].split(".")[0].split('"')[0]
+    return int(digits) if digits.isdigit() else None
+
+
+def install_spark() -> None:
+    """PySpark runs the archive's queries on Spark (tests/archive); it needs Java 17+."""
+    has_spark = subprocess.run([str(venv_python()), "-c", "import pyspark"],
+                               capture_output=True).returncode == 0
+    if has_spark:
+        return
+    major = java_major()
+    if major is not None and major >= 17:
+        if not step("installing PySpark for the archive's Spark engine (about 400 MB)",
+                    pip("install", "-q", "-e", ".[spark]")):
+            say("PySpark did not install; the Spark tests skip")
+    elif not (VENV / ".spark-note").exists():
+        say("no Java 17 or later: PySpark is not installed and the archive's Spark tests skip")
+        (VENV / ".spark-note").touch()
+
+
+def install_mosquitto() -> None:
+    """mosquitto is the MQTT broker the MQTT tests start on loopback."""
+    if shutil.which("mosquitto") or Path("/usr/sbin/mosquitto").exists():
+        return
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if not WINDOWS and is_root and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-q", "-o", "Dpkg::Use-Pty=0", "mosquitto"]
+        label = "installing the mosquitto MQTT broker for the MQTT tests"
+        ok = step(label, install, env) or (
+            step("updating Debian's package lists (for mosquitto)",
+                 ["apt-get", "update", "-q"], env) and step(label, install, env))
+        if not ok:
+            say("could not install mosquitto; the MQTT tests skip", err=True)
+    else:
+        say("install mosquitto (e.g. 'sudo apt-get install mosquitto') for the MQTT tests; "
+            "they skip without it", err=True)
 
 
 def browser_found() -> bool:
@@ -217,6 +267,8 @@ def main() -> int:
     install_package()
     install_torch()
     install_rl()
+    install_spark()
+    install_mosquitto()
     install_browser()
     return 0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from actelemetry.archive.engines import analyse_archive
 from actelemetry.archive.store import (
     SESSIONS_FILE,
     add_sessions,
@@ -96,6 +97,9 @@ def test_a_failed_add_leaves_nothing_visible(archive_sessions: list[Path],
         add_sessions([archive_sessions[1], bad], archive)
     assert len(data_files(archive)) == 2  # the orphan data file was written ...
     assert read_sessions(locate(archive)).num_rows == 1  # ... the sessions table not
+    with analyse_archive(str(archive)) as ds:
+        seen = ds.engine.arrow("SELECT DISTINCT session FROM telemetry").column(0).to_pylist()
+    assert seen == [content_id(archive_sessions[0])]
     assert [a.added for a in archive_add(archive_sessions[:2], archive)] == [False, True]
     assert len(data_files(archive)) == 2
     assert read_sessions(locate(archive)).num_rows == 2
@@ -125,3 +129,5 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path,
     assert len(err.strip().splitlines()) == 1 and "bad.parquet" in err
     assert "Traceback" not in err
     assert not archive.exists() or not list(archive.rglob("*.parquet"))
+    code, _, err = cli(["archive", "query", str(archive)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "not an archive" in err

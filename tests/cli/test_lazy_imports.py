@@ -18,7 +18,7 @@ NOT_FOR_CAPTURE = {"torch", "sklearn", "plotly", "duckdb", "matplotlib", "gymnas
 # --help needs none of the above, nor the array and file libraries the commands run on
 NOT_FOR_HELP = NOT_FOR_CAPTURE | {"numpy", "pyarrow", "psutil", "pyspark", "sqlglot", "paho"}
 COMMANDS = ["", "capture", "read", "stream", "sim", "replay", "analyze", "compare", "sql",
-            "export", "archive", "archive add", "import", "channels", "demo",
+            "export", "archive", "archive add", "archive query", "import", "channels", "demo",
             "ml", "ml prepare", "ml train", "ml predict"]
 
 # put before the code run: at exit (sys.exit too), writes the top-level names in

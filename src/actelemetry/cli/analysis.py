@@ -96,12 +96,19 @@ def sql_command(
                                 "and write any file and install extensions"),
     fmt: Format = typer.Option(Format.table, "--format", help="table (plain text when "
                                "piped), csv, json or markdown"),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb, or spark over an "
+                               "archive (the query is transpiled to Spark SQL)"),
+    master: str = typer.Option("local[2]", "--master", help="--engine spark: local[N] or "
+                               "spark://HOST:7077"),
 ) -> None:
-    """Run DuckDB SQL against the sessions and print the result (or write it)."""
+    """Run DuckDB SQL against the sessions (or an archive) and print the result."""
     from actelemetry.analysis.printing import exact
     from actelemetry.analysis.query import run_query
     from actelemetry.analysis.tables import TextTable, render
 
+    if engine != "duckdb" or _one_archive(sessions):
+        _archive_sql(query, sessions, engine, master, bool(param), out, unsafe, limit, fmt)
+        return
     result = run_query(query, sessions, [_param(p) for p in param], out, unsafe=unsafe)
     if isinstance(result, Path):
         console.print(f"wrote {result}")
@@ -116,6 +123,42 @@ def sql_command(
     if len(rows) > len(shown):
         console.print(f"{len(rows) - len(shown)} more rows (use --limit, --format or -o)",
                       highlight=False)
+
+
+def _one_archive(inputs: list[str]) -> bool:
+    from actelemetry.archive.store import is_archive
+
+    return len(inputs) == 1 and is_archive(inputs[0])
+
+
+def _archive_sql(query: str, inputs: list[str], engine: str, master: str, params: bool,
+                 out: Path | None, unsafe: bool, limit: int, fmt: Format) -> None:
+    """``sql`` over an archive, on DuckDB or Spark."""
+    from actelemetry.archive.engines import analyse_archive
+    from actelemetry.cli.archive import print_arrow
+
+    if not _one_archive(inputs):
+        raise UsageError(f"--engine {engine} runs over one archive (made with `actelemetry "
+                         "archive add SESSION --to ARCHIVE`), not session files")
+    if params:
+        raise UsageError("--param does not apply to an archive: write the values in the query")
+    if out is not None:
+        from actelemetry.analysis.query import OUTPUT_FORMATS
+
+        if out.suffix.lower() not in OUTPUT_FORMATS:
+            raise UsageError(f"{out}: output must end in .csv or .parquet")
+    with analyse_archive(inputs[0], engine, master) as analysis:
+        result = analysis.sql(query, unsafe=unsafe)
+    if out is not None:
+        import pyarrow as pa
+
+        from actelemetry.analysis.query import write_stream
+
+        write_stream(pa.RecordBatchReader.from_batches(result.schema, result.to_batches()),
+                     out)
+        console.print(f"wrote {out}")
+        return
+    print_arrow(result, "", limit, fmt)
 
 
 def _param(text: str) -> object:

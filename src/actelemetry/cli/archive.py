@@ -1,9 +1,12 @@
-"""`actelemetry archive add`: the team archive (actelemetry.archive)."""
+"""`actelemetry archive add | query`: the team archive (actelemetry.archive)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
+from actelemetry.analysis.tables import Format
 from actelemetry.cli.app import app, console
 
 archive_app = typer.Typer(help="A team archive: sessions in one partitioned Parquet "
@@ -25,3 +28,40 @@ def add_command(
         console.print(f"{what}: {item.source} -> {item.data_file} ({item.samples} samples)",
                       highlight=False, soft_wrap=True)
 
+
+@archive_app.command("query")
+def query_command(
+    archive: str = typer.Argument(..., help="The archive (folder or URL)"),
+    query: str = typer.Option("summary", "--query", "-q", help="summary, laps, "
+                              "distribution, inputs, fastest or corners"),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (embedded) or spark"),
+    master: str = typer.Option("local[2]", "--master", help="Spark master: local[N] or "
+                               "spark://HOST:7077"),
+    limit: int = typer.Option(50, "--limit", help="Rows to print"),
+    fmt: Format = typer.Option(Format.table, "--format", help="table (plain text when "
+                               "piped), csv, json or markdown"),
+) -> None:
+    """One of the analysis' queries over the whole archive, on DuckDB or Spark."""
+    from actelemetry.archive.engines import analyse_archive
+    from actelemetry.archive.queries import QUERIES
+
+    with analyse_archive(archive, engine, master) as analysis:
+        result = analysis.run(query)
+    print_arrow(result, QUERIES[query].title, limit, fmt)
+
+
+def print_arrow(result: Any, title: str, limit: int, fmt: Format) -> None:
+    """An Arrow table as the analysis prints its tables."""
+    from actelemetry.analysis.printing import exact
+    from actelemetry.analysis.tables import TextTable, render
+
+    rows = result.to_pylist()
+    shown = rows[:limit] if fmt is Format.table else rows
+    names = list(result.column_names)
+    table = TextTable(title, names, keys=1, values=[[r[c] for c in names] for r in shown])
+    for r in shown:
+        table.add(*(exact(r[c]) for c in names))
+    render(table, console, fmt)
+    if len(rows) > len(shown):
+        console.print(f"{len(rows) - len(shown)} more rows (use --limit or --format)",
+                      highlight=False)

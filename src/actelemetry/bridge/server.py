@@ -186,6 +186,11 @@ class BridgeServer:
         return self.hub.frames_published
 
     @property
+    def rate(self) -> float:
+        """Frames a second the stream sends."""
+        return self.config.rate
+
+    @property
     def url(self) -> str:
         host = self.config.host
         host = f"[{host}]" if ":" in host else host

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from actelemetry.bridge.laps import LapTracker
 from actelemetry.bridge.pacing import Pacer
-from actelemetry.bridge.server import BridgeServer
 from actelemetry.capture.sinks import Sample, Session
 
 #: the rate a stream captures at, whatever rate it sends frames at: that of session files
@@ -31,17 +30,35 @@ def sample_wall_time(t: float) -> float:
     return time.time() - age if 0.0 <= age < 5.0 else time.time()
 
 
+class Publisher(Protocol):
+    """Where a stream goes: the WebSocket server (:class:`bridge.server.BridgeServer`) or an
+    MQTT broker (:class:`bridge.mqtt.MqttPublisher`). Each call only hands the message
+    over: it never waits on a network."""
+
+    @property
+    def rate(self) -> float: ...
+
+    def session_start(self, metadata: dict[str, Any], game: str) -> None: ...
+
+    def session_end(self, info: dict[str, Any]) -> None: ...
+
+    def publish(self, t: float, wall: float, data: dict[str, Any],
+                delta_best_s: float | None = None) -> None: ...
+
+    def event(self, name: str, **fields: Any) -> None: ...
+
+
 class BridgeSink:
     """Publishes every sample (thinned to ``rate`` when the capture runs faster)."""
 
-    def __init__(self, server: BridgeServer, capture_rate: float | None = None) -> None:
+    def __init__(self, server: Publisher, capture_rate: float | None = None) -> None:
         self.server = server
         self.capture_rate = capture_rate
         self.laps = LapTracker()
         self._pacer: Pacer | None = None
 
     def open(self, session: Session) -> None:
-        rate = self.server.config.rate
+        rate = self.server.rate
         self.laps = LapTracker()
         self._pacer = Pacer(rate, self.capture_rate) \
             if self.capture_rate and self.capture_rate > rate else None

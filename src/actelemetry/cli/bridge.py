@@ -141,13 +141,27 @@ def stream(
     game_host: str | None = GameHostOpt,
     game_port: int = GamePortOpt,
     timeout: float = TimeoutOpt,
+    mqtt: str | None = typer.Option(None, "--mqtt", help="Publish to this MQTT broker "
+                                    "instead of serving WebSocket: mqtt://[USER:PASS@]HOST"
+                                    "[:1883] or mqtts://HOST[:8883]"),
+    topic_prefix: str = typer.Option("actelemetry/", "--topic-prefix",
+                                     help="--mqtt: the topics' first levels"),
+    encoding: str = typer.Option("json", "--encoding", help="--mqtt: json or msgpack"),
 ) -> None:
-    """Broadcast live telemetry over WebSocket and serve the live web page."""
+    """Broadcast live telemetry over WebSocket (and serve the live web page), or publish it
+    to an MQTT broker (--mqtt)."""
     from actelemetry.bridge.server import BridgeConfig, BridgeServer
     from actelemetry.bridge.sink import BridgeSink, stream_capture_rate
     from actelemetry.capture.rate import check_rate
 
     check_rate(rate)  # before a generated token is shown
+    if mqtt is not None:
+        _stream_mqtt(mqtt, topic_prefix, encoding, rate, capture_options(
+            source, session, shm_dir=shm_dir, game=game, rate=stream_capture_rate(rate),
+            duration=duration, wait=wait, track=track, laps=laps, sim_laps=sim_laps,
+            seed=seed, speed=speed, game_host=game_host, game_port=game_port,
+            timeout=timeout))
+        return
     if token == "generate":
         from actelemetry.bridge.broadcaster import generate_token
 
@@ -169,3 +183,29 @@ def stream(
             run_with_spinner(opts, [BridgeSink(server, capture_rate)], stop)
         except KeyboardInterrupt:
             console.print("Stopped.")
+
+
+def _stream_mqtt(url: str, prefix: str, encoding: str, rate: float,
+                 opts: CaptureOptions) -> None:
+    """``stream --mqtt``: the capture's frames and events published to a broker."""
+    from actelemetry.bridge.mqtt import MqttPublisher, check_prefix, parse_broker
+    from actelemetry.bridge.sink import BridgeSink
+    from actelemetry.cli.app import err_console
+
+    broker = parse_broker(url)
+    prefix = check_prefix(prefix)
+    stop = stop_on_sigterm()
+
+    def warn(line: str) -> None:
+        err_console.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
+
+    with MqttPublisher(broker, rate, prefix, encoding, warn) as publisher:
+        console.print(f"Publishing at {rate:g} Hz to {broker.url} under {prefix}"
+                      f"SESSION/frames/GROUP ({encoding})", highlight=False, soft_wrap=True)
+        try:
+            run_with_spinner(opts, [BridgeSink(publisher, opts.rate)], stop)
+        except KeyboardInterrupt:
+            console.print("Stopped.")
+    stats = publisher.stats
+    console.print(f"published {stats.frames} frames ({stats.messages} messages), "
+                  f"{stats.dropped} dropped", highlight=False)

@@ -131,3 +131,24 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path,
     assert not archive.exists() or not list(archive.rglob("*.parquet"))
     code, _, err = cli(["archive", "query", str(archive)], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "not an archive" in err
+
+
+def test_an_fsspec_url_archive(archive_sessions: list[Path]) -> None:
+    """A URL pyarrow does not know goes through fsspec (here its in-memory file system, as
+    an object store would: written straight to the key, no rename)."""
+    fsspec = pytest.importorskip("fsspec")
+    url = "memory://actelemetry-test/team"
+    try:
+        assert [a.added for a in archive_add(archive_sessions[:2], url)] == [True, True]
+        assert [a.added for a in archive_add(archive_sessions[:2], url)] == [False, False]
+        loc = locate(url)
+        assert not loc.local
+        table = read_sessions(loc)
+        assert table.num_rows == 2
+        memory = fsspec.filesystem("memory")
+        for row in table.to_pylist():
+            key = f"/actelemetry-test/team/{row['data_file']}"
+            assert memory.info(key)["size"] == row["bytes"] > 0
+            assert "/track=monza/" in key
+    finally:
+        fsspec.filesystem("memory").rm("/actelemetry-test", recursive=True)

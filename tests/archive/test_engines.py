@@ -166,3 +166,17 @@ def test_archive_query_command(built_archive: Path,
                           "--format", "json"], capsys)
     assert code == 0, err
     assert '"track": "monza"' in out and '"car": "actelemetry_gt4"' in out
+
+
+def test_sql_over_an_archive_reads_it_and_writes_nothing(built_archive: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    before = sorted(p.name for p in built_archive.rglob("*"))
+    outside = tmp_path / "secret.csv"
+    outside.write_text("a\n1\n")
+    for query in (f"COPY (SELECT 1) TO '{built_archive}/x.csv'",
+                  f"ATTACH '{built_archive}/x.db'",
+                  f"SELECT * FROM read_csv('{outside}')"):
+        code, _, err = run(["sql", query, str(built_archive)], capsys)
+        assert code == 2 and len(err.strip().splitlines()) == 1, (query, err)
+    assert sorted(p.name for p in built_archive.rglob("*")) == before

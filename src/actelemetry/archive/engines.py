@@ -48,6 +48,23 @@ def to_spark(query: str) -> str:
     return statements[0]
 
 
+def only_a_query(query: str) -> None:
+    """Refuse anything but one query (SELECT, UNION, WITH ...): over an archive the reads
+    are allowed in its folder, so a COPY or an ATTACH could write there."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError
+
+    try:
+        trees = [t for t in sqlglot.parse(query, read="duckdb") if t is not None]
+    except ParseError as exc:
+        raise UsageError(f"query is not SQL that SQLGlot reads as DuckDB's "
+                         f"({_first_line(exc)}); --unsafe runs it as it is") from None
+    if len(trees) != 1 or not isinstance(trees[0], exp.Query):
+        raise UsageError("only one query (SELECT ...) runs over an archive; --unsafe runs "
+                         "any statement")
+
+
 class Engine:
     """An engine holding the relations ``archive_data`` and ``archive_sessions``."""
 
@@ -227,6 +244,7 @@ class ArchiveAnalysis:
         """A user's query over ``telemetry``, ``laps``, ``sessions`` and ``session_files``
         (on DuckDB locked down to the archive unless ``unsafe``)."""
         if not unsafe:
+            only_a_query(query)
             self.engine.lock_down()
         return self.engine.arrow(query)
 

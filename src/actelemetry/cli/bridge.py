@@ -155,12 +155,13 @@ def stream(
     from actelemetry.capture.rate import check_rate
 
     check_rate(rate)  # before a generated token is shown
+    capture_rate = stream_capture_rate(rate)
+    opts = capture_options(source, session, shm_dir=shm_dir, game=game,
+                           rate=capture_rate, duration=duration, wait=wait, track=track,
+                           laps=laps, sim_laps=sim_laps, seed=seed, speed=speed, skill=skill,
+                           game_host=game_host, game_port=game_port, timeout=timeout)
     if mqtt is not None:
-        _stream_mqtt(mqtt, topic_prefix, encoding, rate, capture_options(
-            source, session, shm_dir=shm_dir, game=game, rate=stream_capture_rate(rate),
-            duration=duration, wait=wait, track=track, laps=laps, sim_laps=sim_laps,
-            seed=seed, speed=speed, game_host=game_host, game_port=game_port,
-            timeout=timeout))
+        _stream_mqtt(mqtt, topic_prefix, encoding, rate, opts)
         return
     if token == "generate":
         from actelemetry.bridge.broadcaster import generate_token
@@ -169,11 +170,6 @@ def stream(
         console.print(f"token: {token}", highlight=False)
     config = BridgeConfig(host=host, port=port, token=token, rate=rate,
                           max_clients=max_clients, queue_size=queue)
-    capture_rate = stream_capture_rate(rate)
-    opts = capture_options(source, session, shm_dir=shm_dir, game=game,
-                           rate=capture_rate, duration=duration, wait=wait, track=track,
-                           laps=laps, sim_laps=sim_laps, seed=seed, speed=speed, skill=skill,
-                           game_host=game_host, game_port=game_port, timeout=timeout)
     stop = stop_on_sigterm()
     with BridgeServer(config) as server:
         ws_url = server.url.replace("http", "ws", 1)

@@ -158,7 +158,6 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "actelemetry") -
         return (SparkSession.builder.master(master).appName(app_name)
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
@@ -193,17 +192,29 @@ class SparkEngine(Engine):
         self.spark.sql(to_spark(select)).createOrReplaceTempView(name)
 
     def register(self, name: str, table: pa.Table) -> None:
-        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        ddl = ", ".join(f"`{f.name}` {_SPARK_TYPES[str(f.type)]}" for f in table.schema)
+        self.spark.createDataFrame([tuple(r.values()) for r in table.to_pylist()], ddl) \
+            .createOrReplaceTempView(name)
 
     def arrow(self, query: str) -> pa.Table:
+        """Rows collected through Py4J, not ``toArrow`` (which needs pandas): the results
+        of the shared queries are small, a user's large one belongs in ``-o``."""
         text = to_spark(query)
         try:
-            return self.spark.sql(text).toArrow()
+            frame = self.spark.sql(text)
+            rows = frame.collect()
         except Exception as exc:  # AnalysisException, ParseException, ...: the user's query
             raise UsageError(f"Spark refused the query as SQLGlot wrote it in Spark SQL "
                              f"({' '.join(text.split())[:200]}): {_first_line(exc)} (DuckDB "
                              "SQL without a Spark equivalent, such as ASOF JOIN or COLUMNS(), "
                              "runs only with --engine duckdb)") from None
+        columns = [pa.array([r[i] for r in rows]) for i in range(len(frame.columns))]
+        return pa.Table.from_arrays(columns, names=list(frame.columns))
+
+
+#: Arrow types of the tables given to Spark, in Spark's DDL
+_SPARK_TYPES = {"string": "STRING", "int32": "INT", "int64": "BIGINT", "double": "DOUBLE",
+                "float": "FLOAT", "bool": "BOOLEAN"}
 
 
 def open_engine(archive: str, engine: str = "duckdb", master: str = DEFAULT_MASTER,

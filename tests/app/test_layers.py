@@ -11,10 +11,13 @@ import actelemetry
 SRC = Path(actelemetry.__file__).parent
 #: package -> packages it must never import
 FORBIDDEN = {
-    "channels": ("capture", "sources", "app", "cli", "ml", "bridge", "analysis", "store"),
-    "store": ("capture", "sources", "app", "cli", "ml", "bridge", "analysis"),
+    "channels": ("capture", "sources", "app", "cli", "ml", "bridge", "analysis", "store",
+                 "archive"),
+    "store": ("capture", "sources", "app", "cli", "ml", "bridge", "analysis", "archive"),
+    "analysis": ("archive",),
+    "archive": ("capture", "sources", "app", "cli", "ml", "bridge"),
     "ml": ("capture", "sources", "app", "cli", "bridge"),
-    "bridge": ("app", "cli", "ml", "analysis"),
+    "bridge": ("app", "cli", "ml", "analysis", "archive"),
     "app": ("cli",),
 }
 

@@ -152,3 +152,35 @@ def test_an_fsspec_url_archive(archive_sessions: list[Path]) -> None:
             assert "/track=monza/" in key
     finally:
         fsspec.filesystem("memory").rm("/actelemetry-test", recursive=True)
+
+
+def test_killed_while_adding(archive_sessions: list[Path], tmp_path: Path) -> None:
+    """SIGKILL in the middle of an ``archive add`` of several sessions: whatever it had
+    done, every session the sessions table names has its whole data file, no reader sees
+    a half-written one, and adding again finishes the job, each session once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    archive = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "actelemetry", "archive", "add", *map(str, archive_sessions),
+         "--to", str(archive)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    deadline = time.monotonic() + 120
+    while not any((archive / "data").rglob("*")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "archive add wrote nothing"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    table = read_sessions(locate(archive))  # absent (empty) or whole
+    for row in table.to_pylist():
+        assert pq.read_metadata(archive / row["data_file"]).num_rows == row["samples"]
+    for f in data_files(archive):  # a .tmp leftover is never a *.parquet a reader globs
+        assert pq.read_metadata(f).num_rows > 0
+    again = archive_add(archive_sessions, archive)
+    assert sum(a.added for a in again) == len(archive_sessions) - table.num_rows
+    assert read_sessions(locate(archive)).num_rows == len(archive_sessions)
+    assert len(data_files(archive)) == len(archive_sessions)

@@ -184,6 +184,7 @@ def stream(
 def _stream_mqtt(url: str, prefix: str, encoding: str, rate: float,
                  opts: CaptureOptions) -> None:
     """``stream --mqtt``: the capture's frames and events published to a broker."""
+    from actelemetry.bridge.broadcaster import is_loopback
     from actelemetry.bridge.mqtt import MqttPublisher, check_prefix, parse_broker
     from actelemetry.bridge.sink import BridgeSink
     from actelemetry.cli.app import err_console
@@ -195,6 +196,9 @@ def _stream_mqtt(url: str, prefix: str, encoding: str, rate: float,
     def warn(line: str) -> None:
         err_console.print(f"warning: {line}", highlight=False, markup=False, soft_wrap=True)
 
+    if not broker.tls and not is_loopback(broker.host):
+        warn(f"{broker.url} is clear text{' (the password too)' if broker.password else ''}"
+             "; mqtts:// uses TLS")
     with MqttPublisher(broker, rate, prefix, encoding, warn) as publisher:
         console.print(f"Publishing at {rate:g} Hz to {broker.url} under {prefix}"
                       f"SESSION/frames/GROUP ({encoding})", highlight=False, soft_wrap=True)

@@ -8,6 +8,7 @@ when the Spark engine is asked for.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -154,8 +155,11 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "actelemetry") -
     except ImportError:
         raise UsageError("the Spark engine needs PySpark: pip install 'actelemetry[spark]' "
                          "(and Java 17 or later)") from None
+    # PySpark warns about pandas versions even where nothing here uses pandas
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
     try:
-        return (SparkSession.builder.master(master).appName(app_name)
+        session = (SparkSession.builder.master(master).appName(app_name)
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
                 .config("spark.sql.session.timeZone", "UTC")
@@ -164,6 +168,8 @@ def spark_session(master: str = DEFAULT_MASTER, app_name: str = "actelemetry") -
                 .getOrCreate())
     except Exception as exc:  # the JVM failed to start: no Java, a bad master URL
         raise UsageError(f"cannot start Spark ({master}): {_first_line(exc)}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 class SparkEngine(Engine):

@@ -188,7 +188,8 @@ def main() -> None:
     print("|---|---|")
     for name, value in results:
         print(f"| {name} | {value} |")
-    print(f"\n(load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}, {os.cpu_count()} cores)")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"\n(load: {load[0]:.2f} {load[1]:.2f}, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

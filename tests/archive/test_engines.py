@@ -173,7 +173,7 @@ def test_sql_over_an_archive_reads_it_and_writes_nothing(built_archive: Path, tm
                                                         ) -> None:
     before = sorted(p.name for p in built_archive.rglob("*"))
     outside = tmp_path / "secret.csv"
-    outside.write_text("a\n1\n")
+    outside.write_text("a\n1\n", encoding="utf-8")
     for query in (f"COPY (SELECT 1) TO '{built_archive}/x.csv'",
                   f"ATTACH '{built_archive}/x.db'",
                   f"SELECT * FROM read_csv('{outside}')"):

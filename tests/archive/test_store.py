@@ -159,7 +159,6 @@ def test_killed_while_adding(archive_sessions: list[Path], tmp_path: Path) -> No
     done, every session the sessions table names has its whole data file, no reader sees
     a half-written one, and adding again finishes the job, each session once."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -173,7 +172,7 @@ def test_killed_while_adding(archive_sessions: list[Path], tmp_path: Path) -> No
     while not any((archive / "data").rglob("*")) and proc.poll() is None:
         assert time.monotonic() < deadline, "archive add wrote nothing"
         time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
+    proc.kill()  # SIGKILL; TerminateProcess on Windows
     proc.wait(30)
     table = read_sessions(locate(archive))  # absent (empty) or whole
     for row in table.to_pylist():

@@ -70,7 +70,8 @@ class Broker:
         self.port = free_port()
         self.conf = folder / "mosquitto.conf"
         self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                             "persistence false\nmax_queued_messages 100000\n")
+                             "persistence false\nmax_queued_messages 100000\n",
+                             encoding="utf-8")
         self.log = folder / "mosquitto.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -84,7 +85,8 @@ class Broker:
     def _accepts(self) -> bool:
         assert self.proc is not None
         if self.proc.poll() is not None:
-            raise AssertionError(f"mosquitto exited: {self.log.read_text()[-500:]}")
+            log = self.log.read_text(encoding="utf-8", errors="replace")
+            raise AssertionError(f"mosquitto exited: {log[-500:]}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port),
                                                                     0.5):
             return True

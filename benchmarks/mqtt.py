@@ -17,10 +17,12 @@ subscribers. For each case it prints how late the capture loop woke for its samp
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -65,6 +67,35 @@ class Counter:
         self.client.loop_stop()
 
 
+def subscribers_main(port: int, fast: int, slow: int) -> None:
+    """In a child process (so that the subscribers do not share the capture's
+    interpreter): subscribe, say "ready", count until stdin closes, print the counts."""
+    counters = [Counter(port) for _ in range(fast)] + [Counter(port, 0.005)
+                                                       for _ in range(slow)]
+    print("ready", flush=True)
+    sys.stdin.read()
+    time.sleep(1.0)  # what the broker still had in flight
+    print(json.dumps([c.count for c in counters]), flush=True)
+    for c in counters:
+        c.close()
+
+
+class Subscribers:
+    """``fast`` and ``slow`` subscribers in a child process."""
+
+    def __init__(self, port: int, fast: int, slow: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--subscribers", f"{port},{fast},{slow}"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("the subscribers did not start")
+
+    def counts(self) -> list[int]:
+        out, _ = self.proc.communicate(timeout=60)
+        return list(json.loads(out.strip().splitlines()[-1]))
+
+
 def lateness(sinks: list[Sink], seconds: float) -> tuple[np.ndarray, int]:
     opts = CaptureOptions(source="sim", rate=CAPTURE_RATE, duration=seconds, sim_laps=5,
                           seed=2)
@@ -75,7 +106,12 @@ def lateness(sinks: list[Sink], seconds: float) -> tuple[np.ndarray, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--subscribers", help=argparse.SUPPRESS)  # PORT,FAST,SLOW: the child
     args = ap.parse_args()
+    if args.subscribers:
+        port_s, fast_s, slow_s = args.subscribers.split(",")
+        subscribers_main(int(port_s), int(fast_s), int(slow_s))
+        return
     exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     folder = Path(tempfile.mkdtemp(prefix="actelemetry-mqtt-bench-"))
     with socket.socket() as s:
@@ -93,8 +129,7 @@ def main() -> None:
                                  ("MQTT, no subscriber", 0, False),
                                  ("MQTT, 3 subscribers", 3, False),
                                  ("MQTT, 3 subscribers + 1 slow", 3, True)):
-            counters = [Counter(port) for _ in range(subs or 0)]
-            slow_one = Counter(port, 0.005) if slow else None
+            subscribers = Subscribers(port, subs or 0, int(slow)) if subs else None
             publisher = None
             sinks: list[Sink] = []
             if subs is not None:
@@ -104,16 +139,14 @@ def main() -> None:
             late, samples = lateness(sinks, args.seconds)
             if publisher is not None:
                 publisher.close()
-            time.sleep(1.0)
-            got = ", ".join(str(c.count) for c in counters)
-            if slow_one is not None:
-                got += f"; slow {slow_one.count}"
+            counts = subscribers.counts() if subscribers else []
+            got = ", ".join(str(n) for n in counts[:subs or 0])
+            if slow:
+                got += f"; slow {counts[-1]}"
             rows.append((case, samples, np.percentile(late, 50), np.percentile(late, 99),
                          late.max(), publisher.stats.frames if publisher else "-",
                          publisher.stats.messages if publisher else "-",
                          publisher.stats.dropped if publisher else "-", got or "-"))
-            for c in [*counters, *([slow_one] if slow_one else [])]:
-                c.close()
     finally:
         broker.terminate()
         broker.wait(10)

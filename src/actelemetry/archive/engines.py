@@ -121,7 +121,11 @@ class DuckEngine(Engine):
         return [r[0] for r in self.con.execute("DESCRIBE archive_data").fetchall()]
 
     def view(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
+        try:
+            self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
+        except self._duckdb.Error as exc:  # the archive's files lack what the view needs
+            raise UsageError(f"{self.loc.uri}: cannot make the {name} view "
+                             f"({_first_line(exc)})") from None
 
     def register(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)
@@ -195,7 +199,13 @@ class SparkEngine(Engine):
         return list(self.spark.table("archive_data").columns)
 
     def view(self, name: str, select: str) -> None:
-        self.spark.sql(to_spark(select)).createOrReplaceTempView(name)
+        try:
+            self.spark.sql(to_spark(select)).createOrReplaceTempView(name)
+        except UsageError:
+            raise
+        except Exception as exc:  # the archive's files lack what the view needs
+            raise UsageError(f"{self.loc.uri}: Spark cannot make the {name} view "
+                             f"({_first_line(exc)})") from None
 
     def register(self, name: str, table: pa.Table) -> None:
         ddl = ", ".join(f"`{f.name}` {_SPARK_TYPES[str(f.type)]}" for f in table.schema)

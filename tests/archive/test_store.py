@@ -81,6 +81,13 @@ def test_adding_again_stores_each_session_once(archive_sessions: list[Path],
     copy = tmp_path / "renamed.parquet"
     shutil.copy(archive_sessions[0], copy)
     assert [a.added for a in archive_add([copy], archive)] == [False]
+    # ... also when both come in one call, with a session new to the archive
+    twin = tmp_path / "twin.parquet"
+    shutil.copy(archive_sessions[3], twin)
+    pair = archive_add([archive_sessions[3], twin], archive)
+    assert [a.added for a in pair] == [True, False]
+    assert pair[0].data_file == pair[1].data_file and pair[0].samples == pair[1].samples
+    assert len(data_files(archive)) == 4 and read_sessions(locate(archive)).num_rows == 4
     assert not list(archive.rglob("*.tmp"))
 
 

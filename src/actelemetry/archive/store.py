@@ -201,15 +201,16 @@ def add_sessions(paths: Sequence[Path], archive: str | Path) -> list[Added]:
     once for the whole call."""
     loc = locate(archive)
     existing = read_sessions(loc)
-    known = set(existing.column("session").to_pylist())
+    #: session -> (data file, samples) of what is stored, or added by this call
+    known = {r["session"]: (r["data_file"], int(r["samples"]))
+             for r in existing.select(["session", "data_file", "samples"]).to_pylist()}
     rows: list[dict[str, Any]] = []
     done: list[Added] = []
     for path in paths:
         sid = content_id(path)
         if sid in known:
-            at = existing.filter(pc.equal(existing.column("session"), sid))
-            done.append(Added(path, sid, at.column("data_file")[0].as_py(), False,
-                              int(at.column("samples")[0].as_py())))
+            data_file, samples = known[sid]
+            done.append(Added(path, sid, data_file, False, samples))
             continue
         table, meta = session_rows(path)
         row = _session_row(path, sid, meta, table)
@@ -221,7 +222,7 @@ def add_sessions(paths: Sequence[Path], archive: str | Path) -> list[Added]:
         info = loc.fs.get_file_info(loc.join(row["data_file"]))
         row["bytes"] = int(info.size or 0)
         rows.append(row)
-        known.add(sid)
+        known[sid] = (row["data_file"], table.num_rows)
         done.append(Added(path, sid, row["data_file"], True, table.num_rows))
     if rows:
         new = pa.Table.from_pylist(rows, schema=SESSIONS_SCHEMA)

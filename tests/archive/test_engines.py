@@ -180,3 +180,5 @@ def test_sql_over_an_archive_reads_it_and_writes_nothing(built_archive: Path, tm
         code, _, err = run(["sql", query, str(built_archive)], capsys)
         assert code == 2 and len(err.strip().splitlines()) == 1, (query, err)
     assert sorted(p.name for p in built_archive.rglob("*")) == before
+    with analyse_archive(str(built_archive)) as analysis:  # locked once, queried twice
+        assert analysis.sql(QUERY).num_rows == analysis.sql(QUERY).num_rows == 4

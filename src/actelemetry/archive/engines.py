@@ -104,6 +104,7 @@ class DuckEngine(Engine):
         self.loc = loc
         self._duckdb = duckdb
         self.con = duckdb.connect()
+        self._locked = False
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         pattern = f"{loc.data_root}/**/*.parquet"
@@ -139,6 +140,9 @@ class DuckEngine(Engine):
             raise UsageError(f"query failed: {_first_line(exc)}") from None
 
     def lock_down(self) -> None:
+        if self._locked:  # the configuration cannot be set again once locked
+            return
+        self._locked = True
         con = self.con
         con.execute("SET autoinstall_known_extensions = false")
         con.execute("SET autoload_known_extensions = false")

@@ -30,7 +30,11 @@ TELEMETRY_VIEW = ("SELECT *, current_lap AS lap FROM archive_data "
 
 def views(have: set[str]) -> list[tuple[str, str]]:
     """The views over an archive whose data files hold the channels ``have``."""
+    lockups, bins = sql.lap_lockups(have), sql.input_bins(have)
     return [("session_files", SESSION_FILES_VIEW), ("telemetry", TELEMETRY_VIEW),
+            *([("lap_lockups", lockups)] if lockups is not None else []),
+            ("lap_parts", sql.lap_parts(have)),
+            *([("input_bins", bins)] if bins is not None else []),
             ("laps", select_of(sql.laps_view(have)[0])),
             ("sessions", select_of(sql.sessions_view(have)[0]))]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from actelemetry.app.capture_session import summary_footer
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 
@@ -29,7 +30,7 @@ def make_sim_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
         key = (game, laps, seed, fmt, raw, rate, track, skill, car)
         if key not in cache:
             out = tmp_path_factory.mktemp(f"sim_{game}_{laps}laps_seed{seed}")
-            sink = SessionFileSink(out, fmt, raw)
+            sink = SessionFileSink(out, fmt, raw, footer=summary_footer)  # as a capture does
             opts = CaptureOptions(source="sim", fast=True, game=game, sim_laps=laps, seed=seed,
                                   rate=rate, track=track, skill=skill, car=car)
             run_capture(opts, [sink])

@@ -12,12 +12,25 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from actelemetry.capture.loop import run_capture
 from actelemetry.capture.options import CaptureOptions, CaptureResult
 from actelemetry.capture.sinks import LiveView, SessionFileSink, Sink
 from actelemetry.errors import ActelemetryError, GameNotRunning, StorageError
 from actelemetry.store.session import recover_folder
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def summary_footer(table: pa.Table) -> dict[bytes, bytes]:
+    """The analysis's per-lap summary for a session file's footer (the capture layer may not
+    import the analysis: the app hands it down). Imported when a session closes, so a
+    capture's loop never loads DuckDB."""
+    from actelemetry.analysis.summary import summary_footer as make
+
+    return make(table)
 
 
 @dataclass
@@ -49,7 +62,7 @@ def record(opts: CaptureOptions, out: Path, fmt: str = "parquet", raw: bool = Fa
     for path in done.recovered:
         if on_recovered is not None:
             on_recovered(path)
-    file_sink = SessionFileSink(out, fmt, raw)
+    file_sink = SessionFileSink(out, fmt, raw, footer=summary_footer)
     live: list[Sink] = [LiveView(view)] if view is not None else []
     try:
         done.result = run_capture(opts, [*sinks, file_sink, *live], stop, on_wait)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from actelemetry.app.capture_session import summary_footer
 from actelemetry.capture.loop import run_capture
 from actelemetry.capture.options import CaptureOptions
 from actelemetry.capture.sinks import Sample, Session, SessionFileSink, Sink
@@ -52,7 +53,7 @@ def capture_demo_session(logs: Path, laps: int, seed: int, game: str,
                          on_lap: Callable[[int], None] | None = None,
                          skill: float = 0.9) -> Path:
     """Simulate ``laps`` timed laps in fast mode and capture them into ``logs``."""
-    sink = SessionFileSink(logs)
+    sink = SessionFileSink(logs, footer=summary_footer)
     opts = CaptureOptions(source="sim", fast=True, game=game, sim_laps=laps, seed=seed,
                           skill=skill)
     sinks: list[Sink] = [sink]

@@ -20,7 +20,7 @@ from actelemetry.channels.derive import LiveDeriver
 from actelemetry.errors import StorageError
 from actelemetry.game.reader import Snapshot
 from actelemetry.jsontypes import JsonObject
-from actelemetry.store.session import finalize_spool
+from actelemetry.store.session import FooterMaker, finalize_spool
 from actelemetry.store.spool import SUFFIX, SpoolWriter
 from actelemetry.timefmt import lap_time_ms
 
@@ -119,8 +119,9 @@ class SessionFileSink:
     """
 
     def __init__(self, out_dir: Path, fmt: str = "parquet", raw: bool = False,
-                 flush_interval: float = 0.25) -> None:
+                 flush_interval: float = 0.25, footer: FooterMaker | None = None) -> None:
         self.out_dir = Path(out_dir)
+        self.footer = footer  # what the layers above store with the samples (a summary)
         self.fmt = fmt
         self.raw = raw
         self.flush_interval = flush_interval
@@ -165,12 +166,10 @@ class SessionFileSink:
             except StorageError as exc:
                 self.failure = str(exc)
                 self._failed = True
-        from actelemetry.analysis.summary import summary_footer
-
         try:
             session.path = finalize_spool(writer.path, self.fmt, self.raw,
                                           extra_quality=session.quality_extra,
-                                          extra_meta=session.meta_extra, footer=summary_footer)
+                                          extra_meta=session.meta_extra, footer=self.footer)
         except StorageError as exc:
             if not self._failed:
                 raise StorageError(f"{exc}; the samples stay in {writer.path} and are "

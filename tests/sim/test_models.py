@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sim_recording import record
 
 from actelemetry.errors import UsageError
 from actelemetry.sim import CarParams, Simulator, load_track
@@ -134,3 +135,61 @@ def test_tumftm_path_picks_up_the_sibling_race_line() -> None:
     tr = load_track(folder / "centerlines_with_widths" / "Suzuka.csv")
     assert tr.length == pytest.approx(5802.9, rel=0.005)
     assert tr.race.length == pytest.approx(5747.4, rel=0.005)  # the database's race line
+
+
+def test_spa_has_its_public_hills() -> None:
+    """Public figures: ~102 m between Les Combes (highest) and the run to Stavelot
+    (lowest), the line ~47 m above that, Raidillon ~40 m up at up to 17-18 %."""
+    tr = load_track("spa")
+    h = np.asarray(tr.elevation)
+    s = np.asarray(tr.centre.s)
+    assert 90 < h.max() - h.min() < 110
+    assert 2200 < s[h.argmax()] < 2700 and 4500 < s[h.argmin()] < 5000
+    assert 40 < h[0] < 55
+    assert 0.15 < max(tr.grade) < 0.19
+    dip = int(np.argmin(np.where((s > 900) & (s < 1200), h, np.inf)))
+    top = int(np.searchsorted(s, 1450.0))
+    assert 30 < h[top] - h[dip] < 45
+    assert max(tr.vertical_curvature[dip - 20:dip + 60]) > 0.001  # the compression
+    # a track without a profile is flat
+    assert not any(load_track("monza").grade)
+
+
+def test_a_climb_holds_the_car_back_and_a_dip_presses_it_down() -> None:
+    p = CarParams()
+    flat, uphill, dip = _car(60.0, 6, p), _car(60.0, 6, p), _car(60.0, 6, p)
+    uphill.grade = 0.10
+    dip.vertical_curvature = 0.002
+    for car in (flat, uphill, dip):
+        car.step(1 / 333, 0.0, 0.0, 0.0)
+    # gravity along a 10 % slope: g sin(atan 0.1) ~ 0.98 m/s^2 more deceleration
+    assert flat.s.ax - uphill.s.ax == pytest.approx(9.81 * 0.1 / math.sqrt(1.01), rel=0.05)
+    # the dip adds m u^2 k to the tyres' loads
+    extra = sum(dip.s.load) - sum(flat.s.load)
+    assert extra == pytest.approx(dip.mass * 60.0**2 * 0.002, rel=0.02)
+
+
+def test_an_ac_gym_track_puts_the_car_in_the_game_s_own_coordinates(tmp_path: Path) -> None:
+    """AC-gym files hold AC's (z, x); the pages give AC's own (x, z), so a simulated lap
+    overlays the game's laps on a map."""
+    import csv
+
+    path = TRACKS / "ac_gym" / "monza.csv"
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    ai_x = np.array([float(r["pos_y"]) for r in rows])  # AC world x
+    ai_z = np.array([float(r["pos_x"]) for r in rows])  # AC world z
+    # a Monza grid spot from the same repository lies on the AI line in AC's frame
+    assert np.hypot(ai_x + 181.6, ai_z - 155.2).min() < 1.0
+    rec = record(tmp_path, "ac", laps=1, track=str(path), until=25.0)
+    moving = [(ph, g) for ph, g in zip(rec.physics, rec.graphics, strict=True)
+              if ph.speedKmh > 30]
+    assert len(moving) > 500
+    for ph, g in moving[::40]:
+        x, _, z = g.carCoordinates
+        assert np.hypot(ai_x - x, ai_z - z).min() < 6.0  # on the game's track
+        # the world velocity and heading agree in the game's frame
+        vx, _, vz = ph.velocity
+        speed = math.hypot(vx, vz)
+        assert vx / speed == pytest.approx(math.sin(ph.heading), abs=0.1)
+        assert vz / speed == pytest.approx(math.cos(ph.heading), abs=0.1)

@@ -188,6 +188,9 @@ class Driver:
         cidx = np.asarray(track.race_centre_index)
         self._wr = np.asarray(track.width_right)[cidx]
         self._wl = np.asarray(track.width_left)[cidx]
+        # the road's hills beside each race-line point
+        self._grade = np.asarray(track.grade)[cidx]
+        self._vertical_k = np.asarray(track.vertical_curvature)[cidx]
         self._n = n
         # more room in tight bends, where the car runs furthest off its line
         self._margin = EDGE_MARGIN + np.minimum(
@@ -270,7 +273,8 @@ class Driver:
         k_speed = _smooth(k_plan, line.spacing, CURVATURE_SMOOTH_M)
         v = speed_profile(p, k_speed, line.spacing, _fit(grip, len(k_plan)),
                           _fit(brake_grip, len(k_plan)), mass, _fit(cap, len(k_plan)),
-                          traction=st.traction)
+                          traction=st.traction, grade=_fit(self._grade, len(k_plan)),
+                          vertical_curvature=_fit(self._vertical_k, len(k_plan)))
         acc = (np.roll(v, -1) ** 2 - v**2) / (2 * line.spacing)
         # a person anticipates the plan's shape, not its 2.5 m steps
         acc = _smooth(acc, line.spacing, ACCEL_SMOOTH_M)
@@ -372,7 +376,8 @@ class Driver:
         a_cmd = _interp(plan.accel, look) + SPEED_GAIN * err
         m = car.mass
         q = 0.5 * p.air_density * s.u * s.u
-        drag = p.drag_area * q + p.rolling_resistance * m * G
+        # what holds the car back besides the tyres: drag, rolling, and a climb's pull
+        drag = p.drag_area * q + p.rolling_resistance * m * G + m * G * car.grade
         early = plan.early_gas[i]
         # gas or brake, with hysteresis: a foot moves from one pedal to the other only for
         # a clear reason, never for a small correction

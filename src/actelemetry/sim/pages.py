@@ -172,8 +172,11 @@ class PageFill:
         p = sim.params
         u, vl, h = cs.u, cs.v, cs.heading
         sh, ch = math.sin(h), math.cos(h)
-        vx = u * sh + vl * ch
-        vz = u * ch - vl * sh
+        tr = sim.track
+        # world vectors in the game's frame (an AC-gym track's axes swapped back)
+        vx, vz = tr.game_position(u * sh + vl * ch, u * ch - vl * sh)
+        # vertical: what the road's vertical curve adds to gravity (a dip's compression)
+        vert_g = u * u * tr.vertical_curvature[sim.track_index] / G
         ay_g = cs.ay / G
         ax_g = cs.ax / G
         v[0] = sim.packet_id
@@ -187,7 +190,7 @@ class PageFill:
         i = ix["velocity"][0]
         v[i:i + 3] = (vx, 0.0, vz)
         i = ix["accG"][0]
-        v[i:i + 3] = (ay_g, 0.0, ax_g)
+        v[i:i + 3] = (ay_g, vert_g, ax_g)
         kap = cs.kappa
         al = cs.alpha
         slip = [math.sqrt(kap[k] * kap[k] + math.tan(al[k]) ** 2) for k in range(4)]
@@ -218,7 +221,7 @@ class PageFill:
                   min(max(pre + loads[2] / kr, 0.0), top), min(max(pre + loads[3] / kr, 0.0), top)]
         i = ix["suspensionTravel"][0]
         v[i:i + 4] = travel
-        v[ix["heading"][0]] = h
+        v[ix["heading"][0]] = tr.game_heading(h)
         v[ix["pitch"][0]] = pitch
         v[ix["roll"][0]] = roll
         i = ix["carDamage"][0]
@@ -328,7 +331,8 @@ class PageFill:
         v[ix["lastSectorTime"][0]] = sim.timing.last_sector_ms
         v[ix["normalizedCarPosition"][0]] = sim.s_lap / tr.length
         i = ix["carCoordinates"][0]
-        v[i:i + 3] = (cs.x, 0.0, cs.z)
+        gx, gz = tr.game_position(cs.x, cs.z)
+        v[i:i + 3] = (gx, tr.elevation[sim.track_index], gz)
         if acc:
             v[ix["isValidLap"][0]] = int(sim.lap_valid_now)
             v[ix["iSplit"][0]] = sim.timing.last_sector_ms

@@ -45,26 +45,39 @@ def brake_decel(p: CarParams, mass: float, pedal: float = 1.0) -> float:
 def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.ndarray,
                   brake_grip: np.ndarray, mass: float,
                   brake_cap: np.ndarray | None = None,
-                  traction: float = 1.0) -> np.ndarray:
+                  traction: float = 1.0, grade: np.ndarray | None = None,
+                  vertical_curvature: np.ndarray | None = None) -> np.ndarray:
     """Grip- and power-limited speed at each point of a closed line (m/s).
 
     ``grip`` and ``brake_grip`` are the friction coefficients the driver dares to use per
     point, in cornering and in braking; ``brake_cap`` the hardest deceleration he asks for
     there (m/s^2, default :data:`BRAKE_CAP`); ``traction`` the share of the rear's
-    traction used on the way out of a corner (a driver's skill).
+    traction used on the way out of a corner (a driver's skill). ``grade`` (rise per
+    metre) and ``vertical_curvature`` (1/m, + in a dip) are the road's hills: a climb
+    slows the car and helps it brake, a dip presses the tyres into the road (more grip),
+    a crest lightens them.
     """
     n = len(curvature)
     k = np.abs(curvature)
+    slope = np.zeros(n) if grade is None else np.asarray(grade, dtype=float)
+    k_v = np.zeros(n) if vertical_curvature is None else np.asarray(vertical_curvature,
+                                                                    dtype=float)
+    cos_slope = 1.0 / np.sqrt(1.0 + slope**2)
+    g_along = G * slope * cos_slope
+    g_across = G * cos_slope
     drag_k = 0.5 * p.air_density * p.drag_area / mass
-    grid = np.linspace(0.0, 100.0, 201)
-    # normal force per unit mass times the tyres' load sensitivity, against speed: the
-    # grip (m/s^2 per unit friction) that downforce adds, less what heavier loads lose
-    normal = G + 0.5 * p.air_density * p.lift_area / mass * grid**2
-    per_wheel = mass * normal / 4.0
+    aero_k = 0.5 * p.air_density * p.lift_area / mass
     sensitivity = p.load_sensitivity * PLAN_LOAD_SENSITIVITY
-    load_grip = normal * (1.0 - sensitivity * (per_wheel / p.nominal_load - 1.0))
+    load_k = sensitivity * mass / 4.0 / p.nominal_load
+    grid = np.linspace(0.0, 100.0, 201)
+    # normal force per unit mass (gravity across the slope, the road's vertical curve,
+    # downforce) less what the tyres' load sensitivity takes: the grip (m/s^2 per unit
+    # friction) at each point and grid speed
+    normal = np.maximum(g_across[:, None] + (k_v[:, None] + aero_k) * grid[None, :] ** 2,
+                        0.0)
+    load_grip = normal * (1.0 + sensitivity - load_k * normal)
     # cornering speed: the fastest grid speed whose lateral need the grip covers
-    ok = (grid[None, :] ** 2 * k[:, None]) <= grip[:, None] * load_grip[None, :]
+    ok = (grid[None, :] ** 2 * k[:, None]) <= grip[:, None] * load_grip
     last = np.where(ok.all(axis=1), len(grid) - 1, np.argmin(ok, axis=1) - 1)
     v_lim = np.minimum(grid[np.maximum(last, 0)], 95.0)
     # the engine's force less what the tyres' slip and the shifts' torque cuts take (2 %)
@@ -75,10 +88,13 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
     kl = k.tolist()
     gl = grip.tolist()
     bl = brake_grip.tolist()
-    lg = load_grip.tolist()
+    ga = g_across.tolist()
+    gs = g_along.tolist()
+    kv = k_v.tolist()
     cap = (brake_cap if brake_cap is not None else np.full(n, BRAKE_CAP)).tolist()
     fe = f_engine.tolist()
     rear_share = (1.0 - p.front_weight) * traction
+    keep = 1.0 + sensitivity
     v = [0.0] * n
     cur = vl[-1]
     for _ in range(2):  # forward: acceleration limited by engine and traction
@@ -86,11 +102,13 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
             vi = min(cur, vl[i])
             v[i] = vi
             lat = vi * vi * kl[i]
-            a_max = gl[i] * lg[min(int(vi * 2.0), 200)]
+            nrm = ga[i] + (kv[i] + aero_k) * vi * vi
+            nrm = nrm if nrm > 0.0 else 0.0
+            a_max = gl[i] * nrm * (keep - load_k * nrm)
             rem = 1.0 - (lat / a_max) ** 2 if a_max > 0 else 0.0
             rem = math.sqrt(rem) if rem > 0.0 else 0.0
             fe_v = fe[min(int(vi * 2.0), 200)]
-            acc = min(fe_v, rem * a_max * rear_share) - drag_k * vi * vi
+            acc = min(fe_v, rem * a_max * rear_share) - drag_k * vi * vi - gs[i]
             cur = math.sqrt(max(vi * vi + 2.0 * spacing * acc, 0.0))
     cur = v[0]
     for _ in range(2):  # backward: braking limited by the friction circle
@@ -98,9 +116,11 @@ def speed_profile(p: CarParams, curvature: np.ndarray, spacing: float, grip: np.
             vi = min(cur, v[i])
             v[i] = vi
             lat = vi * vi * kl[i]
-            a_max = bl[i] * lg[min(int(vi * 2.0), 200)]
+            nrm = ga[i] + (kv[i] + aero_k) * vi * vi
+            nrm = nrm if nrm > 0.0 else 0.0
+            a_max = bl[i] * nrm * (keep - load_k * nrm)
             rem = 1.0 - (lat / a_max) ** 2 if a_max > 0 else 0.0
             rem = math.sqrt(rem) if rem > 0.0 else 0.0
-            dec = min(rem * a_max, cap[i]) + drag_k * vi * vi
-            cur = math.sqrt(vi * vi + 2.0 * spacing * dec)
+            dec = min(rem * a_max, cap[i]) + drag_k * vi * vi + gs[i]
+            cur = math.sqrt(max(vi * vi + 2.0 * spacing * dec, 0.0))
     return np.array(v)

@@ -245,6 +245,11 @@ class Simulator:
     def fuel_per_lap(self) -> list[float]:
         return self.timing.fuel_per_lap
 
+    @property
+    def track_index(self) -> int:
+        """The centre-line point beside the car (its height, grade, widths)."""
+        return self._cidx
+
     def _track_position(self, dt: float) -> None:
         """Lap distance, tyres out, surface grip, damage, lap and sector timing."""
         tr = self.track
@@ -254,6 +259,8 @@ class Simulator:
         self._cidx = i
         self.s_lap = s
         self.offset = d
+        self.car.grade = tr.grade[i]
+        self.car.vertical_curvature = tr.vertical_curvature[i]
         wheels = wheels_out(self._wheel_geometry, d, cs.heading - tr.centre.heading[i],
                             tr.width_right[i], tr.width_left[i])
         if wheels.surface is not None:

@@ -10,10 +10,14 @@ Two CSV layouts are read:
 * TUMFTM racetrack-database (``x_m,y_m,w_tr_right_m,w_tr_left_m``): world (x, z) = file
   (x, y). The race line comes from a sibling ``racelines/<name>.csv`` or
   ``<name>_raceline.csv`` when there is one, otherwise one is computed (:func:`smooth_line`).
-* AC-gym exports (``left_border_x, ..., pos_x, pos_y``): world (x, z) = file (x, y) as well
-  (the files hold AC's (z, x); read that way the circuits keep their real driving sense under
-  the heading convention above). The AI line (``pos_*``) is the race line and the centre
-  line is the middle of the borders.
+* AC-gym exports (``left_border_x, ..., pos_x, pos_y``): the physics runs in (x, z) = file
+  (x, y) as well (the files hold AC's (z, x); read that way the circuits keep their real
+  driving sense under the heading convention above), and the pages swap the axes back
+  (:meth:`Track.game_position`), so the car sits in the game's own world coordinates. The
+  AI line (``pos_*``) is the race line and the centre line is the middle of the borders.
+
+A TUMFTM file may have a ``<name>_elevation.csv`` beside it (``s_m,grade``: grade control
+points along the centre line), which gives the track its hills (:func:`elevation_profile`).
 
 Geometry is prepared once with NumPy and then kept as plain Python lists, because the
 simulator queries one point at a time and scalar list access beats NumPy indexing there.
@@ -68,11 +72,33 @@ class Track:
     race_offset: list[float] = field(default_factory=list)
     #: centre-line segment beside each race-line point
     race_centre_index: list[int] = field(default_factory=list)
+    #: per centre-line point: height (m, lowest point 0), grade (rise per metre) and
+    #: vertical curvature (1/m, + in a dip, where the road pushes the car up); all zero
+    #: on a track without an elevation profile
+    elevation: list[float] = field(default_factory=list)
+    grade: list[float] = field(default_factory=list)
+    vertical_curvature: list[float] = field(default_factory=list)
+    #: the game's world (x, z) is this track's (z, x): AC-gym files, which hold the
+    #: game's own coordinates with the axes swapped (see :func:`game_position`)
+    game_axes_swapped: bool = False
 
     @property
     def length(self) -> float:
         """Lap length along the centre line, metres (the game's spline length)."""
         return self.centre.length
+
+    def game_position(self, x: float, z: float) -> tuple[float, float]:
+        """World (x, z) as the game has them: AC-gym tracks are read with the game's
+        axes swapped, so the car sits in the game's own world coordinates once swapped
+        back (laps overlay the game's laps on a map)."""
+        return (z, x) if self.game_axes_swapped else (x, z)
+
+    def game_heading(self, heading: float) -> float:
+        """A heading in the game's frame (the swap mirrors the plane: pi/2 - h)."""
+        if not self.game_axes_swapped:
+            return heading
+        h = 0.5 * math.pi - heading
+        return h - 2.0 * math.pi if h > math.pi else h
 
     def centre_point(self, s: float) -> tuple[float, float, float]:
         """World (x, z) and heading of the centre line at lap distance ``s``."""
@@ -181,7 +207,36 @@ def smooth_line(x: np.ndarray, z: np.ndarray, wr: np.ndarray, wl: np.ndarray,
     return x + off * nx, z + off * nz
 
 
-def _read_numeric(path: Path) -> tuple[list[str], np.ndarray]:
+#: half-width of the window smoothing an elevation profile's grade (m): a road's grade
+#: changes over tens of metres, and the vertical curvature is its derivative
+GRADE_SMOOTH_M = 12.0
+
+
+def elevation_profile(centre: Polyline, at_s: np.ndarray, grade: np.ndarray,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Height, grade and vertical curvature at each centre-line point, from grade
+    control points (``grade`` at lap distances ``at_s``, linear between, wrapping).
+
+    The grades are shifted by their lap mean so the lap closes (back to the same
+    height at the line); the vertical curvature is the grade's rate of change.
+    """
+    ds = centre.spacing
+    s = np.asarray(centre.s)
+    order = np.argsort(at_s)
+    g = np.interp(s, at_s[order], grade[order], period=centre.length)
+    g -= g.mean()
+    w = max(int(GRADE_SMOOTH_M / ds), 1)
+    kernel = np.hanning(2 * w + 3)[1:-1]
+    kernel /= kernel.sum()
+    g = np.convolve(np.concatenate([g[-w:], g, g[:w]]), kernel, mode="valid")
+    height = np.concatenate([[0.0], np.cumsum(0.5 * (g[1:] + g[:-1]) * ds)])
+    height -= height.min()
+    dg = (np.roll(g, -1) - np.roll(g, 1)) / (2 * ds)
+    curvature = dg / (1.0 + g * g) ** 1.5
+    return height, g, curvature
+
+
+def _read_numeric(path: Path, min_rows: int = 20) -> tuple[list[str], np.ndarray]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -197,7 +252,7 @@ def _read_numeric(path: Path) -> tuple[list[str], np.ndarray]:
         data = np.array([[float(v) for v in ln.split(",")] for ln in lines], dtype=float)
     except ValueError:
         raise UsageError(f"track file {path} has non-numeric rows") from None
-    if data.ndim != 2 or len(data) < 20:
+    if data.ndim != 2 or len(data) < min_rows:
         raise UsageError(f"track file {path} has too few points for a circuit")
     return header, data
 
@@ -227,7 +282,20 @@ def _build(name: str, configuration: str, cx: np.ndarray, cz: np.ndarray, wr: np
         index.append(hint)
     track.race_offset = offsets
     track.race_centre_index = index
+    zeros = [0.0] * centre.n
+    track.elevation, track.grade, track.vertical_curvature = zeros, zeros[:], zeros[:]
     return track
+
+
+def _add_elevation(track: Track, path: Path) -> None:
+    """The grade profile in ``path`` (``s_m,grade`` rows), onto the track's points."""
+    _, data = _read_numeric(path, min_rows=2)
+    if data.shape[1] != 2:
+        raise UsageError(f"elevation file {path}: expected columns s_m,grade")
+    height, grade, curvature = elevation_profile(track.centre, data[:, 0], data[:, 1])
+    track.elevation = height.tolist()
+    track.grade = grade.tolist()
+    track.vertical_curvature = curvature.tolist()
 
 
 def load_track(track: str | Path) -> Track:
@@ -261,7 +329,9 @@ def _load_path(path: Path, name: str) -> Track:
         px, pz = data[:, ix["pos_x"]], data[:, ix["pos_y"]]
         cx, cz = 0.5 * (lx + rx_), 0.5 * (lz + rz_)
         half = 0.5 * np.hypot(lx - rx_, lz - rz_)
-        return _build(name, "", cx, cz, half, half.copy(), px, pz)
+        track = _build(name, "", cx, cz, half, half.copy(), px, pz)
+        track.game_axes_swapped = True
+        return track
     if data.shape[1] < 4:
         raise UsageError(
             f"track file {path}: expected TUMFTM columns x_m,y_m,w_tr_right_m,w_tr_left_m "
@@ -275,4 +345,8 @@ def _load_path(path: Path, name: str) -> Track:
             _, race = _read_numeric(candidate)
             rx, rz = race[:, 0], race[:, 1]
             break
-    return _build(name, "gp", cx, cz, wr, wl, rx, rz)
+    track = _build(name, "gp", cx, cz, wr, wl, rx, rz)
+    elevation = path.with_name(f"{path.stem}_elevation.csv")
+    if elevation.is_file():
+        _add_elevation(track, elevation)
+    return track

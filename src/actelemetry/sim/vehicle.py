@@ -208,6 +208,10 @@ class Vehicle:
         self.p = params or CarParams()
         self.s = CarState()
         self._peak_slip = self.p.tyre_peak_slip()
+        #: the road under the car, set by the session from the track each step: grade
+        #: (rise per metre along the car's way) and vertical curvature (1/m, + in a dip)
+        self.grade = 0.0
+        self.vertical_curvature = 0.0
 
     def reset(self, x: float, z: float, heading: float, fuel: float | None = None,
               tyre_temp: float = 60.0, air_temp: float = 26.0) -> None:
@@ -256,14 +260,24 @@ class Vehicle:
         s.gas = gas
         s.brake = brake
 
+        # --- the road: gravity along a slope pulls the car back uphill; the weight
+        # pressing the tyres is gravity across the slope plus what the road's vertical
+        # curve adds (a dip's compression) or takes (a crest, where the car goes light)
+        grade = self.grade
+        cos_slope = 1.0 / math.sqrt(1.0 + grade * grade)
+        pull = m * G * grade * cos_slope
+        g_normal = G * cos_slope + u * u * self.vertical_curvature
+        if g_normal < 0.0:
+            g_normal = 0.0
+        weight = m * g_normal
         # --- aero and loads (transfer from filtered accelerations: the suspension's lag)
         q = 0.5 * p.air_density * u * u
         down = p.lift_area * q
         down_f = down * p.aero_front
-        drag = p.drag_area * q + (p.rolling_resistance * m * G if u > 0.1 else 0.0)
+        drag = p.drag_area * q + (p.rolling_resistance * weight if u > 0.1 else 0.0)
         dlong = m * s.ax_f * p.cg_height / L
-        fz_f = 0.5 * (m * G * p.front_weight + down_f - dlong)
-        fz_r = 0.5 * (m * G * (1.0 - p.front_weight) + down - down_f + dlong)
+        fz_f = 0.5 * (weight * p.front_weight + down_f - dlong)
+        fz_r = 0.5 * (weight * (1.0 - p.front_weight) + down - down_f + dlong)
         dlat = m * s.ay_f * p.cg_height
         dlf = dlat * p.roll_stiffness_front / p.track_front
         dlr = dlat * (1.0 - p.roll_stiffness_front) / p.track_rear
@@ -420,7 +434,7 @@ class Vehicle:
         # --- chassis
         fxf = fx[0] + fx[1]
         fyf = fy[0] + fy[1]
-        f_long = fxf * cd - fyf * sd + fx[2] + fx[3] - drag
+        f_long = fxf * cd - fyf * sd + fx[2] + fx[3] - drag - pull
         f_front_lat = fxf * sd + fyf * cd
         f_lat = f_front_lat + fy[2] + fy[3]
         mz = (a * f_front_lat - b * (fy[2] + fy[3])

@@ -85,3 +85,46 @@ def test_the_speed_correction_is_noticed_a_reaction_time_late() -> None:
     for _ in range(2000):
         sim.step(publish=False)
     assert len(d._err_buf) == int(d.reaction_s / (sim.dt * DRIVER_EVERY) + 0.5)
+
+
+def test_a_chicane_is_carried_through_not_braked_for_twice() -> None:
+    spacing = 2.5
+    # 100 km/h into a chicane: apex 20 m/s, a 30 m burst to 24 m/s, apex 19 m/s, then away
+    v = np.concatenate([np.linspace(28, 20, 20), np.linspace(20, 24, 12),
+                        np.linspace(24, 19, 8), np.linspace(19, 28, 40)])
+    carried = drv._carry_through_chicanes(v, spacing)
+    assert len(drv._braking_segments(v, spacing)) == 2
+    assert len(drv._braking_segments(carried, spacing)) == 1
+    assert np.all(carried <= v + 1e-9)
+    # a long straight between two corners is driven, not coasted
+    far = np.concatenate([np.linspace(28, 20, 20), np.linspace(20, 60, 200),
+                          np.linspace(60, 19, 40), np.linspace(19, 28, 40)])
+    assert np.array_equal(drv._carry_through_chicanes(far, spacing), far)
+
+
+def test_a_fast_corner_needing_a_little_speed_off_gets_a_dab_not_a_stamp() -> None:
+    spacing = 2.5
+    cap = np.full(200, 16.0)
+    fast = np.concatenate([np.full(100, 70.0), np.linspace(70, 62, 10), np.full(90, 62.0)])
+    dabbed = drv._dab_fast_corners(fast, spacing, cap)
+    assert dabbed is not None and dabbed.min() == drv.DAB_DECEL
+    # a real braking zone (250 -> 100 km/h) keeps the full brakes
+    hard = np.concatenate([np.full(100, 70.0), np.linspace(70, 28, 60), np.full(40, 28.0)])
+    assert drv._dab_fast_corners(hard, spacing, cap) is None
+
+
+def test_spa_s_flat_out_corners_have_no_braking_zone() -> None:
+    """Raidillon and Blanchimont are taken with a lift (public: flat or nearly in a
+    GT3); the real braking corners keep theirs."""
+    sim = Simulator(track="spa", laps=1, seed=0)
+    rows = []
+    while not sim.finished:
+        sim.step(publish=False)
+        if sim.completed_laps == 1:
+            rows.append((sim.s_lap, sim.car.s.brake))
+    a = np.array(rows)
+    starts = [a[z.start, 0] for z in braking_zones(a[:, 1])]
+    assert not [s for s in starts if 950 < s < 1300 or 6000 < s < 6350]
+    for corner in (250, 2250, 6580):  # La Source, Les Combes, the Bus Stop
+        assert any(abs(s - corner) < 80 for s in starts)
+    assert 7 <= len(starts) <= 12

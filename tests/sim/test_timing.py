@@ -57,3 +57,22 @@ def test_fuel_per_lap_and_the_delta_to_the_best_lap() -> None:
     assert timing.fuel_per_lap == [pytest.approx(2.0)]
     drive(timing, 0.0, 5.0, 10.0, t0=t, fuel=47.0)  # slower: 50 m in 10 s
     assert timing.delta == pytest.approx(10.0 - 5.0, abs=DT)
+
+
+@pytest.mark.parametrize("game", ["ac", "acc"])
+def test_one_validity_rule_for_ac_and_acc_as_the_capture_s(game: str) -> None:
+    """The simulator judges its laps by the capture's own rule (channels.laps.lap_valid):
+    the out lap never counts; two tyres out are fine, three are not; the same in AC and
+    ACC."""
+    from actelemetry.channels.laps import lap_valid
+
+    timing = LapTiming(game, LENGTH, POINTS, fuel=50.0, s_lap=290.0)
+    t = drive(timing, 290.0, 10.0, 1.5)  # the out lap ends
+    t = drive(timing, 5.0, 10.0, 20.0, t0=t, out=2)  # two tyres out for a while
+    t = drive(timing, 205.0, 10.0, 10.0, t0=t)
+    t = drive(timing, 5.0, 10.0, 20.0, t0=t, out=3)  # three
+    t = drive(timing, 205.0, 10.0, 10.0, t0=t)
+    drive(timing, 5.0, 10.0, 30.0, t0=t)
+    assert timing.lap_valid == [False, True, False, True]
+    assert timing.lap_valid == [lap_valid(True), lap_valid(False, 2), lap_valid(False, 3),
+                                lap_valid(False, 0)]

@@ -20,6 +20,7 @@ them, lives in :mod:`~actelemetry.sim.profile`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ PLAN_LATERAL = 0.90
 PLAN_BRAKING = 0.85
 UNDERSTEER = 0.0014
 #: planned distance from the car's centre to a track edge (half the car is ~0.9 m)
-EDGE_MARGIN = 0.8
+EDGE_MARGIN = 0.3
 #: human hands and feet (per second; the pedals 0..1, the steering in road-wheel rad).
 #: A racing driver gets onto the brake in about 0.15 s (a "stab", 7/s), trails off it
 #: over about 0.3 s, squeezes the throttle open in about 0.2 s and lifts faster; a hand
@@ -90,20 +91,43 @@ SPEED_GAIN = 1.2
 #: it comes off it again: no pedal change for a small correction
 BRAKE_ON_ACCEL = -2.5
 BRAKE_OFF_ACCEL = -0.8
+#: the lightest pressure a foot trailing the brake into an apex holds
+BRAKE_TRAIL = 0.06
+#: the foot does not leave the brake when the plan brakes again within this (s)
+BRAKE_HOLD_S = 0.5
+#: planned deceleration (m/s^2) that counts as slowing for a corner when the plan is read
+#: for its corners (a lift's coasting is about this at chicane speeds)
+SLOWING_ACCEL = -1.0
 #: a driver slower than his braking curve (by more than this, m/s) brakes later, where
 #: he meets it, and as hard: the braking point moves, not the pedal
 BRAKE_ONSET_SLACK = 1.0
 #: how long a mistake's extra brake pressure lasts before the driver notices (s)
 MISTAKE_BRAKE_S = 0.6
+#: a fast corner (entry above DAB_MIN_SPEED, m/s) that needs less than DAB_MAX_DROP of
+#: its speed off is taken with a lift and a dab of the brake: at most DAB_DECEL (m/s^2)
+#: of tyre braking, started up to DAB_REACH_M earlier, as drivers take Blanchimont or
+#: Raidillon (a late stamp on the pedal for 30 km/h at 250 upsets a car on the edge)
+DAB_MIN_SPEED = 150.0 / 3.6
+DAB_MAX_DROP = 0.22
+DAB_DECEL = 3.0
+DAB_REACH_M = 400.0
+#: between two braking apexes closer than a burst of throttle is worth (the speed
+#: between them rising less than this share above the faster apex), a driver carries a
+#: steady speed through: a chicane is one braking zone, not two (apexes at most
+#: CHICANE_MAX_S apart)
+CHICANE_MAX_GAIN = 0.35
+CHICANE_MAX_S = 4.0
 #: half-width of the window smoothing the curvature the speeds are planned on (m)
 CURVATURE_SMOOTH_M = 12.0
 #: half-width of the window smoothing the planned acceleration (m)
 ACCEL_SMOOTH_M = 10.0
 #: extra margin in tight bends: metres per unit curvature (1/m), and at most (m)
 TIGHT_MARGIN_PER_K = 60.0
-TIGHT_MARGIN_MAX = 1.5
+TIGHT_MARGIN_MAX = 0.9
 #: half-width of the window that smooths the planned line's offsets (m)
 OFFSET_SMOOTH_M = 40.0
+#: rounds of smoothing and clipping that keep the line both smooth and inside its margins
+OFFSET_PASSES = 3
 
 
 #: named skill levels on the 0..1 scale (``--skill`` takes a name or a number)
@@ -215,16 +239,18 @@ class Driver:
         # variation (or a mistake) pushes them out
         base = self._race_offset
         margin = self._margin
-        inside = np.clip(base, -self._wl + margin, self._wr - margin) - base
         lo = -self._wl + margin - 0.1 - base
         hi = self._wr - margin + 0.1 - base
-        off = np.clip(off + inside, np.minimum(lo, 0.0), np.maximum(hi, 0.0))
-        # the clip bends the line where it bites; a person's line has no kinks
-        lo = np.minimum(lo, 0.0)
-        hi = np.maximum(hi, 0.0)
-        off = _smooth(np.clip(_smooth(off, ds, OFFSET_SMOOTH_M), lo, hi), ds,
-                      OFFSET_SMOOTH_M / 3)
+        narrow = lo > hi  # a track too narrow for both margins: its middle
+        mid = 0.5 * (lo + hi)
+        lo = np.where(narrow, mid, lo)
+        hi = np.where(narrow, mid, hi)
+        # the clip bends the line where it bites; a person's line has no kinks: smooth
+        # and clip again until the line is both smooth and inside (an elastic band)
         off = np.clip(off, lo, hi)
+        for _ in range(OFFSET_PASSES):
+            off = np.clip(_smooth(off, ds, OFFSET_SMOOTH_M), lo, hi)
+        off = np.clip(_smooth(off, ds, OFFSET_SMOOTH_M / 3), lo, hi)
         # grip the driver dares to use: a lap-wide level plus corner-to-corner variation
         level = st.corner + rng.normal(0.0, st.lap_sigma)
         dare = level + _smooth_noise(rng, n, ds, 120.0, st.corner_sigma)
@@ -271,10 +297,21 @@ class Driver:
         # speeds follow the bend as the car feels it: a curvature peak shorter than the
         # car's response (GPS-derived lines have them) is ridden through on a little slip
         k_speed = _smooth(k_plan, line.spacing, CURVATURE_SMOOTH_M)
-        v = speed_profile(p, k_speed, line.spacing, _fit(grip, len(k_plan)),
-                          _fit(brake_grip, len(k_plan)), mass, _fit(cap, len(k_plan)),
-                          traction=st.traction, grade=_fit(self._grade, len(k_plan)),
-                          vertical_curvature=_fit(self._vertical_k, len(k_plan)))
+        m_plan = len(k_plan)
+        grip_p, brake_p = _fit(grip, m_plan), _fit(brake_grip, m_plan)
+        grade_p = _fit(self._grade, m_plan)
+        vert_p = _fit(self._vertical_k, m_plan)
+        cap_p = _fit(cap, m_plan)
+        v = speed_profile(p, k_speed, line.spacing, grip_p, brake_p, mass, cap_p,
+                          traction=st.traction, grade=grade_p, vertical_curvature=vert_p)
+        # a fast corner that needs only a little speed off is taken with a lift and a
+        # dab of brake, started earlier, not with a late stamp on the pedal
+        dabbed = _dab_fast_corners(v, line.spacing, cap_p)
+        if dabbed is not None:
+            v = speed_profile(p, k_speed, line.spacing, grip_p, brake_p, mass, dabbed,
+                              traction=st.traction, grade=grade_p,
+                              vertical_curvature=vert_p)
+        v = _carry_through_chicanes(v, line.spacing)
         acc = (np.roll(v, -1) ** 2 - v**2) / (2 * line.spacing)
         # a person anticipates the plan's shape, not its 2.5 m steps
         acc = _smooth(acc, line.spacing, ACCEL_SMOOTH_M)
@@ -346,18 +383,20 @@ class Driver:
         self.idx = i
         seg = math.sqrt(dx * dx + dz * dz)
         e = ((fx_ - px[i]) * dz - (fz_ - pz[i]) * dx) / seg  # + = right of the path
+        # the path read between its points, as for the pedals: a segment's heading is
+        # its middle's, turning with the curvature along it (read in steps, the
+        # heading and curvature made the hands saw at speed / 2.5 m)
+        frac = t if 0.0 < t < 1.0 else (1.0 if t >= 1.0 else 0.0)
+        pos = i + frac
+        k_here = _interp(plan.curvature, pos)
         psi = s.heading - plan.heading[i]
-        if psi > math.pi:
-            psi -= 2 * math.pi
-        elif psi < -math.pi:
-            psi += 2 * math.pi
+        psi = (psi + math.pi) % (2.0 * math.pi) - math.pi
         u = s.u if s.u > 1.0 else 1.0
-        ahead = int(u * 0.12 / plan.spacing) + 1
-        k_ff = plan.curvature[(i + ahead) % n]
+        k_ff = _interp(plan.curvature, pos + u * 0.12 / plan.spacing)
         steer = (p.wheelbase * k_ff + self._k_us * u * u * k_ff
                  - 0.8 * (psi + 0.5 * math.atan(s.v / u))
                  - math.atan(1.8 * e / (u + 3.0))
-                 - 0.15 * (s.r - u * plan.curvature[i]))
+                 - 0.15 * (s.r - u * k_here))
         lim = p.max_steer
         steer = -lim if steer < -lim else (lim if steer > lim else steer)
         # a person's hands: rate-limited, not instantaneous
@@ -369,11 +408,11 @@ class Driver:
         # longitudinal: the planned speed and acceleration a little ahead (interpolated
         # between plan points, so the target moves smoothly), plus a gentle correction of
         # the speed error the driver noticed a reaction time ago
-        pos = i + (t if 0.0 < t < 1.0 else (1.0 if t >= 1.0 else 0.0))
         look = pos + u * LOOK_AHEAD_S / plan.spacing
         v_t = _interp(plan.speed, look)
         err = self._delayed(self._err_buf, v_t - s.u)
-        a_cmd = _interp(plan.accel, look) + SPEED_GAIN * err
+        a_plan = _interp(plan.accel, look)
+        a_cmd = a_plan + SPEED_GAIN * err
         m = car.mass
         q = 0.5 * p.air_density * s.u * s.u
         # what holds the car back besides the tyres: drag, rolling, and a climb's pull
@@ -382,7 +421,14 @@ class Driver:
         # gas or brake, with hysteresis: a foot moves from one pedal to the other only for
         # a clear reason, never for a small correction
         if self._braking:
-            self._braking = a_cmd < BRAKE_OFF_ACCEL
+            # the foot stays on the pedal (trailing it) while the plan still slows the
+            # car, or will again within a moment: a correction eases the pressure, it
+            # does not end the braking
+            step = u * BRAKE_HOLD_S / 3.0 / plan.spacing
+            soon = min(_interp(plan.accel, look + step), _interp(plan.accel, look + 2 * step),
+                       _interp(plan.accel, look + 3 * step))
+            self._braking = (a_cmd < BRAKE_OFF_ACCEL or soon < BRAKE_ON_ACCEL
+                             or (a_plan < BRAKE_OFF_ACCEL and a_cmd < 0.0))
         elif a_cmd < BRAKE_ON_ACCEL and v_t - s.u > BRAKE_ONSET_SLACK:
             # slower than the braking curve here: brake later, where the car meets it (a
             # marker seen ahead, not a reaction), and as hard: not softer now
@@ -403,7 +449,7 @@ class Driver:
             brake = 0.0
         else:
             need = -m * a_cmd - drag
-            brake = max(need * p.tyre_radius_front / p.brake_torque, 0.0)
+            brake = max(need * p.tyre_radius_front / p.brake_torque, BRAKE_TRAIL)
             gas = 0.0
         boost = _interp(plan.pedal_boost, pos)
         if boost > 0.0:
@@ -460,6 +506,76 @@ class Driver:
             rpm_low = 0.5 * (s.omega[2] + s.omega[3]) * lower * 30 / math.pi
             if rpm_low < p.shift_rpm - 700.0:
                 car.shift(s.gear - 1)
+
+
+def _braking_segments(v: np.ndarray, spacing: float) -> list[tuple[int, int]]:
+    """Where a planned lap brakes: ``(first, apex)`` point pairs (indices may wrap past
+    the end: ``apex`` can exceed ``len(v)``), the apex being the segment's slowest
+    point, in lap order."""
+    n = len(v)
+    acc = (np.roll(v, -1) ** 2 - v**2) / (2 * spacing)
+    braking = acc < SLOWING_ACCEL
+    if braking.all() or not braking.any():
+        return []
+    # start the walk at a point that does not brake, so no segment straddles it
+    first = int(np.argmin(braking))
+    segments: list[tuple[int, int]] = []
+    k = 0
+    while k < n:
+        i = (first + k) % n
+        if braking[i]:
+            start = first + k
+            while k < n and braking[(first + k) % n]:
+                k += 1
+            segments.append((start, first + k))
+        else:
+            k += 1
+    return segments
+
+
+def _dab_fast_corners(v: np.ndarray, spacing: float, cap: np.ndarray) -> np.ndarray | None:
+    """Braking caps for a lap where each fast corner that needs under
+    :data:`DAB_MAX_DROP` of the speed off is slowed for with a lift and a dab of brake
+    (at most :data:`DAB_DECEL`), beginning where the dab needs it; None when no corner
+    qualifies."""
+    n = len(v)
+    out = cap.copy()
+    changed = False
+    reach = int(DAB_REACH_M / spacing)
+    prev_apex = None
+    for start, apex in _braking_segments(v, spacing):
+        entry, slowest = v[start % n], v[apex % n]
+        if entry > DAB_MIN_SPEED and entry - slowest < DAB_MAX_DROP * entry:
+            lo = start - reach if prev_apex is None else max(start - reach, prev_apex)
+            out[np.arange(lo, apex + 1) % n] = DAB_DECEL
+            changed = True
+        prev_apex = apex
+    return out if changed else None
+
+
+def _carry_through_chicanes(v: np.ndarray, spacing: float) -> np.ndarray:
+    """A chicane's second part taken at a steady speed: where the plan would accelerate
+    for a moment between two braking apexes (under :data:`CHICANE_MAX_S` apart, gaining
+    under :data:`CHICANE_MAX_GAIN` of the faster apex's speed), the speed goes evenly
+    from one apex to the next instead."""
+    n = len(v)
+    out = v.copy()
+    segments = _braking_segments(v, spacing)
+    if len(segments) < 2:
+        return out
+    # consecutive apexes round the closed lap, the last with the next lap's first
+    wrapped = [*segments, (segments[0][0] + n, segments[0][1] + n)]
+    for (_, a1), (_, a2) in itertools.pairwise(wrapped):
+        idx = np.arange(a1, a2 + 1) % n
+        v1, v2 = v[a1 % n], v[a2 % n]
+        top = float(v[idx].max())
+        seconds = float(np.sum(spacing / np.maximum(v[idx], 1.0)))
+        if top - max(v1, v2) >= CHICANE_MAX_GAIN * max(v1, v2) or seconds > CHICANE_MAX_S:
+            continue
+        frac = np.linspace(0.0, 1.0, len(idx))
+        even = np.sqrt(v1 * v1 + frac * (v2 * v2 - v1 * v1))  # constant dv^2/ds
+        out[idx] = np.minimum(out[idx], even)
+    return out
 
 
 def _interp(values: list[float], pos: float) -> float:

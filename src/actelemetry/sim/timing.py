@@ -2,19 +2,20 @@
 
 Line and sector crossings are timed within the physics step (interpolated on the lap
 distance), so a lap time does not carry the 3 ms step's rounding. A lap is valid until
-more than two wheels leave the track or the car is put back on it; the out lap never is.
+more than two wheels leave the track or the car is put back on it; the out lap never is:
+the one rule of :func:`actelemetry.channels.laps.lap_valid`, which the capture applies to
+the game's pages too.
 The delta to the best lap compares the lap time at each centre-line point with the best
 valid lap's time there.
 """
 
 from __future__ import annotations
 
+from actelemetry.channels.laps import lap_valid
 from actelemetry.sim.pages import NO_BEST_MS, SECTORS
 
 #: the car's lap distance going from the last quarter of the lap to the first: the line
 LINE_FROM, LINE_TO = 0.75, 0.25
-#: more wheels than this beyond the edges make the lap invalid
-MAX_TYRES_OUT = 2
 
 
 def crossing_fraction(s_prev: float, s_now: float, bound: float) -> float:
@@ -62,7 +63,7 @@ class LapTiming:
         """Wheels beyond the edges at this step: too many make the lap invalid."""
         if out > self.max_tyres_out_lap:
             self.max_tyres_out_lap = out
-        if out > MAX_TYRES_OUT:
+        if not lap_valid(False, out):
             self.lap_valid_now = False
 
     def invalidate(self) -> None:
@@ -95,7 +96,9 @@ class LapTiming:
         t_cross = time - dt * (1.0 - frac)
         lap_time = t_cross - self.lap_start
         self.lap_times.append(lap_time)
-        self.lap_valid.append(self.lap_valid_now)
+        # the tyres were judged sample by sample (tyres_out); the out lap never counts
+        self.lap_valid.append(lap_valid(self.completed_laps == 0,
+                                        game_flag=self.lap_valid_now))
         lap_ms = int(round(lap_time * 1000))
         self.last_lap_ms = lap_ms
         if self.sector == SECTORS - 1:

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 def sim_command(
     game: Game = typer.Option(Game.ac, "--game", help="Which game's pages to publish"),
     track: str = typer.Option("monza", "--track",
-                              help="monza, spa, silverstone, or a centre-line CSV path"),
+                              help="monza, spa, silverstone, spielberg, catalunya, "
+                              "hockenheim, suzuka, or a centre-line CSV path"),
     car: str = typer.Option("actelemetry_gt3", "--car", help="actelemetry_gt3 (GT3-like) "
                             "or actelemetry_gt4 (heavier, less power and downforce)"),
     laps: int = typer.Option(3, "--laps", min=1, help="Timed laps after the out lap"),

@@ -34,8 +34,11 @@ import numpy as np
 
 from actelemetry.errors import UsageError
 
-#: built-in circuits shipped under sim/tracks/ (TUMFTM, LGPL-3.0), name -> file stem
-BUILTIN_TRACKS: dict[str, str] = {"monza": "monza", "spa": "spa", "silverstone": "silverstone"}
+#: built-in circuits shipped under sim/tracks/ (TUMFTM, LGPL-3.0), name -> file stem: the
+#: circuits that suit a GT3 car and whose public GT3 lap times the simulator meets
+BUILTIN_TRACKS: dict[str, str] = {
+    "monza": "monza", "spa": "spa", "silverstone": "silverstone", "spielberg": "spielberg",
+    "catalunya": "catalunya", "hockenheim": "hockenheim", "suzuka": "suzuka"}
 
 #: spacing of the resampled lines, metres
 SPACING = 2.5
@@ -299,7 +302,7 @@ def _add_elevation(track: Track, path: Path) -> None:
 
 
 def load_track(track: str | Path) -> Track:
-    """A built-in circuit by name (``monza``, ``spa``, ``silverstone``) or a CSV path.
+    """A built-in circuit by name (:data:`BUILTIN_TRACKS`) or a CSV path.
 
     Raises :class:`UsageError` for an unknown name or an unreadable / foreign file.
     """

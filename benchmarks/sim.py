@@ -66,9 +66,9 @@ def from_reference(lap_s: float) -> dict[str, tuple[float, float]]:
 
 #: the added circuits' public GT3 reference laps (s), see docs/simulator.md: Red Bull Ring
 #: DTM (GT3) pole 2023 1:27.709; Barcelona (the layout with the chicane) GT World
-#: Challenge Europe pole 2020 1:43.296; Hockenheim GT Cup (GT3) pole 1:38.443; Suzuka
+#: Challenge Europe pole 2020 1:43.296; Hockenheim DTM (GT3) pole 2022 1:36.479; Suzuka
 #: 1000 km (GT3) pole, the average of three drivers' laps, 2:00.658
-REFERENCE_LAPS = {"spielberg": 87.709, "catalunya": 103.296, "hockenheim": 98.443,
+REFERENCE_LAPS = {"spielberg": 87.709, "catalunya": 103.296, "hockenheim": 96.479,
                   "suzuka": 120.658}
 TARGETS.update({name: from_reference(lap) for name, lap in REFERENCE_LAPS.items()})
 #: a novice brakes earlier and softer than the car allows (peak braking g)

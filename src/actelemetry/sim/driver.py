@@ -67,7 +67,10 @@ def _smooth_noise(rng: np.random.Generator, n: int, spacing: float, corr_m: floa
 PLAN_LATERAL = 0.90
 PLAN_BRAKING = 0.85
 UNDERSTEER = 0.0014
-#: planned distance from the car's centre to a track edge (half the car is ~0.9 m)
+#: planned distance from the car's centre to a track edge (m): the wheels (0.8 m from the
+#: centre) a little over the line, as drivers use the kerbs; a lap is lost only with
+#: more than two wheels out, so the line is kept inside that strictly (smoothed and
+#: clipped in turn), and the lap's own variation is what takes a car wide
 EDGE_MARGIN = 0.3
 #: human hands and feet (per second; the pedals 0..1, the steering in road-wheel rad).
 #: A racing driver gets onto the brake in about 0.15 s (a "stab", 7/s), trails off it
@@ -123,9 +126,12 @@ CURVATURE_SMOOTH_M = 12.0
 ACCEL_SMOOTH_M = 10.0
 #: extra margin in tight bends: metres per unit curvature (1/m), and at most (m)
 TIGHT_MARGIN_PER_K = 60.0
-TIGHT_MARGIN_MAX = 0.9
+TIGHT_MARGIN_MAX = 1.2
 #: half-width of the window that smooths the planned line's offsets (m)
 OFFSET_SMOOTH_M = 40.0
+#: how far beyond the margins a driver's line scatter may take him, per metre of his line
+#: sigma above a pro's (so: how much of his scatter he cannot hold inside)
+SCATTER_SLACK = 1.25
 #: rounds of smoothing and clipping that keep the line both smooth and inside its margins
 OFFSET_PASSES = 3
 
@@ -133,6 +139,10 @@ OFFSET_PASSES = 3
 #: named skill levels on the 0..1 scale (``--skill`` takes a name or a number)
 SKILL_LEVELS: dict[str, float] = {"novice": 0.1, "club": 0.45, "good": 0.7, "pro": 0.9,
                                   "alien": 1.0}
+
+
+#: the default driver: a professional
+PRO = SKILL_LEVELS["pro"]
 
 
 def skill_value(skill: float | str) -> float:
@@ -239,8 +249,11 @@ class Driver:
         # variation (or a mistake) pushes them out
         base = self._race_offset
         margin = self._margin
-        lo = -self._wl + margin - 0.1 - base
-        hi = self._wr - margin + 0.1 - base
+        # a driver's own scatter is held inside the margins only as well as he drives:
+        # a pro within 0.1 m of them, a novice a metre beyond (wheels out)
+        slack = 0.1 + SCATTER_SLACK * max(st.line_sigma - Style.of(PRO).line_sigma, 0.0)
+        lo = -self._wl + margin - slack - base
+        hi = self._wr - margin + slack - base
         narrow = lo > hi  # a track too narrow for both margins: its middle
         mid = 0.5 * (lo + hi)
         lo = np.where(narrow, mid, lo)

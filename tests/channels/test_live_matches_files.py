@@ -113,8 +113,10 @@ def test_live_lap_events_match_the_files_laps_with_invalid_laps(tmp_path: Path) 
     server = BridgeServer(BridgeConfig(port=0, rate=10, queue_size=100_000,
                                        queue_bytes=1 << 30)).start()
     files = SessionFileSink(tmp_path)
-    # seed 0 drives its second timed lap over the track limits (first chicane's exit)
-    opts = CaptureOptions(source="sim", fast=True, game="ac", sim_laps=3, seed=0, rate=100)
+    # a novice (seed 0) drives his second timed lap over the track limits (the first
+    # chicane's exit); the default driver's laps are all valid
+    opts = CaptureOptions(source="sim", fast=True, game="ac", sim_laps=3, seed=0, rate=100,
+                          skill=0.1)
 
     async def main() -> list[dict]:
         client = await open_stream(f"ws://127.0.0.1:{server.port}/")

@@ -179,7 +179,7 @@ def test_an_ac_gym_track_puts_the_car_in_the_game_s_own_coordinates(tmp_path: Pa
     import csv
 
     path = TRACKS / "ac_gym" / "monza.csv"
-    with path.open() as f:
+    with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     ai_x = np.array([float(r["pos_y"]) for r in rows])  # AC world x
     ai_z = np.array([float(r["pos_x"]) for r in rows])  # AC world z

@@ -61,10 +61,11 @@ def test_fuel_per_lap_and_the_delta_to_the_best_lap() -> None:
 
 @pytest.mark.parametrize("game", ["ac", "acc"])
 def test_one_validity_rule_for_ac_and_acc_as_the_capture_s(game: str) -> None:
-    """The simulator judges its laps by the capture's own rule (channels.laps.lap_valid):
+    """The simulator judges its laps by the capture's own rule (channels.laps.lap_valid,
+    which is game.validity's):
     the out lap never counts; two tyres out are fine, three are not; the same in AC and
     ACC."""
-    from actelemetry.channels.laps import lap_valid
+    from actelemetry.channels.laps import lap_valid  # what the capture judges with
 
     timing = LapTiming(game, LENGTH, POINTS, fuel=50.0, s_lap=290.0)
     t = drive(timing, 290.0, 10.0, 1.5)  # the out lap ends

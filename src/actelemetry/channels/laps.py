@@ -20,8 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-#: AC invalidates a lap when more than this many tyres are out
-MAX_TYRES_OUT = 2
+from actelemetry.game.validity import MAX_TYRES_OUT, lap_valid
+
+__all__ = ["KINDS", "MAX_TYRES_OUT", "lap_event", "lap_kind", "lap_valid", "sample_valid",
+           "starts_out"]
+
 #: a lap seen from below this lap fraction was seen from its start
 START_EDGE = 0.02
 #: the recording's first lap beginning slower than this (m/s) began at a standstill
@@ -44,18 +47,6 @@ def starts_out(first: dict[str, Any], first_of_recording: bool) -> bool:
     """Whether a lap is an out lap, from its first sample's channels."""
     return bool(first["in_pit_lane"]) or (first_of_recording
                                           and float(first["speed_ms"]) < STANDSTILL_MS)
-
-
-def lap_valid(out: bool, max_tyres_out: float | None = None,
-              game_flag: bool | None = None) -> bool:
-    """The one validity rule: not an out lap, never more than :data:`MAX_TYRES_OUT`
-    tyres out, and the game's own flag (where it keeps one) never down. ``None``: the
-    recording does not say."""
-    if out:
-        return False
-    if max_tyres_out is not None and max_tyres_out > MAX_TYRES_OUT:
-        return False
-    return game_flag is None or bool(game_flag)
 
 
 def sample_valid(game: str, c: dict[str, Any]) -> bool:

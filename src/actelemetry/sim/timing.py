@@ -3,7 +3,7 @@
 Line and sector crossings are timed within the physics step (interpolated on the lap
 distance), so a lap time does not carry the 3 ms step's rounding. A lap is valid until
 more than two wheels leave the track or the car is put back on it; the out lap never is:
-the one rule of :func:`actelemetry.channels.laps.lap_valid`, which the capture applies to
+the one rule of :func:`actelemetry.game.validity.lap_valid`, which the capture applies to
 the game's pages too.
 The delta to the best lap compares the lap time at each centre-line point with the best
 valid lap's time there.
@@ -11,7 +11,7 @@ valid lap's time there.
 
 from __future__ import annotations
 
-from actelemetry.channels.laps import lap_valid
+from actelemetry.game.validity import lap_valid
 from actelemetry.sim.pages import NO_BEST_MS, SECTORS
 
 #: the car's lap distance going from the last quarter of the lap to the first: the line

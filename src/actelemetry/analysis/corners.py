@@ -24,6 +24,8 @@ MAX_APEX_RADIUS_M = 250.0
 MIN_TURN_DEG = 20.0
 #: pieces of one bend closer than this are one corner
 MERGE_GAP_M = 50.0
+#: the apex is the middle of the stretch curving within this share of the tightest point
+APEX_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Corner:
 
     number: int
     start_m: float
-    apex_m: float  # tightest point of the line
+    apex_m: float  # middle of the line's tightest stretch
     end_m: float
     turn_deg: float  # signed heading change (sign depends on the track's frame)
     min_radius_m: float
@@ -91,10 +93,15 @@ def detect_corners(x: np.ndarray, z: np.ndarray, d: np.ndarray) -> list[Corner]:
     corners: list[Corner] = []
     for s, e, _ in pieces:
         turn = float(np.degrees(heading[min(e, len(d) - 1)] - heading[s]))
-        peak = int(s + np.argmax(np.abs(k[s:e])))
+        bent = np.abs(k[s:e])
+        peak = int(s + np.argmax(bent))
         radius = 1.0 / max(abs(float(k[peak])), 1e-9)
+        # the apex: the middle of the tightest stretch, so a long constant-radius bend's
+        # apex does not wander with each lap's wobble
+        tight = np.flatnonzero(bent >= APEX_SHARE * bent.max())
+        apex = s + int(round(0.5 * (tight[0] + tight[-1])))
         if abs(turn) >= MIN_TURN_DEG and radius <= MAX_APEX_RADIUS_M:
-            corners.append(Corner(len(corners) + 1, float(d[s]), float(d[peak]),
+            corners.append(Corner(len(corners) + 1, float(d[s]), float(d[apex]),
                                   float(d[min(e, len(d) - 1)]), turn, radius))
     return corners
 

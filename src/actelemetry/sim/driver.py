@@ -396,9 +396,9 @@ class Driver:
         self.idx = i
         seg = math.sqrt(dx * dx + dz * dz)
         e = ((fx_ - px[i]) * dz - (fz_ - pz[i]) * dx) / seg  # + = right of the path
-        # the path read between its points, as for the pedals: a segment's heading is
-        # its middle's, turning with the curvature along it (read in steps, the
-        # heading and curvature made the hands saw at speed / 2.5 m)
+        # the path's curvature read between its points, as the pedals read the speeds
+        # (the heading error stays the segment's: read between points it let the car
+        # run a metre inside the line at slow apexes)
         frac = t if 0.0 < t < 1.0 else (1.0 if t >= 1.0 else 0.0)
         pos = i + frac
         k_here = _interp(plan.curvature, pos)

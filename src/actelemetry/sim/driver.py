@@ -480,6 +480,8 @@ class Driver:
         if slide > 0.0 and early == 0.0 and self._boost_s == 0.0:
             gas *= max(0.0, 1.0 - slide / 0.05)
             brake *= max(0.0, 1.0 - slide / 0.04)
+            if self._braking:  # eased to a trail, not let go: the car stays settled
+                brake = max(brake, BRAKE_TRAIL)
         # a foot: a short lag, then limited pedal speeds (a stab onto the brake, a slower
         # trail off it; a squeeze onto the throttle, a quick lift)
         k_foot = dt / (PEDAL_LAG_S + dt)

@@ -45,7 +45,7 @@ from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.game.constants import PACKET_ID_OFFSET, PHYSICS_HZ
 from actelemetry.game.host import ask_to_stop, child_options
-from actelemetry.game.mapping import open_pages, private_page_folder
+from actelemetry.game.mapping import PageLocation, open_pages, private_pages
 from actelemetry.sources.child import run_child
 from actelemetry.sources.sim import SimSpec
 
@@ -67,9 +67,9 @@ def split_gaps(packet_ids: np.ndarray, rate: float) -> tuple[int, int]:
     return int(gaps.sum()) - missed, missed
 
 
-def seed_loop(shm: Path, seconds: float) -> dict[str, float]:
+def seed_loop(pages_at: PageLocation, seconds: float) -> dict[str, float]:
     """The seed's reader: copy the physics page, then ``time.sleep(0.01)``, for ``seconds``."""
-    pages = open_pages(shm)
+    pages = open_pages(pages_at)
     physics = pages["physics"]
     size = physics.size
     ids: list[int] = []
@@ -95,17 +95,17 @@ def seed_loop(shm: Path, seconds: float) -> dict[str, float]:
 def measure(rate: float, seconds: float, busy: bool, seed: bool = False
             ) -> list[dict[str, float]]:
     """One run of the capture (and the seed's loop after it, on the same simulator)."""
-    with private_page_folder() as shm, tempfile.TemporaryDirectory() as out:
+    with private_pages() as pages, tempfile.TemporaryDirectory() as out:
         job: dict[str, object] = {"kind": "sim", **asdict(SimSpec(laps=50))}
-        with run_child(job, Path(shm), "simulator"):
+        with run_child(job, pages, "simulator"):
             sink = SessionFileSink(Path(out))
             wall0, cpu0 = time.perf_counter(), cpu_seconds()
-            result = run_capture(CaptureOptions(shm_dir=Path(shm), rate=rate, busy_poll=busy,
+            result = run_capture(CaptureOptions(shm_dir=pages, rate=rate, busy_poll=busy,
                                                 duration=seconds), [sink])
             wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
             ids = np.concatenate([pq.read_table(p, columns=["packet_id"]).column(
                 "packet_id").to_numpy() for p in sink.paths])
-            baseline = [seed_loop(Path(shm), seconds)] if seed else []
+            baseline = [seed_loop(pages, seconds)] if seed else []
     s = result.stats
     by_design, missed = split_gaps(ids, rate)
     mode = "busy poll" if busy else ("paced" if rate >= PHYSICS_HZ * 0.99 else "scheduled")

@@ -4,25 +4,28 @@ wrote at each packetId are made again here and compared byte for byte."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import finish, run_cli, start_cli
 
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import Sample, Session
 from actelemetry.channels.decode import as_records, decode_pages
+from actelemetry.game.mapping import _PRIVATE_PREFIX, NAMED_MAPPINGS
 from actelemetry.game.writer import PageWriter
 from actelemetry.sim import Simulator
 from actelemetry.store.session import session_metadata
 
 
-def pages_written(folder: Path, last_pid: int) -> dict[int, tuple[bytes, bytes]]:
+def pages_written(folder: Path, last_pid: int, seed: int = 0,
+                  ) -> dict[int, tuple[bytes, bytes]]:
     """(physics, graphics) the simulator publishes at each packetId (same seed, same pages)."""
     pub = PageWriter(folder, "ac")
-    sim = Simulator(game="ac", track="monza", laps=3, seed=0, publisher=pub)
+    sim = Simulator(game="ac", track="monza", laps=3, seed=seed, publisher=pub)
     pages = {}
     while sim.packet_id < last_pid:
         sim.step()
@@ -109,3 +112,38 @@ class PacketIds:
         self.ids.append(sample.snapshot.packet_id)
 
     def close(self, session: Session) -> None: ...
+
+
+@pytest.mark.skipif(not NAMED_MAPPINGS, reason="Windows only: there the simulator inside a "
+                    "capture publishes private named mappings; elsewhere a private folder, "
+                    "which the test above reads")
+def test_two_captures_of_the_simulator_at_once_over_named_mappings(tmp_path: Path) -> None:
+    """Two captures, each with its own simulator in a child process: each records its
+    own seed's pages byte for byte (their private named mappings never meet), and no
+    folder of page files is made for either."""
+    import tempfile
+
+    def folders() -> set[Path]:
+        return set(Path(tempfile.gettempdir()).glob(f"{_PRIVATE_PREFIX}*"))
+
+    before = folders()
+    runs = {seed: start_cli("capture", "--source", "sim", "--seed", str(seed), "--duration",
+                            "3", "--raw", "-o", str(tmp_path / f"logs{seed}"))
+            for seed in (0, 1)}
+    while any(proc.poll() is None for proc in runs.values()):
+        assert folders() <= before, "a capture made a folder of page files"
+        time.sleep(0.05)
+    recorded = {}
+    for seed, proc in runs.items():
+        done = finish(proc)
+        assert done.returncode == 0, done.stderr
+        (path,) = (tmp_path / f"logs{seed}").glob("*.parquet")
+        table = pq.read_table(path).to_pydict()
+        pids = table["packet_id"]
+        assert len(pids) > 50
+        written = pages_written(tmp_path / f"pages{seed}", int(pids[-1]), seed)
+        assert all(physics == written[int(pid)][0]
+                   for pid, physics in zip(pids, table["raw_physics"], strict=True))
+        recorded[seed] = dict(zip(pids, table["raw_physics"], strict=True))
+    both = set(recorded[0]) & set(recorded[1]) - set(range(20))
+    assert any(recorded[0][pid] != recorded[1][pid] for pid in both)  # two seeds, two drives

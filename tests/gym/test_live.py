@@ -17,6 +17,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from gymnasium.utils.env_checker import check_env
 
 from actelemetry.errors import UsageError
 from actelemetry.game.controls import ControlsUnavailable, open_controls
+from actelemetry.game.mapping import private_pages
 from actelemetry.game.writer import PageWriter
 from actelemetry.gym import RacingEnv
 from actelemetry.sim import Simulator, run_realtime
@@ -44,12 +46,14 @@ def wait_for(done: Callable[[], bool], timeout: float = 60.0) -> None:
 
 
 class RealtimeSim:
-    """A simulator publishing pages on the wall clock in a thread, driven by a pad."""
+    """A simulator publishing private pages (a folder, or named mappings on Windows) on the
+    wall clock in a thread, driven by a pad file in ``folder``."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self._pages = ExitStack()
+        self.location = self._pages.enter_context(private_pages())
         self.pad = folder / "pad"
-        self.publisher = PageWriter(folder, "ac")
+        self.publisher = PageWriter(self.location, "ac")
         self.sim: SimulatorType = Simulator(game="ac", track="monza", laps=1000, seed=0,
                                             publisher=self.publisher)
         attach_pad(self.sim, self.pad)
@@ -59,7 +63,7 @@ class RealtimeSim:
         self.thread.start()
 
     def env(self, **kwargs: object) -> RacingEnv:
-        return RacingEnv(backend="live", controls=f"pad:{self.pad}", shm_dir=self.folder,
+        return RacingEnv(backend="live", controls=f"pad:{self.pad}", shm_dir=self.location,
                          **kwargs)
 
     def pad_is_neutral(self) -> bool:
@@ -69,6 +73,7 @@ class RealtimeSim:
         self.stop.set()
         self.thread.join(timeout=30)
         self.publisher.close()
+        self._pages.close()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from actelemetry.capture.sinks import Session
 from actelemetry.channels.derive import DEFAULT_SMOOTHING
 from actelemetry.errors import UsageError
 from actelemetry.game.constants import PHYSICS_HZ
+from actelemetry.game.mapping import PageLocation
 from actelemetry.sources.base import Source, SourceKind
 
 
@@ -24,7 +25,8 @@ class CaptureOptions:
     """What to capture and how; mirrors ``actelemetry capture``'s options."""
 
     source: str = "shm"  # shm | sim | replay | udp
-    shm_dir: Path | None = None
+    #: where the game's pages are (a folder, or any page location); None: the platform's place
+    shm_dir: PageLocation | Path | None = None
     game: str | None = None
     rate: float = 100.0
     busy_poll: bool = False  # at the physics rate: never sleep (no step lost; a whole core)

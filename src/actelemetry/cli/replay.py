@@ -44,8 +44,10 @@ def replay_command(
     except KeyboardInterrupt:
         return
     except OSError as exc:
-        where = "the named mappings" if shm_dir is None else shm_dir
-        raise UsageError(f"cannot publish pages in {where}: {exc.strerror or exc}") from None
+        from actelemetry.game.mapping import PageLocation
+
+        raise UsageError(f"cannot publish pages at {PageLocation.of(shm_dir)}: "
+                         f"{exc.strerror or exc}") from None
     if not quiet:
         console.print(f"replayed {frames} frames of {session} in "
                       f"{time.perf_counter() - t0:.1f} s")

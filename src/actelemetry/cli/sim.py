@@ -17,6 +17,7 @@ from actelemetry.game.constants import PHYSICS_HZ
 from actelemetry.game.names import Game
 
 if TYPE_CHECKING:
+    from actelemetry.game.mapping import PageLocation
     from actelemetry.sim.simulator import Simulator
     from actelemetry.sim.udp import UdpServer
     from actelemetry.sources.sim import SimSpec
@@ -33,8 +34,8 @@ def sim_command(
     laps: int = typer.Option(3, "--laps", min=1, help="Timed laps after the out lap"),
     shm_dir: Path | None = typer.Option(
         None, "--shm-dir", help="Folder for acpmf_* (/dev/shm = the Linux bridge names); "
-        "on Windows by default the game's named mappings Local\\acpmf_*; elsewhere "
-        "required unless --udp (then a private folder)"),
+        "by default on Windows the game's named mappings Local\\acpmf_*, elsewhere "
+        "required; with --udp private pages unless given"),
     speed: float = typer.Option(1.0, "--speed", help="Times real time (ignored with --fast)"),
     fast: bool = typer.Option(False, "--fast", help="As fast as the machine allows"),
     seed: int = typer.Option(0, "--seed", help="Seed: same seed, same pages"),
@@ -54,7 +55,7 @@ def sim_command(
         "created here (actelemetry.sim.pad; a Gymnasium env with controls='pad:FILE')"),
 ) -> None:
     """Drive a GT3-like car round a real circuit and publish AC / ACC shared-memory pages."""
-    from actelemetry.game.mapping import NAMED_MAPPINGS
+    from actelemetry.game.mapping import NAMED_MAPPINGS, PageLocation
     from actelemetry.signals import stop_on_sigterm
     from actelemetry.sources.sim import SimSpec
 
@@ -73,14 +74,15 @@ def sim_command(
             from actelemetry.sim.udp import UdpServer
 
             server = stack.enter_context(UdpServer(udp_host, udp_port, udp_rate))
-        if shm_dir is None and udp:
-            from actelemetry.game.mapping import private_page_folder
+        location = PageLocation.of(shm_dir)
+        if shm_dir is None and udp:  # private: never in the way of the game's pages
+            from actelemetry.game.mapping import private_pages
 
-            shm_dir = stack.enter_context(private_page_folder())
-        _run(spec, shm_dir, stop, quiet, server, pad)
+            location = stack.enter_context(private_pages())
+        _run(spec, location, stop, quiet, server, pad)
 
 
-def _run(spec: SimSpec, shm_dir: Path | None, stop: threading.Event, quiet: bool,
+def _run(spec: SimSpec, location: PageLocation, stop: threading.Event, quiet: bool,
          server: UdpServer | None, pad: Path | None = None) -> None:
     """Drive the simulator until it finishes, Ctrl+C or SIGTERM; ``server`` sends UDP."""
     from actelemetry.sources.sim import drive, publishing_simulator
@@ -88,7 +90,7 @@ def _run(spec: SimSpec, shm_dir: Path | None, stop: threading.Event, quiet: bool
 
     fast, speed, laps = spec.fast, spec.speed, spec.laps
     t_start = time.perf_counter()
-    with publishing_simulator(spec, shm_dir) as sim:
+    with publishing_simulator(spec, location) as sim:
         if pad is not None:
             from actelemetry.sim.pad import attach_pad
 
@@ -100,8 +102,7 @@ def _run(spec: SimSpec, shm_dir: Path | None, stop: threading.Event, quiet: bool
             # always printed, even --quiet: a client needs the port (--udp-port 0)
             console.print(f"UDP: AC remote telemetry on {host}:{port}", highlight=False)
         if not quiet:
-            where = r"Local\acpmf_*" if shm_dir is None else shm_dir
-            console.print(f"[bold]sim[/] publishing {label} to {where}"
+            console.print(f"[bold]sim[/] publishing {label} to {location}"
                           f" ({'fast' if fast else f'{speed:g}x real time'})")
             if fast:
                 console.print("note: --fast runs far faster than real time, so a capture "

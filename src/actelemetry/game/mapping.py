@@ -8,15 +8,21 @@ Three ways in, one interface (:class:`PageMapping`):
 * Linux with the game under Proton: the bridge files ``/dev/shm/acpmf_*``.
 * Any folder (``--shm-dir``): the simulator, replays and tests publish there.
 
-A mapping only copies bytes out; deciding whether the game is live is the reader's job.
-Where a private page folder goes (tmpfs when there is one) is decided here too; the
-operating system's other ways are in :mod:`actelemetry.game.host`.
+Where one set of pages lives is a :class:`PageLocation`, the only thing the rest of the
+package sees: a folder, or a set of named mappings (the game's own names, or private
+names for a capture's own simulator or replay, so sessions running at once never meet).
+Private pages (:func:`private_pages`) are named mappings where the game's are, and a
+folder on tmpfs elsewhere. A mapping only copies bytes out; deciding whether the game is
+live is the reader's job. The operating system's other ways are in
+:mod:`actelemetry.game.host`.
 """
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
+import secrets
 import shutil
 import stat
 import struct
@@ -25,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +49,73 @@ LINUX_BRIDGE_DIR = Path("/dev/shm")
 #: the platforms whose game publishes named mappings (``Local\\acpmf_*``), not files
 NAMED_MAPPINGS = sys.platform == "win32"
 _INT = struct.Struct("<i")
+#: the text that marks a named location in :meth:`PageLocation.as_text`
+_NAMED_TAG = "named:"
+_FOLDER_TAG = "folder:"
+
+
+@dataclass(frozen=True)
+class PageLocation:
+    """Where one set of pages lives: files in ``folder``, or, with no folder, named
+    mappings whose names are ``prefix`` + ``acpmf_*`` (no prefix: the game's own).
+
+    Publishers create pages at a location, readers open them there, and a child process
+    is told one as text (:meth:`as_text`), so nothing outside this package needs to know
+    which kind it is.
+    """
+
+    folder: Path | None = None
+    prefix: str = ""
+
+    def __post_init__(self) -> None:
+        if self.folder is not None and not isinstance(self.folder, Path):
+            object.__setattr__(self, "folder", Path(self.folder))
+        if self.folder is not None and self.prefix:
+            raise ValueError("a page location is a folder or a name prefix, not both")
+        if "\\" in self.prefix:
+            raise ValueError(f"a mapping's name holds no backslash: {self.prefix!r}")
+
+    @classmethod
+    def of(cls, where: PageLocation | Path | str | None) -> PageLocation:
+        """A location from what a caller holds: a folder, or None for the game's own
+        named mappings."""
+        if isinstance(where, PageLocation):
+            return where
+        return cls() if where is None else cls(Path(where))
+
+    @property
+    def named(self) -> bool:
+        return self.folder is None
+
+    def page_names(self) -> dict[str, str]:
+        """page -> file name in the folder, or mapping name without ``Local\\``."""
+        return {page: f"{self.prefix}{name}" for page, name in PAGE_NAMES.items()}
+
+    def as_text(self) -> str:
+        """One line a child process turns back into this location (:meth:`from_text`)."""
+        return f"{_FOLDER_TAG}{self.folder}" if self.folder is not None \
+            else f"{_NAMED_TAG}{self.prefix}"
+
+    @classmethod
+    def from_text(cls, text: str) -> PageLocation:
+        if text.startswith(_FOLDER_TAG):
+            return cls(Path(text[len(_FOLDER_TAG):]))
+        if text.startswith(_NAMED_TAG):
+            return cls(prefix=text[len(_NAMED_TAG):])
+        raise ValueError(f"not a page location: {text!r}")
+
+    def __str__(self) -> str:
+        if self.folder is not None:
+            return str(self.folder)
+        return object_name(f"{self.prefix}acpmf_*")
+
+
+def default_location() -> PageLocation:
+    """Where the game's pages are on this platform: its named mappings, or the Linux
+    bridges' folder."""
+    return PageLocation() if NAMED_MAPPINGS else PageLocation(LINUX_BRIDGE_DIR)
+
+
 #: a positional read where the platform has one (not Windows): see FilePageMapping
 _PREAD: Callable[[int, int, int], bytes] | None = getattr(os, "pread", None)
 
@@ -121,21 +195,18 @@ class FilePageMapping:
         os.close(self._fd)
 
 
-def default_shm_dir() -> Path | None:
-    """Where the pages are on this platform: None means Windows named mappings."""
-    return None if NAMED_MAPPINGS else LINUX_BRIDGE_DIR
+def open_pages(where: PageLocation | Path | None = None) -> dict[str, PageMapping]:
+    """Open the three pages read-only, at ``where`` (a location or a folder) or the
+    platform's default place.
 
-
-def open_pages(shm_dir: Path | None = None) -> dict[str, PageMapping]:
-    """Open the three pages read-only, from ``shm_dir`` or the platform's default place.
-
-    Raises :class:`GameNotRunning` when a page does not exist.
+    Raises :class:`GameNotRunning` when a page does not exist (yet, or any more).
     """
-    folder = shm_dir if shm_dir is not None else default_shm_dir()
+    location = default_location() if where is None else PageLocation.of(where)
+    folder = location.folder
     opened: dict[str, PageMapping] = {}
     try:
-        for page, name in PAGE_NAMES.items():
-            if folder is None:  # pragma: no cover - Windows
+        for page, name in location.page_names().items():
+            if folder is None:
                 from actelemetry.game.named import NamedPageMapping
 
                 opened[page] = NamedPageMapping(object_name(name))
@@ -163,14 +234,48 @@ class WritablePage(Protocol):
     def close(self) -> None: ...
 
 
-def create_pages(folder: Path | None) -> dict[str, WritablePage]:
-    """Writable pages for a publisher: files in ``folder``, or with None the named mappings
-    ``Local\\acpmf_*`` as the game creates them (Windows only; elsewhere an error)."""
-    if folder is not None:
-        return dict(create_page_files(folder))
+def create_pages(where: PageLocation | Path | None) -> dict[str, WritablePage]:
+    """Writable pages for a publisher at ``where``: files in a folder, or named mappings
+    (None: the game's own ``Local\\acpmf_*``) as the game creates them (Windows only;
+    elsewhere an error)."""
+    location = PageLocation.of(where)
+    if location.folder is not None:
+        return dict(create_page_files(location.folder))
     if not NAMED_MAPPINGS:
         raise PageError("named mappings exist only on Windows: give a folder for the pages")
-    return dict(create_named_pages(PAGE_NAMES))  # pragma: no cover - Windows
+    return dict(create_named_pages(location.page_names()))  # pragma: no cover - Windows
+
+
+def hold_pages(location: PageLocation) -> Callable[[], None] | None:
+    """Once a publisher has created all its pages at ``location``, hold them and return
+    what lets them go; None while they are not all there yet.
+
+    A named mapping lives only while some process holds a handle to it: a writer in a
+    child process that ends (a replay played to its end) would take its pages, last frame
+    and OFF status included, with it before a reader looked. Held, named pages get a
+    folder's lifetime: they go when whoever holds them lets go. Files need no holding;
+    they are there once the last one (static) has its full size.
+    """
+    if location.folder is not None:
+        try:
+            ready = (location.folder / PAGE_NAMES["static"]).stat().st_size > 0
+        except OSError:
+            ready = False
+        return _nothing_to_release if ready else None
+    try:
+        held = open_pages(location)
+    except GameNotRunning:
+        return None
+
+    def release() -> None:
+        for mapping in held.values():
+            mapping.close()
+
+    return release
+
+
+def _nothing_to_release() -> None:
+    """Files stay until their folder goes: nothing is held."""
 
 
 #: how long a publisher watches existing pages for another live writer before taking over
@@ -241,6 +346,26 @@ def _refuse_live_writer(folder: Path) -> None:
 
 
 _PRIVATE_PREFIX = "actelemetry-pages-"
+
+
+_PRIVATE_SESSIONS = itertools.count()
+
+
+@contextmanager
+def private_pages() -> Iterator[PageLocation]:
+    """A private place for the pages a child or a lockstep source writes, gone on exit.
+
+    Where the game publishes named mappings these are named mappings too, under names of
+    their own (``Local\\actelemetry-<pid>-<n>-<random>-acpmf_*``: sessions running at
+    once, in one process or many, never meet, and none is the game's); they vanish with
+    the last handle. Elsewhere a private folder (:func:`private_page_folder`).
+    """
+    if NAMED_MAPPINGS:
+        yield PageLocation(prefix=f"{_PRIVATE_PREFIX}{os.getpid()}-{next(_PRIVATE_SESSIONS)}-"
+                                  f"{secrets.token_hex(4)}-")
+        return
+    with private_page_folder() as folder:
+        yield PageLocation(folder)
 
 
 @contextmanager

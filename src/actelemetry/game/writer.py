@@ -24,7 +24,7 @@ from pathlib import Path
 
 from actelemetry.game.constants import STATUS_OFFSET
 from actelemetry.game.layouts import LAYOUTS, PAGES, element_shape, fields_of
-from actelemetry.game.mapping import WritablePage, create_pages
+from actelemetry.game.mapping import PageLocation, WritablePage, create_pages
 from actelemetry.game.names import GAMES
 
 _CODES: dict[type, str] = {ctypes.c_float: "f", ctypes.c_int32: "i", ctypes.c_uint16: "H"}
@@ -120,8 +120,9 @@ FORMATS: dict[tuple[str, str], PageFormat] = {
 
 class PageWriter:
     """The three pages (``acpmf_physics`` etc.), mapped read-write and rewritten in place
-    in ``game``'s layout: files under ``folder``, or with ``folder=None`` the named
-    mappings ``Local\\acpmf_*`` the game itself creates on Windows.
+    in ``game``'s layout at ``where``: a :class:`~actelemetry.game.mapping.PageLocation`,
+    files under a folder, or with None the named mappings ``Local\\acpmf_*`` the game
+    itself creates on Windows.
 
     Files are created at :data:`~actelemetry.game.mapping.BRIDGE_FILE_SIZE` bytes, like the
     Linux bridges do, or reused when they exist, so ``folder=/dev/shm`` publishes under the
@@ -129,13 +130,13 @@ class PageWriter:
     :meth:`close`, as the game holds its own.
     """
 
-    def __init__(self, folder: Path | None, game: str) -> None:
+    def __init__(self, where: PageLocation | Path | None, game: str) -> None:
         if game not in GAMES:
             raise ValueError(f"game must be 'ac' or 'acc', not {game!r}")
-        self.folder = None if folder is None else Path(folder)
+        self.location = PageLocation.of(where)
         self.game = game
         self.formats = {page: FORMATS[(game, page)] for page in PAGES}
-        self._maps: dict[str, WritablePage] = create_pages(self.folder)
+        self._maps: dict[str, WritablePage] = create_pages(self.location)
         self._pack = {page: self.formats[page].struct.pack_into for page in PAGES}
         self._built = {page: bytearray(self.formats[page].struct.size) for page in PAGES}
 

@@ -9,10 +9,7 @@ game (or ``actelemetry sim``) writing on its own clock, driven through a virtual
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Protocol
 
 import numpy as np
@@ -21,7 +18,7 @@ from actelemetry.channels.catalogue import Values
 from actelemetry.channels.decode import StaticInfo, as_records, decode_pages, decode_static
 from actelemetry.channels.derive import LiveDeriver
 from actelemetry.errors import UsageError
-from actelemetry.game.mapping import open_pages
+from actelemetry.game.mapping import PageLocation, open_pages, private_pages
 from actelemetry.game.reader import PageReader
 from actelemetry.game.writer import PageWriter
 from actelemetry.sim import Simulator
@@ -60,9 +57,9 @@ class PageSensor:
     """The pages read the way the capture reads them: consistent snapshots, decoded and
     derived by the channel catalogue's own code."""
 
-    def __init__(self, folder: Path | None, game: str) -> None:
+    def __init__(self, location: PageLocation, game: str) -> None:
         self.game = game
-        self.reader = PageReader(open_pages(folder), game)
+        self.reader = PageReader(open_pages(location), game)
         self.new_session()
 
     def new_session(self) -> StaticInfo:
@@ -82,13 +79,6 @@ class PageSensor:
         self.reader.close()
 
 
-def _page_folder() -> Path:
-    """A private folder for the pages, on tmpfs where there is one."""
-    shm = "/dev/shm"
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-    return Path(tempfile.mkdtemp(prefix="actelemetry-gym-", dir=base))
-
-
 class SimBackend:
     """The built-in simulator in lockstep: each control period is integrated at the
     physics rate and only its last step publishes pages."""
@@ -105,7 +95,7 @@ class SimBackend:
         self.period_s = 1.0 / control_hz
         self.sim: Simulator | None = None
         self.controls: AgentSeat | None = None
-        self._folder: Path | None = None
+        self._pages = ExitStack()  # the private pages, while a session is open
         self._publisher: PageWriter | None = None
         self._sensor: PageSensor | None = None
         self._steps = 1
@@ -117,14 +107,14 @@ class SimBackend:
         agent drives, so ``seed`` changes nothing."""
         if self.sim is None or self._sensor is None:
             self.close()
-            self._folder = _page_folder()
-            self._publisher = PageWriter(self._folder, self.game)
+            location = self._pages.enter_context(private_pages())
+            self._publisher = PageWriter(location, self.game)
             sim = Simulator(game=self.game, track=self._track, laps=SIM_SESSION_LAPS,
                             seed=seed, publisher=self._publisher)
             self.controls = seat_agent(sim)
             self.sim = sim
             self._steps = max(1, round(self.period_s / sim.dt))
-            self._sensor = PageSensor(self._folder, self.game)
+            self._sensor = PageSensor(location, self.game)
         else:
             assert self.controls is not None
             self.controls.release()
@@ -181,7 +171,5 @@ class SimBackend:
         if self._publisher is not None:
             self._publisher.close()
             self._publisher = None
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        self._pages.close()  # the private pages go
         self.sim = None

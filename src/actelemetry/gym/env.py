@@ -25,6 +25,7 @@ from gymnasium.envs.registration import EnvSpec
 from actelemetry.channels.catalogue import Values
 from actelemetry.errors import UsageError
 from actelemetry.game.controls import NEUTRAL, Controls
+from actelemetry.game.mapping import PageLocation
 from actelemetry.gym.backends import Backend, SimBackend
 from actelemetry.gym.observation import (
     DEFAULT_CURVATURE_AHEAD_M,
@@ -66,7 +67,8 @@ class RacingEnv(gym.Env):
                  reward: Mapping[str, float] | None = None, laps: int = 1,
                  max_episode_s: float = 300.0, off_track_s: float = 2.0,
                  stuck_s: float = 5.0, start: str = "grid",
-                 controls: str | Controls | None = None, shm_dir: str | Path | None = None,
+                 controls: str | Controls | None = None,
+                 shm_dir: str | Path | PageLocation | None = None,
                  reset_mode: str = "restart", stale_s: float = 1.0) -> None:
         self._config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         if control_hz <= 0:

@@ -29,6 +29,7 @@ from actelemetry.channels.catalogue import Values
 from actelemetry.errors import GameNotRunning, UsageError
 from actelemetry.game.constants import STATUS_LIVE
 from actelemetry.game.controls import NEUTRAL, Controls, open_controls
+from actelemetry.game.mapping import PageLocation, default_location
 from actelemetry.gym.backends import PageSensor
 from actelemetry.sim.track import BUILTIN_TRACKS, Track, load_track
 
@@ -127,7 +128,8 @@ class SafeControls:
 class LiveBackend:
     """The game (or a real-time simulator) writing its pages on its own clock."""
 
-    def __init__(self, game: str, controls: str | Controls | None, shm_dir: str | Path | None,
+    def __init__(self, game: str, controls: str | Controls | None,
+                 shm_dir: str | Path | PageLocation | None,
                  control_hz: float, track: str | None, reset_mode: str = "restart",
                  stale_s: float = 1.0) -> None:
         if reset_mode not in RESET_MODES:
@@ -137,7 +139,8 @@ class LiveBackend:
             raise UsageError("stale_s must be positive")
         self.game = game
         self.period_s = 1.0 / control_hz
-        self.shm_dir = Path(shm_dir) if shm_dir is not None else None
+        #: where the pages are read: ``shm_dir``, or where the game publishes them here
+        self.location = default_location() if shm_dir is None else PageLocation.of(shm_dir)
         self.reset_mode = reset_mode
         self.stale_s = stale_s
         self._track_name = track
@@ -225,7 +228,7 @@ class LiveBackend:
     def _open(self) -> PageSensor:
         if self._sensor is None:
             try:
-                self._sensor = PageSensor(self.shm_dir, self.game)
+                self._sensor = PageSensor(self.location, self.game)
             except GameNotRunning as exc:
                 raise GameNotRunning(f"no game to drive: {exc}") from None
             self._watchdog = threading.Thread(target=self._watch, name="actelemetry-gym-watch",

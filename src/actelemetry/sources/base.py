@@ -1,8 +1,9 @@
 """What a capture reads: a :class:`Source` of pages and the :class:`Clock` it is read on.
 
-Every source ends up as the game's pages (its named mappings, or page files in a folder)
-read through :func:`~actelemetry.game.mapping.open_pages`, so the capture never knows
-which it reads. A source also says which clock to schedule on and whether its writer is
+Every source ends up as the game's pages at a
+:class:`~actelemetry.game.mapping.PageLocation` (named mappings, or page files in a
+folder) read through :func:`~actelemetry.game.mapping.open_pages`, so the capture never
+knows which it reads. A source also says which clock to schedule on and whether its writer is
 still there.
 """
 
@@ -12,10 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from typing import Protocol
 
-from actelemetry.game.mapping import PageMapping, open_pages
+from actelemetry.game.mapping import PageLocation, PageMapping, open_pages
 
 
 class SourceKind(str, Enum):
@@ -83,19 +83,19 @@ class RealClock:
 
 
 @dataclass
-class FolderSource:
-    """Pages another writer keeps in a folder: a child process, or a lockstep writer in
-    this process whose clock steps it."""
+class PublishedSource:
+    """Pages another writer publishes at a private location: a child process, or a
+    lockstep writer in this process whose clock steps it."""
 
     kind: SourceKind
-    folder: Path
+    location: PageLocation
     clock: Clock
     writer_alive: Callable[[], bool]
     is_game: bool = field(default=False, init=False)
     watch_process: bool = field(default=False, init=False)
 
     def open_pages(self) -> dict[str, PageMapping]:
-        return open_pages(self.folder)
+        return open_pages(self.location)
 
     def alive(self) -> bool | None:
         return self.writer_alive()

@@ -2,9 +2,11 @@
 pages exactly as the game would, while the capture reads them from another process.
 
 The parent starts ``python -m actelemetry.sources.child JOB`` where JOB is one JSON object
-(the writer's spec and the folder), so the library never depends on how the command line
-spells its options. The child stops on SIGTERM (CTRL_BREAK_EVENT on Windows), leaving its
-pages saying OFF, and dies with its parent where the platform allows.
+(the writer's spec and where its pages go), so the library never depends on how the
+command line spells its options. The child stops on SIGTERM (CTRL_BREAK_EVENT on Windows),
+leaving its pages saying OFF, and dies with its parent where the platform allows. The
+parent holds the pages from when they exist until the source ends, so pages that live
+only while someone holds them (named mappings) outlive a child that has finished.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from actelemetry.errors import ActelemetryError, UsageError, one_line
 from actelemetry.game.host import ask_to_stop, child_options
-from actelemetry.game.mapping import PAGE_NAMES
+from actelemetry.game.mapping import PageLocation, hold_pages
 
 #: how long a child may take to create its pages
 START_TIMEOUT_S = 60.0
@@ -27,30 +29,33 @@ START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 5.0
 
 
-def _pages_ready(folder: Path) -> bool:
-    """The child has created the last page file at its full size."""
-    try:
-        return (folder / PAGE_NAMES["static"]).stat().st_size > 0
-    except OSError:
-        return False
+def _did_not_start(proc: subprocess.Popen[bytes], what: str) -> UsageError:
+    """The one-line error for a child that never published: the last line it printed."""
+    if proc.poll() is None:
+        proc.kill()  # past its deadline: its output ends only when it does
+        proc.wait()
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    return UsageError(f"the {what} did not start: {lines[-1] if lines else 'no output'}")
 
 
 @contextmanager
-def child_writer(cmd: list[str], folder: Path, what: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a page-writing child process until its pages exist; stop it on the way out.
+def child_writer(cmd: list[str], location: PageLocation, what: str,
+                 ) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a page-writing child process until its pages exist at ``location``, hold them
+    until the block ends, and stop the child on the way out.
 
     A child that exits or takes too long before its pages exist is a one-line error with
     the last line it printed.
     """
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             **child_options())
+    release = None
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
-        while not _pages_ready(folder):
+        while (release := hold_pages(location)) is None:
             if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                lines = [ln for ln in err.strip().splitlines() if ln.strip()]
-                raise UsageError(f"the {what} did not start: {lines[-1] if lines else 'no output'}")
+                raise _did_not_start(proc, what)
             time.sleep(0.02)
         yield proc
     finally:
@@ -61,14 +66,16 @@ def child_writer(cmd: list[str], folder: Path, what: str) -> Iterator[subprocess
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if release is not None:
+            release()
 
 
 @contextmanager
-def run_child(job: dict[str, object], folder: Path, what: str,
+def run_child(job: dict[str, object], location: PageLocation, what: str,
               ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start this module as a child writing ``job``'s pages into ``folder``."""
-    arg = json.dumps({**job, "folder": str(folder)})
-    with child_writer([sys.executable, "-m", __name__, arg], folder, what) as proc:
+    """Start this module as a child writing ``job``'s pages at ``location``."""
+    arg = json.dumps({**job, "pages": location.as_text()})
+    with child_writer([sys.executable, "-m", __name__, arg], location, what) as proc:
         yield proc
 
 
@@ -77,18 +84,18 @@ def run_job(job: dict[str, object]) -> None:
     from actelemetry.signals import stop_on_sigterm
 
     stop = stop_on_sigterm()
-    folder = Path(str(job["folder"]))
+    location = PageLocation.from_text(str(job["pages"]))
     kind = job.get("kind")
     if kind == "sim":
         from actelemetry.sources.sim import SimSpec, drive, publishing_simulator
 
         spec = SimSpec.from_json(job)
-        with publishing_simulator(spec, folder) as sim:
+        with publishing_simulator(spec, location) as sim:
             drive(sim, spec, stop)
     elif kind == "replay":
         from actelemetry.sources.replay import play
 
-        play(Path(str(job["path"])), folder, float(str(job["speed"])), stop)
+        play(Path(str(job["path"])), location, float(str(job["speed"])), stop)
     else:
         raise UsageError(f"unknown page writer {kind!r}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from actelemetry.game.mapping import PageMapping, open_pages
+from actelemetry.game.mapping import PageLocation, PageMapping, open_pages
 from actelemetry.sources.base import RealClock, SourceKind
 
 #: how often the game's process is looked up (a process scan costs milliseconds)
@@ -37,13 +37,13 @@ class GameProcess:
 
 
 class GameSource:
-    """The game's pages at the platform's place, or in ``shm_dir`` (a bridge elsewhere,
-    another program's folder: then the game's process is not looked for)."""
+    """The game's pages at the platform's place, or at ``shm_dir`` (a bridge elsewhere,
+    another program's folder or location: then the game's process is not looked for)."""
 
     kind = SourceKind.shm
     is_game = True
 
-    def __init__(self, shm_dir: Path | None = None) -> None:
+    def __init__(self, shm_dir: PageLocation | Path | None = None) -> None:
         self.shm_dir = shm_dir
         self.clock = RealClock()
         self.watch_process = shm_dir is None

@@ -2,7 +2,8 @@
 
 The pages are written back byte for byte, in the game's pattern (in place, one page at a
 time) and with the recording's own timing (``session_time``), so anything that reads the
-game (the capture, the bridge, other tools through ``/dev/shm``) reads the replay as if the
+game (the capture, the bridge, other tools through the game's named mappings or the Linux
+bridges' files) reads the replay as if the
 game were driving. Pauses come back as pauses: the pages stand still for the gap.
 
 Two ways to play: :func:`play` in real time (``actelemetry replay``, or a child process
@@ -28,11 +29,11 @@ import pyarrow.parquet as pq
 from actelemetry.errors import SessionFileError
 from actelemetry.game.constants import STATUS_OFF
 from actelemetry.game.layouts import LAYOUTS
-from actelemetry.game.mapping import private_page_folder
+from actelemetry.game.mapping import PageLocation, private_pages
 from actelemetry.game.names import GAMES
 from actelemetry.game.timer import fine_timer
 from actelemetry.game.writer import PageWriter
-from actelemetry.sources.base import FolderSource, RealClock, Source, SourceKind
+from actelemetry.sources.base import PublishedSource, RealClock, Source, SourceKind
 from actelemetry.sources.child import run_child
 from actelemetry.store.session import META_KEY, parse_metadata
 
@@ -147,11 +148,11 @@ class ReplayPlayer:
         self.ended = True
 
 
-def play(path: Path, shm_dir: Path | None, speed: float = 1.0,
+def play(path: Path, where: PageLocation | Path | None, speed: float = 1.0,
          stop: threading.Event | None = None,
          on_frame: Callable[[int, int], None] | None = None) -> int:
-    """Publish ``path`` in real time (``speed`` x) under ``shm_dir`` (None: the game's named
-    mappings, on Windows); returns frames played.
+    """Publish ``path`` in real time (``speed`` x) at ``where`` (a folder; None: the game's
+    named mappings, on Windows); returns frames played.
 
     Each frame is written when its ``session_time`` (scaled by ``speed``) comes due on a
     drift-free schedule; at the end the graphics page says OFF, like the game quitting.
@@ -159,7 +160,7 @@ def play(path: Path, shm_dir: Path | None, speed: float = 1.0,
     if speed <= 0:
         raise SessionFileError(f"--speed must be positive, not {speed}")
     rec = load_recording(path)
-    writer = PageWriter(shm_dir, rec.game)
+    writer = PageWriter(where, rec.game)
     player = ReplayPlayer(rec, writer)
     stop = stop or threading.Event()
     try:
@@ -207,19 +208,19 @@ def replay_source(path: Path, speed: float = 1.0, fast: bool = False) -> Iterato
     """A recording's pages: stepped in lockstep here with ``fast`` (every frame seen once,
     at its own time), otherwise played by a child process on the wall clock."""
     path = Path(path)
-    with private_page_folder() as folder:
+    with private_pages() as location:
         if fast:
             rec = load_recording(path)
-            writer = PageWriter(folder, rec.game)
+            writer = PageWriter(location, rec.game)
             try:
                 player = ReplayPlayer(rec, writer)
-                yield FolderSource(SourceKind.replay, folder, ReplayClock(player),
-                                   lambda: not player.finished)
+                yield PublishedSource(SourceKind.replay, location, ReplayClock(player),
+                                      lambda: not player.finished)
             finally:
                 writer.close()
             return
         load_recording(path)  # a bad file is a one-line error here, not a child's failure
         job: dict[str, object] = {"kind": "replay", "path": str(path), "speed": speed}
-        with run_child(job, folder, "replay") as proc:
-            yield FolderSource(SourceKind.replay, folder, RealClock(),
-                               lambda: proc.poll() is None)
+        with run_child(job, location, "replay") as proc:
+            yield PublishedSource(SourceKind.replay, location, RealClock(),
+                                  lambda: proc.poll() is None)

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from actelemetry.errors import UsageError
-from actelemetry.game.mapping import private_page_folder
-from actelemetry.sources.base import FolderSource, RealClock, Source, SourceKind
+from actelemetry.game.mapping import PageLocation, private_pages
+from actelemetry.sources.base import PublishedSource, RealClock, Source, SourceKind
 from actelemetry.sources.child import run_child
 
 if TYPE_CHECKING:
@@ -85,19 +85,21 @@ class SimClock:
 
 
 @contextmanager
-def publishing_simulator(spec: SimSpec, folder: Path | None) -> Iterator[Simulator]:
-    """A simulator publishing its pages into ``folder`` (None: the game's named mappings,
-    on Windows); on exit its pages say OFF (the game quit) and the writer is closed."""
+def publishing_simulator(spec: SimSpec, where: PageLocation | Path | None,
+                         ) -> Iterator[Simulator]:
+    """A simulator publishing its pages at ``where`` (a folder; None: the game's named
+    mappings, on Windows); on exit its pages say OFF (the game quit) and the writer is
+    closed."""
     from actelemetry.game.writer import PageWriter
     from actelemetry.sim import Simulator, load_track
     from actelemetry.sim.vehicle import car_params
 
     track = load_track(spec.track)  # a bad track is an error before any page exists
     try:
-        publisher = PageWriter(folder, spec.game)
+        publisher = PageWriter(where, spec.game)
     except OSError as exc:
-        where = "the named mappings" if folder is None else folder
-        raise UsageError(f"cannot create pages in {where}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot create pages at {PageLocation.of(where)}: "
+                         f"{exc.strerror or exc}") from None
     try:
         sim = Simulator(game=spec.game, track=track, laps=spec.laps, seed=spec.seed,
                         skill=spec.skill, publisher=publisher, params=car_params(spec.car))
@@ -123,24 +125,25 @@ def drive(sim: Simulator, spec: SimSpec, stop: threading.Event) -> None:
 @contextmanager
 def sim_source(spec: SimSpec) -> Iterator[Source]:
     """The simulator's pages: in lockstep here with ``spec.fast``, otherwise from a child
-    process on the wall clock; the pages' folder is removed on exit."""
-    with private_page_folder() as folder:
+    process on the wall clock; the private pages go on exit."""
+    with private_pages() as location:
         if spec.fast:
             from actelemetry.game.writer import PageWriter
             from actelemetry.sim import Simulator
             from actelemetry.sim.vehicle import car_params
 
-            pub = PageWriter(folder, spec.game)
+            pub = PageWriter(location, spec.game)
             try:
                 sim = Simulator(game=spec.game, track=spec.track, laps=spec.laps,
                                 seed=spec.seed, skill=spec.skill, publisher=pub,
                                 params=car_params(spec.car))
                 sim.publish()
-                yield FolderSource(SourceKind.sim, folder, SimClock(sim),
+                yield PublishedSource(SourceKind.sim, location, SimClock(sim),
                                    lambda: not sim.finished)
             finally:
                 pub.close()
             return
         job: dict[str, object] = {"kind": "sim", **asdict(spec)}
-        with run_child(job, folder, "simulator") as proc:
-            yield FolderSource(SourceKind.sim, folder, RealClock(), lambda: proc.poll() is None)
+        with run_child(job, location, "simulator") as proc:
+            yield PublishedSource(SourceKind.sim, location, RealClock(),
+                                  lambda: proc.poll() is None)

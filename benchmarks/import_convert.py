@@ -7,8 +7,8 @@ the importer adds on top, then the whole import of the same log written as a .ld
 mapped), for 15 min, 1 h and 2 h of driving with a lap mark every 2 minutes. Last, the
 whole import of MoTeC CSV exports (60 Hz, 62 columns, about 380 bytes a row: 15 min is 20 MB,
 1 h 80 MB). Each size runs
-in a fresh process; peak resident memory is that process's (``ru_maxrss``), so it includes
-the log itself.
+in a fresh process; peak resident memory is that process's (``ru_maxrss``, the peak working
+set on Windows: ``game.host.peak_rss_mb``), so it includes the log itself.
 
     .venv/bin/python benchmarks/import_convert.py [--quick]
 """
@@ -23,10 +23,11 @@ import tempfile
 from pathlib import Path
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 import numpy as np
 from actelemetry.formats.log import ForeignLog, LogChannel
+from actelemetry.game.host import peak_rss_mb
 from actelemetry.imports.convert import convert
 from actelemetry.imports.mapping import mapping_named
 from actelemetry.store.session import write_session
@@ -59,7 +60,7 @@ if sys.argv[3] == "csv":  # the whole import of a MoTeC CSV made by the exporter
     t2 = time.perf_counter()
     print(json.dumps({"rows": summary.rows, "convert_s": t2 - t0, "write_s": 0.0,
                       "mapped": len(summary.mapped),
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "peak_mb": peak_rss_mb(),
                       "mb": src.stat().st_size / 1e6}))
     raise SystemExit
 if sys.argv[3] == "ld":  # the whole import of a .ld: read, convert, write
@@ -72,7 +73,7 @@ if sys.argv[3] == "ld":  # the whole import of a .ld: read, convert, write
     t2 = time.perf_counter()
     print(json.dumps({"rows": summary.rows, "convert_s": t2 - t0, "write_s": 0.0,
                       "mapped": len(summary.mapped),
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "peak_mb": peak_rss_mb(),
                       "mb": path.stat().st_size / 1e6}))
     raise SystemExit
 t0 = time.perf_counter()
@@ -82,7 +83,7 @@ write_session(imported.columns, "acc", imported.meta, out, "parquet", only_prese
 t2 = time.perf_counter()
 print(json.dumps({"rows": len(imported.columns["timestamp"]), "convert_s": t1 - t0,
                   "write_s": t2 - t1, "mapped": len(imported.summary.mapped),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_mb": peak_rss_mb(),
                   "mb": out.stat().st_size / 1e6}))
 """
 

@@ -68,13 +68,12 @@ def make_log(rows: int, seed: int = 1) -> ForeignLog:
 
 
 _CHILD = """
-import json, os, sys, threading, time
-import numpy, pyarrow, pyarrow.csv
+import json, sys, threading, time
+import numpy, psutil, pyarrow, pyarrow.csv
 from actelemetry.formats.motec_csv import read_motec_csv
-PAGE = os.sysconf("SC_PAGE_SIZE")
+PROCESS = psutil.Process()
 def rss():
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * PAGE
+    return PROCESS.memory_info().rss
 base = rss()
 peak = [base]
 done = threading.Event()

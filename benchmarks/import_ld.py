@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -25,9 +24,11 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 from actelemetry.formats.log import ForeignLog, LogChannel
 from actelemetry.formats.motec_ld import read_ld, write_ld
+from actelemetry.game.host import peak_rss_mb
 
 RATE = 100
 CHANNELS = 100
@@ -56,9 +57,8 @@ def make_log(path: Path, minutes: float) -> ForeignLog:
 
 
 def rss_mb() -> float:
-    """This process's current resident memory (Linux /proc)."""
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    """This process's current resident memory (psutil: Linux and Windows alike)."""
+    return float(psutil.Process().memory_info().rss) / 2**20
 
 
 def read_one(path: Path) -> dict:
@@ -71,7 +71,7 @@ def read_one(path: Path) -> dict:
         times.append(time.perf_counter() - t0)
         samples = sum(len(c.values) for c in log.channels.values())
         del log
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak_rss = peak_rss_mb()
     tracemalloc.start()
     log = read_ld(path)
     _, traced = tracemalloc.get_traced_memory()

@@ -120,3 +120,17 @@ def test_windows_a_reader_that_never_lets_go_is_an_error_and_loses_nothing(
     with open(target, "rb"), pytest.raises(PermissionError):
         replace_file(new, target, retry_s=0.3)
     assert target.read_bytes() == b"old" and new.read_bytes() == b"new"
+
+
+def test_peak_resident_memory_is_at_least_what_is_resident_now() -> None:
+    """The benchmarks' peak memory, in MiB on every platform: never below the memory in
+    use now (64 MiB just written included), never above the machine's."""
+    import psutil
+
+    from actelemetry.game.host import peak_rss_mb
+
+    block = b"\x01" * (64 * 2**20)  # written, so resident
+    now = psutil.Process().memory_info().rss / 2**20
+    peak = peak_rss_mb()
+    assert now - 1 <= peak <= psutil.virtual_memory().total / 2**20
+    assert len(block) == 64 * 2**20

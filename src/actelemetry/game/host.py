@@ -94,3 +94,19 @@ def replace_file(src: Path | str, dst: Path | str, retry_s: float = REPLACE_RETR
                 raise
             time.sleep(pause)
             pause = min(pause * 2, 0.2)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (what the benchmarks report).
+
+    POSIX keeps it in ``getrusage`` (``ru_maxrss``: KiB on Linux, bytes on macOS);
+    Windows calls it the peak working set, which psutil reads (``peak_wset``).
+    """
+    if sys.platform == "win32":
+        import psutil
+
+        return float(psutil.Process().memory_info().peak_wset) / 2**20
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10

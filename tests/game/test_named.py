@@ -105,6 +105,8 @@ def test_the_page_writer_publishes_under_the_games_own_names() -> None:
         pytest.skip("the game (or a publisher) holds Local\\acpmf_* on this machine")
     writer = PageWriter(None, "acc")
     try:
+        for literal in ("Local\\acpmf_physics", "Local\\acpmf_graphics", "Local\\acpmf_static"):
+            NamedPageMapping(literal).close()  # exactly the names the game creates
         pages = open_pages()  # the platform's default place: the named mappings
         try:
             size = ctypes.sizeof(LAYOUTS[("acc", "graphics")])
@@ -210,3 +212,23 @@ def test_a_section_view_reads_and_writes_like_a_page_file_and_closes_once() -> N
     assert k32.calls == [("UnmapViewOfFile", ctypes.addressof(memory)), ("CloseHandle", 77)]
     with pytest.raises(ValueError, match="closed"):
         page[:4]
+
+
+@WINDOWS_ONLY
+def test_private_pages_are_named_mappings_of_their_own_never_the_games() -> None:
+    """A capture's own simulator or replay publishes under private names: the game's
+    Local\\acpmf_* stay free for the game, and no folder is made."""
+    from actelemetry.game.mapping import private_pages
+
+    if _game_pages_exist():
+        pytest.skip("the game (or a publisher) holds Local\\acpmf_* on this machine")
+    with private_pages() as location:
+        assert location.folder is None and location.prefix
+        writer = PageWriter(location, "ac")
+        try:
+            for name in location.page_names().values():
+                assert name.startswith("actelemetry-") and "\\" not in name
+                NamedPageMapping(object_name(name)).close()
+            assert not _game_pages_exist()
+        finally:
+            writer.close()

@@ -7,11 +7,13 @@ as one long session. Each tiled file then gets its per-lap summary the way the s
 one (``analysis.summary.add_summary``); a copy without it shows the path older files take.
 
 Every figure is a whole process (interpreter start and imports included), timed with its
-peak RSS (GNU ``time``), the two sides of a comparison alternating A B A B. The seed's way is
-its analysis script's seven DuckDB scans (session summary, lap summary, throttle, brake and
-speed distributions, wheel slip, suspension travel), each a ``read_csv_auto`` of the seed's
-own CSV shape: its 38 columns plus the suspension travel the seventh scan reads (42), the
-values written with 2 to 5 decimals as the seed's logger writes them.
+peak RSS (GNU ``time``; where there is none, as on Windows, the process reports its own
+peak, ``game.host.peak_rss_mb``), the two sides of a comparison alternating A B A B. The
+seed's way is its analysis script's seven DuckDB scans (session summary, lap summary,
+throttle, brake and speed distributions, wheel slip, suspension travel), each a
+``read_csv_auto`` of the seed's own CSV shape: its 38 columns plus the suspension travel the
+seventh scan reads (42), the values written with 2 to 5 decimals as the seed's logger writes
+them.
 
     .venv/bin/python benchmarks/analysis.py [--quick] [--repeat N] [--keep DIR]
 
@@ -42,7 +44,22 @@ from actelemetry.capture.sinks import SessionFileSink
 from actelemetry.channels.catalogue import SEED_COLUMN_NAMES
 from actelemetry.store.session import parquet_options
 
-TIME = shutil.which("time") or "/usr/bin/time"
+#: GNU time where there is one (Linux); elsewhere each Python process reports its own peak
+TIME = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+#: run ``python [-m module | script] args`` and print its peak RSS (KiB) last on stderr, as
+#: GNU time's ``%M`` does
+OWN_PEAK = """
+import atexit, runpy, sys
+from actelemetry.game.host import peak_rss_mb
+atexit.register(lambda: sys.stderr.write(f"\\n{peak_rss_mb() * 1024:.0f}\\n"))
+args = sys.argv[1:]
+if args[0] == "-m":
+    sys.argv = args[1:]
+    runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+else:
+    sys.argv = args
+    runpy.run_path(args[0], run_name="__main__")
+"""
 #: a log with only some channels (as imported from another tool): no lap_fraction, no
 #: positions, so laps are placed by integrated speed and corners come from the speed trace
 SUBSET = ("timestamp", "current_lap", "speed_kmh", "gas", "brake", "steer")
@@ -167,8 +184,9 @@ def seed_csv(parquet: Path, out: Path) -> None:
 def run_process(argv: Sequence[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one whole process; it must succeed. GNU time
     reads the peak: a child forked from this (large) process would count its pages."""
+    timed = [TIME, "-f", "%M", *argv] if TIME else [argv[0], "-c", OWN_PEAK, *argv[1:]]
     t0 = time.perf_counter()
-    proc = subprocess.run([TIME, "-f", "%M", *argv], stdout=subprocess.DEVNULL,
+    proc = subprocess.run(timed, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "120"},
                           check=False)
     wall = time.perf_counter() - t0

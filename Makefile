@@ -1,7 +1,8 @@
 # The two commands of the quick start: `make demo` and `make test`.
 # Each sets up what it needs (scripts/setup.sh is idempotent and fast when done).
-# The tests run in two processes, a file to each at a time: many wait on real time (a
-# capture at the physics rate, a replay), so two overlap that wait even on 2 busy cores.
+# The tests run in four processes, a file to each at a time: about a third of the suite
+# waits on real time (a capture at the physics rate, a replay, a broker), so four overlap
+# that wait on 2 cores, and on cores shared with other work they hold their share of them.
 
 .PHONY: demo test setup lint bench docs clean
 
@@ -12,7 +13,7 @@ test:
 	WITH_BROWSER=1 ./scripts/setup.sh
 	.venv/bin/ruff check src tests benchmarks examples
 	.venv/bin/mypy
-	.venv/bin/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
+	.venv/bin/python -m pytest -q -n 4 --dist loadfile $(PYTEST_ARGS)
 
 setup:
 	./scripts/setup.sh

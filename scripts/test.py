@@ -1,6 +1,6 @@
 """The test command on every platform (``py scripts/test.py`` on Windows; Linux's
 ``make test`` runs the same steps): set up (with a browser for the live page's tests),
-then ruff, mypy and the whole suite in two processes, a test file to each at a time.
+then ruff, mypy and the whole suite in four processes, a test file to each at a time.
 
 ``PYTEST_ARGS="-k bridge"`` passes options on to pytest.
 """
@@ -20,7 +20,7 @@ ROOT = setup.ROOT
 CHECKS = [
     ["-m", "ruff", "check", "src", "tests", "benchmarks", "examples"],
     ["-m", "mypy"],
-    ["-m", "pytest", "-q", "-n", "2", "--dist", "loadfile"],
+    ["-m", "pytest", "-q", "-n", "4", "--dist", "loadfile"],
 ]
 
 

@@ -74,6 +74,8 @@ def main() -> None:
     ap.add_argument("--envs", type=int, default=4)
     ap.add_argument("--control-hz", type=float, default=10.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--algo", choices=("ppo", "sac"), default="ppo",
+                    help="PPO (on-policy, cheap steps) or SAC (off-policy, fewer steps)")
     ap.add_argument("--eval-every", type=int, default=25_000, help="env steps")
     ap.add_argument("--curve", type=Path, default=Path("ppo_curve.csv"))
     ap.add_argument("--save", type=Path, default=None, help="save the policy here")
@@ -82,7 +84,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import torch
-    from stable_baselines3 import PPO
+    from stable_baselines3 import PPO, SAC
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.vec_env import DummyVecEnv
 
@@ -127,8 +129,14 @@ def main() -> None:
                 row("eval", self.num_timesteps, evaluate(self.model, args.control_hz))
             return time.perf_counter() - t0 < args.minutes * 60
 
+    algo = {"ppo": PPO, "sac": SAC}[args.algo]
     if args.resume is not None:
-        model = PPO.load(args.resume, env=venv, device=device)
+        model = algo.load(args.resume, env=venv, device=device)
+    elif args.algo == "sac":
+        model = SAC("MlpPolicy", venv, learning_rate=3e-4, buffer_size=500_000,
+                    batch_size=256, gamma=0.99, tau=0.005, train_freq=1, gradient_steps=2,
+                    learning_starts=5_000, policy_kwargs={"net_arch": [256, 256]},
+                    seed=args.seed, device=device, verbose=0)
     else:
         model = PPO("MlpPolicy", venv, n_steps=512, batch_size=256, n_epochs=10,
                     gamma=0.995, gae_lambda=0.95, learning_rate=3e-4, ent_coef=0.0,

@@ -1,7 +1,8 @@
 """Shared fixtures: real session files made by the simulator through the real capture.
 
 Sessions are made once per test run and per parameter set (the simulator is
-deterministic), so many tests can share a few laps without paying for them again.
+deterministic), so many tests can share a few laps without paying for them again: once
+for all the run's processes (:func:`build_once`), not once in each.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from actelemetry.app.capture_session import summary_footer
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
+from built_once import build_once
 
 
 @pytest.fixture(scope="session")
@@ -28,14 +30,17 @@ def make_sim_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
              raw: bool = False, rate: float = 100.0, track: str = "monza",
              skill: float = 0.9, car: str = "actelemetry_gt3") -> Path:
         key = (game, laps, seed, fmt, raw, rate, track, skill, car)
-        if key not in cache:
-            out = tmp_path_factory.mktemp(f"sim_{game}_{laps}laps_seed{seed}")
+
+        def capture(out: Path) -> Path:
             sink = SessionFileSink(out, fmt, raw, footer=summary_footer)  # as a capture does
             opts = CaptureOptions(source="sim", fast=True, game=game, sim_laps=laps, seed=seed,
                                   rate=rate, track=track, skill=skill, car=car)
             run_capture(opts, [sink])
             assert len(sink.paths) == 1, sink.paths
-            cache[key] = sink.paths[0]
+            return sink.paths[0]
+
+        if key not in cache:
+            cache[key] = build_once(tmp_path_factory, f"sim session {key}", capture)
         return cache[key]
 
     return make

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from built_once import build_once
+
 #: (game, track, car, timed laps): 2 tracks x 2 cars of AC, and ACC's layout once
 SESSIONS = (("ac", "monza", "actelemetry_gt3", 2), ("ac", "monza", "actelemetry_gt4", 2),
             ("ac", "silverstone", "actelemetry_gt3", 2),
@@ -31,6 +33,8 @@ def built_archive(archive_sessions: list[Path], tmp_path_factory: pytest.TempPat
     """An archive of every session of :data:`SESSIONS` (do not write to it)."""
     from actelemetry.archive.store import archive_add
 
-    folder = tmp_path_factory.mktemp("archive") / "team"
-    archive_add(archive_sessions, folder)
-    return folder
+    def build(out: Path) -> Path:
+        archive_add(archive_sessions, out / "team")
+        return out / "team"
+
+    return build_once(tmp_path_factory, f"archive of {archive_sessions}", build)

@@ -48,7 +48,7 @@ def test_live_rows_equal_the_file_rows_over_a_simulated_session(
         make_sim_session: Callable[..., Path]) -> None:
     """Every channel of every live sample equals the file's row; lap flags, which the file
     spreads over a whole lap, equal it at each lap's last sample."""
-    path = make_sim_session(raw=True)
+    path = make_sim_session(raw=True, rate=25)
     game = "ac"
     table = pq.read_table(path).to_pydict()
     live = _live_rows(game, _static(path, game), _samples(path, game))
@@ -81,7 +81,7 @@ def test_without_a_track_length_live_distance_integrates_like_the_file(
         make_sim_session: Callable[..., Path]) -> None:
     """With no track length the distance is speed integrated since the lap began: the live
     value, built from the kernel's steps, equals the kernel over the whole stretch."""
-    path = make_sim_session(raw=True)
+    path = make_sim_session(raw=True, rate=25)
     game = "ac"
     laps = pq.read_table(path, columns=["completed_laps"]).column(0).to_numpy()
     cross = int(np.flatnonzero(np.diff(laps))[1]) + 1  # the end of the first whole lap
@@ -115,7 +115,7 @@ def test_live_lap_events_match_the_files_laps_with_invalid_laps(tmp_path: Path) 
     files = SessionFileSink(tmp_path)
     # a novice (seed 0) drives his second timed lap over the track limits (the first
     # chicane's exit); the default driver's laps are all valid
-    opts = CaptureOptions(source="sim", fast=True, game="ac", sim_laps=3, seed=0, rate=100,
+    opts = CaptureOptions(source="sim", fast=True, game="ac", sim_laps=2, seed=0, rate=100,
                           skill=0.1)
 
     async def main() -> list[dict]:

@@ -164,8 +164,11 @@ def test_controls_are_released_when_the_agent_stops_sending(live_sim: RealtimeSi
 
 
 DRIVER = textwrap.dedent("""\
+    import faulthandler
+    import signal
     import sys
     import numpy as np
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # where it is, should it hang
     from actelemetry.gym import RacingEnv
     env = RacingEnv(backend="live", controls="pad:" + sys.argv[2], shm_dir=sys.argv[1],
                     reset_mode="none", stale_s=30.0)
@@ -198,7 +201,15 @@ def test_controls_are_released_when_the_agent_process_is_signalled(
             assert agent.stdout.readline().strip() == "driving", agent.stderr
             wait_for(lambda: read_pad(pad)[1] == 1.0)
             agent.send_signal(sig)
-            agent.wait(timeout=60)
+            try:  # (communicate drains its pipes: a full pipe never holds it)
+                agent.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                agent.send_signal(signal.SIGUSR1)
+                time.sleep(2)
+                agent.kill()
+                _, err = agent.communicate(timeout=30)
+                pytest.fail(f"the agent did not stop within 120 s of {sig.name}; its threads:\n"
+                            f"{err}")
             assert agent.returncode != 0  # it stopped, as the signal asks
             assert read_pad(pad)[:3] == NEUTRAL
         finally:

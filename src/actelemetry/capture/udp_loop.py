@@ -35,8 +35,10 @@ from actelemetry.sources.udp import CarInfoPages, UdpLink, static_page
 
 __all__ = ["UdpCapture", "run_udp_capture"]
 
-#: a game silent this long is asked again (handshake, subscribe)
-RETRY_S: Final = 1.0
+#: a game silent this long is asked again (handshake, subscribe); a restarted game is
+#: silent far longer while it loads, and a stall of a busy machine (a second or two) must
+#: not split a session
+RETRY_S: Final = 3.0
 #: how long each wait for a datagram lasts before the loop looks at its stop event
 POLL_S: Final = 0.1
 #: a sample counts as due this much before its slot (game seconds), at rates below the

@@ -169,6 +169,9 @@ DRIVER = textwrap.dedent("""\
     import sys
     import numpy as np
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # where it is, should it hang
+    # Ctrl+C as at a terminal: a run started in the background by a script inherits
+    # SIGINT ignored, and the controls then (rightly) keep that after releasing
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from actelemetry.gym import RacingEnv
     env = RacingEnv(backend="live", controls="pad:" + sys.argv[2], shm_dir=sys.argv[1],
                     reset_mode="none", stale_s=30.0)

@@ -117,9 +117,12 @@ DAB_REACH_M = 400.0
 #: between two braking apexes closer than a burst of throttle is worth (the speed
 #: between them rising less than this share above the faster apex), a driver carries a
 #: steady speed through: a chicane is one braking zone, not two (apexes at most
-#: CHICANE_MAX_S apart)
+#: CHICANE_MAX_S apart); a burst shorter than CHICANE_SHORT_S is never worth a second
+#: stop, whatever it would gain: the feet cannot go from brake to full throttle and back
+#: to the brake in that time without unsettling the car
 CHICANE_MAX_GAIN = 0.35
 CHICANE_MAX_S = 4.0
+CHICANE_SHORT_S = 2.5
 #: half-width of the window smoothing the curvature the speeds are planned on (m)
 CURVATURE_SMOOTH_M = 12.0
 #: half-width of the window smoothing the planned acceleration (m)
@@ -585,7 +588,9 @@ def _carry_through_chicanes(v: np.ndarray, spacing: float) -> np.ndarray:
         v1, v2 = v[a1 % n], v[a2 % n]
         top = float(v[idx].max())
         seconds = float(np.sum(spacing / np.maximum(v[idx], 1.0)))
-        if top - max(v1, v2) >= CHICANE_MAX_GAIN * max(v1, v2) or seconds > CHICANE_MAX_S:
+        short = seconds < CHICANE_SHORT_S
+        if seconds > CHICANE_MAX_S or (
+                not short and top - max(v1, v2) >= CHICANE_MAX_GAIN * max(v1, v2)):
             continue
         frac = np.linspace(0.0, 1.0, len(idx))
         even = np.sqrt(v1 * v1 + frac * (v2 * v2 - v1 * v1))  # constant dv^2/ds

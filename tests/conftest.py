@@ -24,7 +24,6 @@ def make_sim_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
     """``make_sim_session(game="ac", laps=2, seed=1, fmt="parquet", raw=False, rate=100,
     track="monza", skill=0.9, car="actelemetry_gt3")``:
     the path of a session file captured from the simulator in fast mode."""
-    cache: dict[tuple, Path] = {}
 
     def make(game: str = "ac", laps: int = 2, seed: int = 1, fmt: str = "parquet",
              raw: bool = False, rate: float = 100.0, track: str = "monza",
@@ -39,9 +38,7 @@ def make_sim_session(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., 
             assert len(sink.paths) == 1, sink.paths
             return sink.paths[0]
 
-        if key not in cache:
-            cache[key] = build_once(tmp_path_factory, f"sim session {key}", capture)
-        return cache[key]
+        return build_once(tmp_path_factory, f"sim session {key}", capture)
 
     return make
 

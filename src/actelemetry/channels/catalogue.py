@@ -17,6 +17,8 @@ CATALOGUE_VERSION = "1"
 
 WHEELS = ("fl", "fr", "rl", "rr")
 G = 9.80665
+#: samples in the trailing mean of the ``*_smooth`` channels
+DEFAULT_SMOOTHING = 5
 
 #: one channel's value in one sample: a number, a flag, or text (``lap_time_str``)
 Value: TypeAlias = float | int | bool | str

@@ -14,14 +14,20 @@ from itertools import pairwise
 
 import numpy as np
 
-from actelemetry.channels.catalogue import BY_NAME, WHEELS, G, Values, names_for
+from actelemetry.channels.catalogue import (
+    BY_NAME,
+    DEFAULT_SMOOTHING,
+    WHEELS,
+    G,
+    Values,
+    names_for,
+)
 from actelemetry.channels.decode import NUMPY_DTYPES, StaticInfo
 from actelemetry.channels.laps import START_EDGE, LapFlags, lap_valid, starts_out
 
 #: lap flags a live sample can only know "so far" (they cover a whole lap in files)
 LAP_FLAGS = ("lap_valid", "out_lap", "partial_lap")
 
-DEFAULT_SMOOTHING = 5
 #: a wheel turning slower than this share of the car's speed, braking, counts as locked
 LOCK_SPEED_RATIO = 0.75
 LOCK_MIN_SPEED_MS = 5.0

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from actelemetry.errors import ActelemetryError, SessionFileError, UsageError
@@ -164,9 +162,13 @@ def read_columns(path: Path, names: Iterable[str]) -> dict[str, np.ndarray]:
         if fmt == "parquet":
             table = pq.read_table(path, columns=names)
         elif fmt == "csv":
+            import pyarrow.csv as pacsv
+
             table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
                 include_columns=names))
         else:
+            import pyarrow.json as pajson
+
             table = pajson.read_json(path).select(names)
     except (pa.ArrowException, OSError, KeyError) as exc:
         raise SessionFileError(f"{path}: cannot read channels ({_first_line(exc)})") from exc

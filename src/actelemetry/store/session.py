@@ -17,18 +17,15 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from actelemetry.channels.catalogue import (
     BY_NAME,
     CATALOGUE_VERSION,
+    DEFAULT_SMOOTHING,
     SEED_COLUMN_NAMES,
     names_for,
 )
-from actelemetry.channels.decode import as_records, decode_pages, decode_static
-from actelemetry.channels.derive import DEFAULT_SMOOTHING, derive_session
-from actelemetry.channels.plausible import count_implausible
 from actelemetry.errors import SessionFileError, StorageError
 from actelemetry.game.host import replace_file
 from actelemetry.store.spool import SUFFIX, read_spool, spool_writer_alive
@@ -60,6 +57,9 @@ def column_order(game: str) -> list[str]:
 def decode_records(header: dict[str, Any], records: np.ndarray,
                    smoothing: int = DEFAULT_SMOOTHING) -> dict[str, np.ndarray]:
     """Every catalogue channel of the spooled samples."""
+    from actelemetry.channels.decode import as_records, decode_pages, decode_static
+    from actelemetry.channels.derive import derive_session
+
     game = header["game"]
     physics = as_records(game, "physics", np.ascontiguousarray(records["physics"]))
     graphics = as_records(game, "graphics", np.ascontiguousarray(records["graphics"]))
@@ -112,6 +112,10 @@ def finalize_spool(spool: Path, fmt: str = "parquet", raw: bool = False,
         return None
     fmt = header.get("format", fmt)
     raw = header.get("raw", raw)
+    # the decoder is loaded only where spools are turned into files (analysis never does)
+    from actelemetry.channels.decode import decode_static
+    from actelemetry.channels.plausible import count_implausible
+
     columns = decode_records(header, records, header.get("smoothing", DEFAULT_SMOOTHING))
     present = header.get("channels")
     if isinstance(present, list):  # only what the source carries
@@ -174,6 +178,8 @@ def write_session(columns: dict[str, np.ndarray], game: str, meta: dict[str, Any
         if fmt == "parquet":
             pq.write_table(table, tmp, **parquet_options(table))
         elif fmt == "csv":
+            import pyarrow.csv as pacsv
+
             pacsv.write_csv(table, tmp)
         elif fmt == "jsonl":
             _write_jsonl(table, tmp)

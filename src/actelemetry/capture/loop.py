@@ -35,7 +35,7 @@ from actelemetry.channels.plausible import look_plausible
 from actelemetry.errors import PageError, UsageError
 from actelemetry.game.constants import PHYSICS_HZ, STATUS_LIVE
 from actelemetry.game.reader import Snapshot
-from actelemetry.game.timer import fine_timer, sleep_granularity
+from actelemetry.game.timer import fine_timer, raised_priority, sleep_granularity
 from actelemetry.sources.base import Source, SourceKind
 
 __all__ = ["CaptureLoop", "CaptureOptions", "CaptureResult", "CaptureStats", "run_capture"]
@@ -280,5 +280,11 @@ def run_capture(opts: CaptureOptions, sinks: list[Sink],
         from actelemetry.capture.udp_loop import run_udp_capture
 
         return run_udp_capture(opts, sinks, stop, on_wait)
+    every_packet = not opts.fast and opts.rate >= PHYSICS_HZ * 0.99
     with fine_timer(), open_source(opts) as source:
-        return CaptureLoop(opts, source, sinks, stop, on_wait).run()
+        loop = CaptureLoop(opts, source, sinks, stop, on_wait)
+        if not (opts.raise_priority and every_packet):
+            return loop.run()
+        with raised_priority() as raised:
+            loop.stats.priority_raised = raised
+            return loop.run()

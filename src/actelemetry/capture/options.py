@@ -47,6 +47,10 @@ class CaptureOptions:
     #: for the run (a full collection would stall sampling for milliseconds); it changes
     #: process-wide state, so only a program that owns its process (the CLI) turns it on
     freeze_gc: bool = False
+    #: at the physics rate on the wall clock, run ahead of ordinary work where the system
+    #: allows it (game/timer.py): a wake-up that waits a whole step for a core loses the
+    #: step. A program that owns its process (the CLI) turns it on
+    raise_priority: bool = False
     # the built-in simulator (source "sim")
     track: str = "monza"
     car: str = "actelemetry_gt3"
@@ -114,6 +118,7 @@ class CaptureStats:
     recorded_s: float = 0.0
     snapshot_s: float = 0.0
     implausible: int = 0  # pages refused because no car shows such values
+    priority_raised: bool = False  # ran ahead of ordinary work (raise_priority, allowed)
     lateness: deque = field(default_factory=lambda: deque(maxlen=200_000))
     ended: str = ""
 

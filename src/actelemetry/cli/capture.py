@@ -168,8 +168,8 @@ def capture(
         smoothing=DEFAULT_SMOOTHING if smoothing is None else smoothing,
         track=track, car=car, sim_laps=3 if sim_laps is None else sim_laps, seed=seed,
         skill=parse_skill(skill), speed=speed,
-        fast=fast, replay_path=session, freeze_gc=True, **udp_options(source, host, port,
-                                                                      timeout, spot))
+        fast=fast, replay_path=session, freeze_gc=True, raise_priority=True,
+        **udp_options(source, host, port, timeout, spot))
     stop = stop_on_sigterm(ctrl_c=True)
     spinner = _Spinner()
     try:

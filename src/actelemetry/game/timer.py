@@ -8,11 +8,16 @@ Python 3.11+ sleeps on a high-resolution waitable timer where Windows has one. W
 these holds on a given machine is measured rather than assumed: :func:`sleep_granularity`
 is how late a very short sleep wakes (the median of a few), and the pacers spin at least
 that long before a deadline instead of sleeping through it.
+
+Sleeping finely is not enough on a busy machine: a woken thread still waits for a core,
+and one that waits a whole step loses it. :func:`raised_priority` asks the scheduler to
+run the capture ahead of ordinary work where the system allows it.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 import threading
 import time
@@ -84,3 +89,42 @@ def sleep_granularity() -> float:
         found = took[len(took) // 2]  # the median (an odd count)
         _measured[key] = found
     return found
+
+
+#: how many nice steps above normal a capture at the physics rate asks for (Unix)
+RAISE_NICE = 5
+_ABOVE_NORMAL_PRIORITY_CLASS = 0x8000
+
+
+@contextmanager
+def raised_priority() -> Iterator[bool]:
+    """Run the block ahead of ordinary work where the system lets this user ask; yields
+    whether it did, and puts the priority back on the way out.
+
+    Windows lets any user raise a process to ABOVE_NORMAL (below the game's own threads'
+    boosts, above background work). Unix lowers the calling thread's nice value by
+    :data:`RAISE_NICE` only with the right (root, CAP_SYS_NICE or an RLIMIT_NICE that
+    allows it); where that is refused nothing changes.
+    """
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        kernel32 = ctypes.WinDLL("kernel32")
+        process = kernel32.GetCurrentProcess()
+        old_class = kernel32.GetPriorityClass(process)
+        raised = bool(old_class) and bool(
+            kernel32.SetPriorityClass(process, _ABOVE_NORMAL_PRIORITY_CLASS))
+        try:
+            yield raised
+        finally:
+            if raised:
+                kernel32.SetPriorityClass(process, old_class)
+        return
+    old = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, old - RAISE_NICE)
+    except OSError:  # not allowed for this user: run as before
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.setpriority(os.PRIO_PROCESS, 0, old)

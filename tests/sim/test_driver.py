@@ -5,32 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sim_recording import controls
 
 from actelemetry.sim import Simulator
 from actelemetry.sim import driver as drv
 from actelemetry.sim.habits import HABIT_RANGES, Habits
 from actelemetry.sim.metrics import braking_zones, reversal_rate, reversals
 from actelemetry.sim.simulator import DRIVER_EVERY
-
-
-def controls(track: str, seed: int = 0, laps: int = 1,
-             skill: float | str = 0.9) -> tuple[np.ndarray, float, Habits]:
-    """Every control tick's (steer, gas, brake) over a session, the tick (s), and the
-    driver's habits."""
-    sim = Simulator(track=track, laps=laps, seed=seed, skill=skill)
-    ticks: list[tuple[float, float, float]] = []
-    control = sim.driver.control
-
-    def recording(car, dt):
-        out = control(car, dt)
-        ticks.append(out)
-        return out
-
-    setattr(sim.driver, "control", recording)  # noqa: B010 (the bound method, wrapped)
-    while not sim.finished:
-        sim.step(publish=False)
-    return np.array(ticks), sim.dt * DRIVER_EVERY, sim.driver.habits
-
 
 Trace = tuple[np.ndarray, float, Habits]
 

@@ -42,7 +42,7 @@ HABIT_RANGES: dict[str, tuple[float, float]] = {
     "brake_release": (2.2, 4.8),
     # how hard his leg presses at a braking zone's peak, as a share of the pressure
     # every driver held before (1.65 g of tyre force): a softer foot brakes earlier
-    "brake_peak": (0.94, 1.06),
+    "brake_peak": (0.97, 1.03),
     # the lightest pressure held while trailing the brake to the apex
     "brake_trail": (0.05, 0.07),
     # planned deceleration (m/s^2) above which the foot leaves the brake: near zero trails

@@ -30,7 +30,7 @@ HABITS_SALT = 0x4AB175
 #: every habit's range (low, high), drawn uniformly; the centres are the driver's
 #: constants (BRAKE_APPLY_RATE 7/s, BRAKE_RELEASE_RATE 3.5/s, GAS_APPLY_RATE 5/s,
 #: GAS_LIFT_RATE 10/s, BRAKE_TRAIL 0.06, BRAKE_OFF_ACCEL -0.8 m/s^2, the steering's
-#: 0.12 s feed-forward look-ahead and gains, LOOK_AHEAD_S 0.06 s)
+#: 0.12 s feed-forward look-ahead and gains, LOOK_AHEAD_S 0.06 s, ACCEL_SMOOTH_M 10 m)
 HABIT_RANGES: dict[str, tuple[float, float]] = {
     # half-width (m) over which he reads the plan's deceleration: a short one stabs the
     # brake on at the braking point and comes off it sharply, a long one squeezes it on

@@ -104,8 +104,14 @@ def test_csv_sessions_give_the_same_dataset(make_sim_session, ml_sessions: list[
     csv = make_sim_session(laps=2, seed=SEEDS[1], fmt="csv", rate=RATE)
     a = prepare_dataset([ml_sessions[1]], tmp_path / "p", features="rich", write_sequences=False)
     b = prepare_dataset([csv], tmp_path / "c", features="rich", write_sequences=False)
-    np.testing.assert_allclose(np.load(b / "X_states.npy"), np.load(a / "X_states.npy"),
-                               atol=1e-4)
+    xa, xb = np.load(a / "X_states.npy"), np.load(b / "X_states.npy")
+    ahead = np.array([f.startswith("curvature_") for f in load_dataset(a).card["features"]])
+    np.testing.assert_allclose(xb[:, ~ahead], xa[:, ~ahead], atol=1e-4)
+    # the curvature ahead comes from the laps' mean path binned every 2 m: Parquet keeps
+    # lap distance as float32 (0.25 mm at 5 km), CSV as float64, so a sample that close
+    # to a bin's edge may average into its neighbour; a few rows' curvature moves by ~2e-4
+    off = np.abs(xb[:, ahead] - xa[:, ahead])
+    assert off.max() < 1e-3 and (off > 1e-4).mean() < 1e-3
     np.testing.assert_array_equal(np.load(b / "y_actions.npy"), np.load(a / "y_actions.npy"))
 
 

@@ -1,5 +1,6 @@
 """Recording a simulator session: pages published into a folder and read back through
-the real reader at 100 Hz, as the capture does in --fast mode."""
+the real reader at 100 Hz, as the capture does in --fast mode; or the driver's controls
+at every control tick."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import ctypes
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from actelemetry.game.layouts import LAYOUTS
 from actelemetry.game.mapping import open_pages
 from actelemetry.game.writer import PageWriter
 from actelemetry.sim import Simulator
+from actelemetry.sim.habits import Habits
+from actelemetry.sim.simulator import DRIVER_EVERY
 
 
 @dataclass
@@ -54,3 +59,22 @@ def record(folder: Path, game: str, laps: int, seed: int = 0, track: str = "monz
         for mapping in pages.values():
             mapping.close()
     return rec
+
+
+def controls(track: str, seed: int = 0, laps: int = 1,
+             skill: float | str = 0.9) -> tuple[np.ndarray, float, Habits]:
+    """Every control tick's (steer, gas, brake) over a session, the tick (s), and the
+    driver's habits."""
+    sim = Simulator(track=track, laps=laps, seed=seed, skill=skill)
+    ticks: list[tuple[float, float, float]] = []
+    control = sim.driver.control
+
+    def recording(car, dt):
+        out = control(car, dt)
+        ticks.append(out)
+        return out
+
+    setattr(sim.driver, "control", recording)  # noqa: B010 (the bound method, wrapped)
+    while not sim.finished:
+        sim.step(publish=False)
+    return np.array(ticks), sim.dt * DRIVER_EVERY, sim.driver.habits

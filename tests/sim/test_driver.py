@@ -5,32 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sim_recording import controls
 
 from actelemetry.sim import Simulator
 from actelemetry.sim import driver as drv
+from actelemetry.sim.habits import HABIT_RANGES, Habits
 from actelemetry.sim.metrics import braking_zones, reversal_rate, reversals
 from actelemetry.sim.simulator import DRIVER_EVERY
 
-
-def controls(track: str, seed: int = 0, laps: int = 1) -> tuple[np.ndarray, float]:
-    """Every control tick's (steer, gas, brake) over a session, and the tick (s)."""
-    sim = Simulator(track=track, laps=laps, seed=seed)
-    ticks: list[tuple[float, float, float]] = []
-    control = sim.driver.control
-
-    def recording(car, dt):
-        out = control(car, dt)
-        ticks.append(out)
-        return out
-
-    setattr(sim.driver, "control", recording)  # noqa: B010 (the bound method, wrapped)
-    while not sim.finished:
-        sim.step(publish=False)
-    return np.array(ticks), sim.dt * DRIVER_EVERY
+Trace = tuple[np.ndarray, float, Habits]
 
 
 @pytest.fixture(scope="module", params=["monza", "spa"])
-def trace(request: pytest.FixtureRequest) -> tuple[np.ndarray, float]:
+def trace(request: pytest.FixtureRequest) -> Trace:
     return controls(request.param)
 
 
@@ -42,8 +29,8 @@ def test_reversals_count_direction_changes_beyond_the_step() -> None:
     assert reversal_rate(saw, 0.01) > 25
 
 
-def test_brake_pedal_is_smooth(trace: tuple[np.ndarray, float]) -> None:
-    ticks, dt = trace
+def test_brake_pedal_is_smooth(trace: Trace) -> None:
+    ticks, dt, _ = trace
     brake = ticks[:, 2]
     assert (brake > 0.5).sum() * dt > 5.0  # it does brake hard
     assert reversal_rate(brake, dt) < 2.0
@@ -51,21 +38,23 @@ def test_brake_pedal_is_smooth(trace: tuple[np.ndarray, float]) -> None:
     assert reversals(gas) / (len(gas) * dt) < 2.0
 
 
-def test_pedals_and_steering_move_at_human_rates(trace: tuple[np.ndarray, float]) -> None:
-    ticks, dt = trace
+def test_pedals_and_steering_move_at_human_rates(trace: Trace) -> None:
+    ticks, dt, hb = trace
     d = np.diff(ticks, axis=0) / dt
     eps = 1e-9 / dt
     assert d[:, 0].max() <= drv.STEER_RATE + eps and -d[:, 0].min() <= drv.STEER_RATE + eps
-    assert d[:, 1].max() <= drv.GAS_APPLY_RATE + eps
-    assert -d[:, 1].min() <= drv.GAS_LIFT_RATE + eps
-    assert d[:, 2].max() <= drv.BRAKE_APPLY_RATE + eps
-    assert -d[:, 2].min() <= drv.BRAKE_RELEASE_RATE + eps
-    # the limits are a person's: onto the brake in no less than about 0.1 s
-    assert 1 / drv.BRAKE_APPLY_RATE >= 0.1 and 1 / drv.GAS_APPLY_RATE >= 0.15
+    assert d[:, 1].max() <= hb.gas_apply + eps
+    assert -d[:, 1].min() <= hb.gas_lift + eps
+    assert d[:, 2].max() <= hb.brake_apply + eps
+    assert -d[:, 2].min() <= hb.brake_release + eps
+    # the limits are a person's, for every driver: onto the brake in no less than about
+    # 0.1 s, the throttle open in no less than 0.15 s
+    assert 1 / HABIT_RANGES["brake_apply"][1] >= 0.1
+    assert 1 / HABIT_RANGES["gas_apply"][1] >= 0.15
 
 
-def test_hard_braking_peaks_then_trails_off(trace: tuple[np.ndarray, float]) -> None:
-    ticks, dt = trace
+def test_hard_braking_peaks_then_trails_off(trace: Trace) -> None:
+    ticks, dt, _ = trace
     brake = ticks[:, 2]
     hard = [z for z in braking_zones(brake) if z.peak > 0.6 and (z.end - z.start) * dt > 1.0]
     assert len(hard) >= 3

@@ -12,6 +12,9 @@ shifts, and varies from lap to lap like a person does.
   late brake, a run wide, a lock-up, a wheelspin) whose odds fall with ``skill``.
 * Hands and feet: the plan read between its points, pedals and steering at a person's
   rates, corrections a reaction time late (the constants below say how fast and why).
+* Habits (:mod:`~actelemetry.sim.habits`): each driver's own technique, drawn from his
+  seed alone (pedal rates, how hard he brakes and how long he trails, throttle, turn-in,
+  his line): the constants below are a typical driver's, the centres of those ranges.
 
 Why one module of about 480 lines: planning a lap and driving it share the plan, the
 driver's noticed state and the skill's numbers; the speed profile, which needs none of
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from actelemetry.sim.habits import Habits
 from actelemetry.sim.profile import BRAKE_CAP, brake_decel, speed_profile
 from actelemetry.sim.track import Track, resample
 from actelemetry.sim.vehicle import FUEL_DENSITY, CarParams, G, Vehicle
@@ -72,7 +76,8 @@ UNDERSTEER = 0.0014
 #: more than two wheels out, so the line is kept inside that strictly (smoothed and
 #: clipped in turn), and the lap's own variation is what takes a car wide
 EDGE_MARGIN = 0.3
-#: human hands and feet (per second; the pedals 0..1, the steering in road-wheel rad).
+#: human hands and feet (per second; the pedals 0..1, the steering in road-wheel rad);
+#: a typical driver's: each driver has his own (habits.HABIT_RANGES, centred on these).
 #: A racing driver gets onto the brake in about 0.15 s (a "stab", 7/s), trails off it
 #: over about 0.3 s, squeezes the throttle open in about 0.2 s and lifts faster; a hand
 #: turns the wheel at up to ~800 deg/s, 1.2 rad/s at the road wheel with a 12:1 rack.
@@ -81,20 +86,25 @@ BRAKE_RELEASE_RATE = 3.5
 GAS_APPLY_RATE = 5.0
 GAS_LIFT_RATE = 10.0
 STEER_RATE = 1.2
+#: steering (typical): the bend read this far ahead (s) for the feed-forward, and the
+#: gains on the heading error and on the lateral error at the front axle
+STEER_AHEAD_S = 0.12
+HEADING_GAIN = 0.8
+LATERAL_GAIN = 1.8
 #: the foot's own lag (s): it follows an intention, it does not jump to it
 PEDAL_LAG_S = 0.05
 #: time between something happening to the car and the driver correcting it (s); braking
 #: points and corner speeds are anticipated from the plan, not reacted to
 REACTION_S = 0.15  # a pro; Style.of sets it per skill
-#: how far ahead the pedals aim (s at the current speed), and how hard a speed error
-#: the driver has noticed is corrected (m/s^2 per m/s)
+#: how far ahead the pedals aim (s at the current speed; typical), and how hard a speed
+#: error the driver has noticed is corrected (m/s^2 per m/s)
 LOOK_AHEAD_S = 0.06
 SPEED_GAIN = 1.2
 #: planned acceleration (m/s^2) below which the foot goes to the brake, and above which
-#: it comes off it again: no pedal change for a small correction
+#: it comes off it again (typical): no pedal change for a small correction
 BRAKE_ON_ACCEL = -2.5
 BRAKE_OFF_ACCEL = -0.8
-#: the lightest pressure a foot trailing the brake into an apex holds
+#: the lightest pressure a foot trailing the brake into an apex holds (typical)
 BRAKE_TRAIL = 0.06
 #: the foot does not leave the brake when the plan brakes again within this (s)
 BRAKE_HOLD_S = 0.5
@@ -125,7 +135,7 @@ CHICANE_MAX_S = 4.0
 CHICANE_SHORT_S = 2.5
 #: half-width of the window smoothing the curvature the speeds are planned on (m)
 CURVATURE_SMOOTH_M = 12.0
-#: half-width of the window smoothing the planned acceleration (m)
+#: half-width of the window smoothing the planned acceleration (m; typical)
 ACCEL_SMOOTH_M = 10.0
 #: extra margin in tight bends: metres per unit curvature (1/m), and at most (m)
 TIGHT_MARGIN_PER_K = 60.0
@@ -137,6 +147,8 @@ OFFSET_SMOOTH_M = 40.0
 SCATTER_SLACK = 1.25
 #: rounds of smoothing and clipping that keep the line both smooth and inside its margins
 OFFSET_PASSES = 3
+#: curvature (1/m) from which a driver's preferred line (his habit) applies in full
+LINE_BIAS_K = 0.01
 
 
 #: named skill levels on the 0..1 scale (``--skill`` takes a name or a number)
@@ -202,6 +214,8 @@ class Driver:
         self.p = params
         self.skill = min(max(skill, 0.0), 1.0)
         self.style = Style.of(self.skill)
+        # a person's technique, drawn from his seed alone: the same at every skill
+        self.habits = Habits.of(seed)
         self.rng = np.random.default_rng(seed)
         self.prng = random.Random(seed)
         self.idx = 0
@@ -214,7 +228,7 @@ class Driver:
         self._braking = False
         self._boost_s = 0.0
         # what the driver has noticed, a reaction time late (one entry per control tick)
-        self.reaction_s = self.style.reaction_s
+        self.reaction_s = self.style.reaction_s + self.habits.reaction_dev_s
         self._err_buf: list[float] = []
         self._slide_buf: list[float] = []
         race = track.race
@@ -234,7 +248,11 @@ class Driver:
             TIGHT_MARGIN_PER_K * np.abs(self._race_k), TIGHT_MARGIN_MAX)
         # understeer feed-forward: extra steer per unit lateral acceleration (rad per m/s^2),
         # measured on the built-in car at steady state near the limit
-        self._k_us = UNDERSTEER
+        self._k_us = UNDERSTEER * self.habits.understeer
+        # his preferred line: toward the inside of a bend (+) or wider (-), in full from
+        # a curvature of LINE_BIAS_K (a 100 m radius) up; + right of the line is + offset
+        k_bend = _smooth(self._race_k, race.spacing, OFFSET_SMOOTH_M)
+        self._line_bias = self.habits.line_bias_m * np.clip(k_bend / LINE_BIAS_K, -1.0, 1.0)
 
     # ---------------------------------------------------------------- lap planning
     def new_lap(self, lap: int, fuel: float) -> LapPlan:
@@ -246,7 +264,7 @@ class Driver:
         rng = self.rng
         st = self.style
         # line: smooth offsets, wider for a weaker driver, kept mostly on the tarmac
-        off = _smooth_noise(rng, n, ds, 60.0, st.line_sigma)
+        off = _smooth_noise(rng, n, ds, 60.0, st.line_sigma) + self._line_bias
         # the published race line runs within half a metre of the edges; keep the car's
         # centre far enough in that its wheels stay on the tarmac unless the lap's
         # variation (or a mistake) pushes them out
@@ -275,7 +293,7 @@ class Driver:
         brake_grip = p.mu * PLAN_BRAKING * brake_dare * (
             1.0 + _smooth_noise(rng, n, ds, 150.0, st.brake_sigma))
         pedal = np.zeros(n)
-        cap = np.full(n, min(BRAKE_CAP * brake_dare,
+        cap = np.full(n, min(BRAKE_CAP * brake_dare * self.habits.brake_peak,
                              brake_decel(p, p.mass + fuel * FUEL_DENSITY)))
         early = np.zeros(n)
         mistake = ""
@@ -330,7 +348,7 @@ class Driver:
         v = _carry_through_chicanes(v, line.spacing)
         acc = (np.roll(v, -1) ** 2 - v**2) / (2 * line.spacing)
         # a person anticipates the plan's shape, not its 2.5 m steps
-        acc = _smooth(acc, line.spacing, ACCEL_SMOOTH_M)
+        acc = _smooth(acc, line.spacing, self.habits.pedal_smooth_m)
         self.plan = LapPlan(
             x=line.x, z=line.z, heading=line.heading, curvature=line.curvature,
             speed=v.tolist(), accel=acc.tolist(), spacing=line.spacing, mistake=mistake,
@@ -408,10 +426,11 @@ class Driver:
         psi = s.heading - plan.heading[i]
         psi = (psi + math.pi) % (2.0 * math.pi) - math.pi
         u = s.u if s.u > 1.0 else 1.0
-        k_ff = _interp(plan.curvature, pos + u * 0.12 / plan.spacing)
+        hb = self.habits
+        k_ff = _interp(plan.curvature, pos + u * hb.steer_ahead_s / plan.spacing)
         steer = (p.wheelbase * k_ff + self._k_us * u * u * k_ff
-                 - 0.8 * (psi + 0.5 * math.atan(s.v / u))
-                 - math.atan(1.8 * e / (u + 3.0))
+                 - hb.heading_gain * (psi + 0.5 * math.atan(s.v / u))
+                 - math.atan(hb.lateral_gain * e / (u + 3.0))
                  - 0.15 * (s.r - u * k_here))
         lim = p.max_steer
         steer = -lim if steer < -lim else (lim if steer > lim else steer)
@@ -424,7 +443,7 @@ class Driver:
         # longitudinal: the planned speed and acceleration a little ahead (interpolated
         # between plan points, so the target moves smoothly), plus a gentle correction of
         # the speed error the driver noticed a reaction time ago
-        look = pos + u * LOOK_AHEAD_S / plan.spacing
+        look = pos + u * hb.pedal_ahead_s / plan.spacing
         v_t = _interp(plan.speed, look)
         err = self._delayed(self._err_buf, v_t - s.u)
         a_plan = _interp(plan.accel, look)
@@ -443,8 +462,9 @@ class Driver:
             step = u * BRAKE_HOLD_S / 3.0 / plan.spacing
             soon = min(_interp(plan.accel, look + step), _interp(plan.accel, look + 2 * step),
                        _interp(plan.accel, look + 3 * step))
-            self._braking = (a_cmd < BRAKE_OFF_ACCEL or soon < BRAKE_ON_ACCEL
-                             or (a_plan < BRAKE_OFF_ACCEL and a_cmd < 0.0))
+            off = hb.brake_off_accel
+            self._braking = (a_cmd < off or soon < BRAKE_ON_ACCEL
+                             or (a_plan < off and a_cmd < 0.0))
         elif a_cmd < BRAKE_ON_ACCEL and v_t - s.u > BRAKE_ONSET_SLACK:
             # slower than the braking curve here: brake later, where the car meets it (a
             # marker seen ahead, not a reaction), and as hard: not softer now
@@ -461,11 +481,11 @@ class Driver:
                      / p.tyre_radius_rear)
             need = m * a_cmd + drag
             gas = need / f_max if f_max > 0 else 1.0
-            gas = 0.0 if gas < 0.0 else (1.0 if gas > 1.0 else gas)
+            gas = 0.0 if gas < 0.0 else (1.0 if gas > 1.0 else gas ** hb.gas_gamma)
             brake = 0.0
         else:
             need = -m * a_cmd - drag
-            brake = max(need * p.tyre_radius_front / p.brake_torque, BRAKE_TRAIL)
+            brake = max(need * p.tyre_radius_front / p.brake_torque, hb.brake_trail)
             gas = 0.0
         boost = _interp(plan.pedal_boost, pos)
         if boost > 0.0:
@@ -484,16 +504,16 @@ class Driver:
             gas *= max(0.0, 1.0 - slide / 0.05)
             brake *= max(0.0, 1.0 - slide / 0.04)
             if self._braking:  # eased to a trail, not let go: the car stays settled
-                brake = max(brake, BRAKE_TRAIL)
+                brake = max(brake, hb.brake_trail)
         # a foot: a short lag, then limited pedal speeds (a stab onto the brake, a slower
         # trail off it; a squeeze onto the throttle, a quick lift)
         k_foot = dt / (PEDAL_LAG_S + dt)
         self._gas_cmd += (gas - self._gas_cmd) * k_foot
         self._brake_cmd += (brake - self._brake_cmd) * k_foot
         dg = self._gas_cmd - self.gas
-        self.gas += max(-GAS_LIFT_RATE * dt, min(GAS_APPLY_RATE * dt, dg))
+        self.gas += max(-hb.gas_lift * dt, min(hb.gas_apply * dt, dg))
         db = self._brake_cmd - self.brake
-        self.brake += max(-BRAKE_RELEASE_RATE * dt, min(BRAKE_APPLY_RATE * dt, db))
+        self.brake += max(-hb.brake_release * dt, min(hb.brake_apply * dt, db))
         self._shift(car)
         return self.steer, self.gas, self.brake
 

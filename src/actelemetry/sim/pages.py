@@ -70,7 +70,9 @@ def format_lap_time(ms: int) -> str:
 def sim_driver_name(skill: float, seed: int) -> str:
     """The simulated driver's name in the static page (so in the session metadata): one
     "driver" per skill and seed, ``sim-pro-s0``, which gives `ml prepare --split driver`
-    a meaning without real people (a skill between the named levels: ``sim-0.55-s0``)."""
+    a meaning without real people (a skill between the named levels: ``sim-0.55-s0``).
+    The seed is the person, with his own habits (:mod:`~actelemetry.sim.habits`), the
+    skill his pace."""
     from actelemetry.sim.driver import SKILL_LEVELS
 
     level = next((name for name, v in SKILL_LEVELS.items() if abs(v - skill) < 1e-9),

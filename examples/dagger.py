@@ -109,10 +109,7 @@ def drive(env: RacingEnv, expert: SimExpert, seed: int, seen: list[int],
         label = expert.action()
         states.append(obs)
         labels.append(label)
-        if policy is None or rng.random() < beta:
-            action = label
-        else:
-            action = policy.act(obs[seen])
+        action = label if policy is None or rng.random() < beta else policy.act(obs[seen])
         obs, _, terminated, truncated, info = env.step(action)
         done = terminated or truncated
     return np.array(states), np.array(labels), info

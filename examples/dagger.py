@@ -186,11 +186,11 @@ def main() -> None:
         # the learner alone from the grid: the evaluation (its states are labelled too)
         info = collect(grid, grid_expert, policy, 0.0)
         lap, valid = lap_of(info)
-        out.writerow([r, "", steps, labels, f"{loss:.5f}", round(info["progress_m"], 1),
+        beta = args.beta * 0.5 ** (r - 1)  # the expert's share in this round's episodes
+        out.writerow([r, beta, steps, labels, f"{loss:.5f}", round(info["progress_m"], 1),
                       info["laps"], lap, valid, info["end"],
                       round(time.perf_counter() - t0, 1), round(time.process_time() - c0, 1)])
         curve.flush()
-        beta = args.beta * 0.5 ** (r - 1)
         print(f"{r:>5} {beta:>6.3f} {steps:>9} {labels:>7} {loss:>7.4f} "
               f"{info['progress_m']:>12.0f} m {lap or '-':>7} {valid or '-':>5} "
               f"{info['end']:>9} {time.perf_counter() - t0:>6.0f}", flush=True)

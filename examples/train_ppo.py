@@ -9,8 +9,18 @@ steps the deterministic policy drives a lap from the grid, as a race starts. The
 curve (one row per training episode and per evaluation: env steps, progress, timed laps,
 lap time) goes to ``--curve``. Runs on the GPU where PyTorch sees one, else on the CPU.
 
+``--init DIR`` starts from an imitation policy instead of from scratch: the aggregated data
+``examples/dagger.py --save DIR`` wrote (the env's observations, the simulator's expert's
+actions) trains the actor's mean network by regression (observation -> steer and one
+pedal, gas minus brake), the policy's noise starts small (``--init-log-std``), and for the
+first ``--critic-warmup`` steps PPO fits only the value network (the actor frozen), so that
+the first policy updates follow real advantages, not an untrained critic's. The policy then
+sees DAgger's observation (no applied inputs); use DAgger's control rate (20 Hz).
+
     pip install -e '.[rl]'
     python examples/train_ppo.py --minutes 20 --curve ppo_curve.csv
+    python examples/dagger.py --save /tmp/dagger
+    python examples/train_ppo.py --init /tmp/dagger --control-hz 20 --lr 3e-5 --minutes 20
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ import numpy as np
 from actelemetry.gym import RacingEnv
 
 OBSERVATION = ("speed_ms", "local_vx", "yaw_rate", "steer", "gas", "brake", "tyres_out")
+#: what an imitation policy sees (examples/dagger.py's SEEN, less the track features)
+INIT_OBSERVATION = ("speed_ms", "local_vx", "yaw_rate")
 AHEAD_M = (0, 25, 50, 100, 150, 200, 300)
 RANGES = {"speed_ms": (0.0, 90.0), "local_vx": (-10.0, 10.0), "yaw_rate": (-2.0, 2.0),
           "track_offset_m": (-15.0, 15.0), "heading_error": (-1.0, 1.0),
@@ -46,25 +58,74 @@ class OnePedal(gym.ActionWrapper):
         return np.array([steer, max(pedal, 0.0), max(-pedal, 0.0)], dtype=np.float32)
 
 
-def make_env(control_hz: float, start: str = "flying", max_episode_s: float = 40.0
-             ) -> gym.Env:
-    env = RacingEnv(observation=OBSERVATION, curvature_ahead_m=AHEAD_M, normalize=True,
+def make_env(control_hz: float, start: str = "flying", max_episode_s: float = 40.0,
+             observation: tuple[str, ...] = OBSERVATION) -> gym.Env:
+    env = RacingEnv(observation=observation, curvature_ahead_m=AHEAD_M, normalize=True,
                     ranges=RANGES, reward=REWARD, control_hz=control_hz, laps=1,
                     max_episode_s=max_episode_s, off_track_s=1.0, stuck_s=4.0, start=start)
     return OnePedal(env)
 
 
-def evaluate(model: Any, control_hz: float) -> dict[str, Any]:
+def evaluate(model: Any, control_hz: float, observation: tuple[str, ...]) -> dict[str, Any]:
     """The deterministic policy drives from the grid: one timed lap at most."""
-    env = make_env(control_hz, start="grid", max_episode_s=240.0)
+    env = make_env(control_hz, start="grid", max_episode_s=240.0, observation=observation)
     obs, _ = env.reset(seed=0)
-    done, info = False, {}
+    done, info = False, dict[str, Any]()
     while not done:
         action, _ = model.predict(obs, deterministic=True)
         obs, _, terminated, truncated, info = env.step(action)
         done = terminated or truncated
     env.close()
     return info
+
+
+def pretrain(model: Any, folder: Path, observation: tuple[str, ...], control_hz: float,
+             epochs: int, log_std: float) -> float:
+    """The actor's mean network fitted to DAgger's aggregated expert labels, in this
+    script's terms (its scaled observation, one pedal); returns the final mean squared
+    error."""
+    import torch
+
+    data = np.load(folder / "data.npz")
+    names = [str(n) for n in data["names"]]
+    env = make_env(control_hz, observation=observation).unwrapped
+    assert isinstance(env, RacingEnv)
+    low, high = env.obs_spec.bounds()
+    cols = [names.index(n) for n in env.observation_names]
+    env.close()
+    raw = np.clip(data["obs"][:, cols], low, high)
+    x = torch.as_tensor(2.0 * (raw - low) / np.maximum(high - low, 1e-9) - 1.0,
+                        dtype=torch.float32, device=model.device)
+    labels = data["labels"]
+    y = torch.as_tensor(np.stack([labels[:, 0], labels[:, 1] - labels[:, 2]], axis=1),
+                        dtype=torch.float32, device=model.device)
+    policy = model.policy
+    actor = [*policy.mlp_extractor.policy_net.parameters(), *policy.action_net.parameters()]
+    opt = torch.optim.Adam(actor, lr=1e-3)
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for _ in range(epochs):
+        total = 0.0
+        for idx in np.array_split(rng.permutation(len(x)), max(len(x) // 512, 1)):
+            features = policy.extract_features(x[idx], policy.pi_features_extractor)
+            mean = policy.action_net(policy.mlp_extractor.forward_actor(features))
+            loss = torch.nn.functional.mse_loss(mean, y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+    with torch.no_grad():
+        policy.log_std.fill_(log_std)
+    return total / len(x)
+
+
+def freeze_actor(model: Any, frozen: bool) -> None:
+    """The actor's parameters out of (or back into) the gradient: a frozen actor gets no
+    gradient, so Adam leaves it as it is while the critic learns."""
+    policy = model.policy
+    for p in [*policy.mlp_extractor.policy_net.parameters(), *policy.action_net.parameters(),
+              policy.log_std]:
+        p.requires_grad_(not frozen)
 
 
 def main() -> None:
@@ -81,7 +142,18 @@ def main() -> None:
     ap.add_argument("--save", type=Path, default=None, help="save the policy here")
     ap.add_argument("--resume", type=Path, default=None,
                     help="go on training a saved policy (its step count goes on too)")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="a folder of examples/dagger.py --save: start from its imitation")
+    ap.add_argument("--init-epochs", type=int, default=40)
+    ap.add_argument("--init-log-std", type=float, default=-3.0)
+    ap.add_argument("--critic-warmup", type=int, default=20_000,
+                    help="env steps (with --init) in which only the critic learns")
+    ap.add_argument("--lr", type=float, default=3e-4, help="PPO's learning rate")
+    ap.add_argument("--n-steps", type=int, default=512, help="steps per env per update")
+    ap.add_argument("--target-kl", type=float, default=None,
+                    help="PPO stops an update's epochs past this KL divergence")
     args = ap.parse_args()
+    observation = INIT_OBSERVATION if args.init is not None else OBSERVATION
 
     import torch
     from stable_baselines3 import PPO, SAC
@@ -92,8 +164,9 @@ def main() -> None:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     # one env drives whole laps from the grid (the launch, the race start), the others
     # start anywhere, rolling
-    venv = DummyVecEnv([lambda: make_env(args.control_hz, "grid", 240.0)]
-                       + [lambda: make_env(args.control_hz)] * (args.envs - 1))
+    venv = DummyVecEnv([lambda: make_env(args.control_hz, "grid", 240.0, observation)]
+                       + [lambda: make_env(args.control_hz, observation=observation)]
+                       * (args.envs - 1))
     venv.seed(args.seed)
     curve = args.curve.open("w", newline="", encoding="utf-8")
     out = csv.writer(curve)
@@ -119,17 +192,23 @@ def main() -> None:
 
     class Curve(BaseCallback):
         next_eval = args.eval_every
+        thaw_at = 0
 
         def _on_step(self) -> bool:
+            if self.thaw_at and self.num_timesteps >= self.thaw_at:
+                self.thaw_at = 0
+                freeze_actor(self.model, False)
+                print(f"{self.num_timesteps:>8} steps: the actor learns from here", flush=True)
             for done, info in zip(self.locals["dones"], self.locals["infos"], strict=True):
                 if done:
                     row("train", self.num_timesteps, info)
             if self.num_timesteps >= self.next_eval:
                 self.next_eval += args.eval_every
-                row("eval", self.num_timesteps, evaluate(self.model, args.control_hz))
+                row("eval", self.num_timesteps,
+                    evaluate(self.model, args.control_hz, observation))
             return time.perf_counter() - t0 < args.minutes * 60
 
-    algo = {"ppo": PPO, "sac": SAC}[args.algo]
+    algo: Any = {"ppo": PPO, "sac": SAC}[args.algo]
     if args.resume is not None:
         model = algo.load(args.resume, env=venv, device=device)
     elif args.algo == "sac":
@@ -138,16 +217,26 @@ def main() -> None:
                     learning_starts=5_000, policy_kwargs={"net_arch": [256, 256]},
                     seed=args.seed, device=device, verbose=0)
     else:
-        model = PPO("MlpPolicy", venv, n_steps=512, batch_size=256, n_epochs=10,
-                    gamma=0.995, gae_lambda=0.95, learning_rate=3e-4, ent_coef=0.0,
-                    clip_range=0.2,
-                    policy_kwargs={"net_arch": [128, 128], "log_std_init": -0.5},
+        model = PPO("MlpPolicy", venv, n_steps=args.n_steps, batch_size=256, n_epochs=10,
+                    gamma=0.995, gae_lambda=0.95, learning_rate=args.lr, ent_coef=0.0,
+                    clip_range=0.2, target_kl=args.target_kl,
+                    policy_kwargs={"net_arch": [256, 256] if args.init else [128, 128],
+                                   "log_std_init": -0.5},
                     seed=args.seed, device=device, verbose=0)
     first = model.num_timesteps
     Curve.next_eval = first + args.eval_every
+    if args.init is not None:
+        mse = pretrain(model, args.init, observation, args.control_hz, args.init_epochs,
+                       args.init_log_std)
+        print(f"actor fitted to {args.init / 'data.npz'}: mean squared error {mse:.4f} "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        row("eval", 0, evaluate(model, args.control_hz, observation))
+        if args.critic_warmup > 0:
+            freeze_actor(model, True)
+            Curve.thaw_at = first + args.critic_warmup
     model.learn(total_timesteps=args.steps, callback=Curve(),
                 reset_num_timesteps=args.resume is None)
-    row("eval", model.num_timesteps, evaluate(model, args.control_hz))
+    row("eval", model.num_timesteps, evaluate(model, args.control_hz, observation))
     curve.close()
     if args.save is not None:
         model.save(args.save)
@@ -156,7 +245,7 @@ def main() -> None:
     print(f"device {device}: {model.num_timesteps} env steps ({done} here) in {wall:.0f} s "
           f"({done / wall:.0f} steps/s); best progress "
           f"{best['progress_m']:.0f} m from the grid; first timed lap after "
-          f"{best['first_lap_steps'] or '-'} steps; best lap "
+          f"{'-' if best['first_lap_steps'] is None else best['first_lap_steps']} steps; best lap "
           f"{best['lap_time_s'] or '-'} s; curve in {args.curve}")
 
 

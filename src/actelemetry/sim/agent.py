@@ -8,6 +8,7 @@ on the real game. Gears shift automatically, as with the game's auto-shifter aid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from actelemetry.game.controls import NEUTRAL
@@ -27,6 +28,10 @@ class AgentSeat(Driver):
         super().__init__(sim.track, sim.params, sim.skill, sim.seed)
         self.sim = sim
         self.action: tuple[float, float, float] = NEUTRAL  # steer -1..1, gas, brake 0..1
+        #: called with the car at every control tick, before the seat acts: whatever rides
+        #: along (an expert that labels the agent's states, :mod:`actelemetry.gym.expert`)
+        #: sees the car at the driver's own rate; a watcher must not change the car
+        self.watchers: list[Callable[[Vehicle, float], None]] = []
 
     # ----------------------------------------------------------- the agent's side
     def send(self, steer: float, gas: float, brake: float) -> None:
@@ -52,6 +57,8 @@ class AgentSeat(Driver):
         return self.plan
 
     def control(self, car: Vehicle, dt: float) -> tuple[float, float, float]:
+        for watch in self.watchers:
+            watch(car, dt)
         steer, gas, brake = self.action
         self.gas = gas
         self._shift(car)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from functools import cache
+from functools import cache, reduce
 from itertools import pairwise
-from operator import itemgetter
+from operator import add, itemgetter
 
 import numpy as np
 
@@ -310,12 +310,18 @@ class LiveDeriver:
         if self._acc_flag is not None:
             c["game_lap_valid"] = raw[self._acc_flag]
         flags = self._laps.feed(c)
-        locks = [r > 0 and speed > LOCK_MIN_SPEED_MS and brake > _BRAKING
-                 and f32(abs(w) * r) < f32(LOCK_SPEED_RATIO * speed)
-                 for w, r in zip(wheels_and_damage[:4], self._radius, strict=True)]
+        if speed > LOCK_MIN_SPEED_MS and brake > _BRAKING:
+            limit = f32(LOCK_SPEED_RATIO * speed)
+            locks = [r > 0 and f32(abs(w) * r) < limit
+                     for w, r in zip(wheels_and_damage[:4], self._radius, strict=True)]
+        else:
+            locks = [False] * 4
         damage = wheels_and_damage[4:]
-        worst = float("nan") if any(d != d for d in damage) else max(damage)
-        level = 3 if worst != worst else sum(worst > b for b in DAMAGE_BANDS)
+        # a NaN anywhere makes NumPy's max NaN, which sorts after every band: level 3 (inf
+        # with -inf also sums to NaN; their max, inf, is level 3 as well)
+        total = sum(damage)
+        worst = max(damage)
+        level = 3 if total != total else sum(worst > b for b in DAMAGE_BANDS)
         derived: list[Value] = [
             self._start_wall + (t - self._t0), t - self._t0, lap_ms / 1000.0,
             _wrap(laps + 1, 32), speed, _wrap(gear - 1, 8), f32(a0 * _G32), f32(a1 * _G32),
@@ -328,13 +334,9 @@ class LiveDeriver:
         window.append(x)
         if self.smoothing <= 1:
             return x
-        k = len(window)
-        lo = max(k - self.smoothing, 0)
-        c, sums = 0.0, [0.0]
-        for v in window:
-            c += v
-            sums.append(c)
-        return f32((sums[k] - sums[lo]) / (k - lo))
+        # the window holds at most ``smoothing`` values, so the kernel's cumulative sums
+        # difference is its last sum less 0.0: the values added from 0.0 in order
+        return f32(reduce(add, window, 0.0) / len(window))
 
     def _integrate(self, lap: int) -> float:
         """The speed integrated since the lap began: the kernel integrates from the window's

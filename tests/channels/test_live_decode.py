@@ -109,3 +109,26 @@ def test_a_recorded_session_decodes_and_derives_alike_both_ways(
                        cols["packets_skipped"], cols["gap_before_s"], strict=True))[:2500]
     for s in (static, replace(static, track_length_m=0.0)):
         _compare("ac", s, smoothing, samples)
+
+
+def test_acc_player_position_is_found_at_a_slot_boundary_only() -> None:
+    """The player's id spelled across two slots (bytes 2..5 of the id array) is no match;
+    the slot that holds it is, as NumPy's argmax finds it; no slot holding it means slot 0."""
+    game = "acc"
+    fields = as_records(game, "graphics", bytes(page_size(game, "graphics"))).dtype.fields
+    assert fields is not None
+    ids_at, player_at = fields["carID"][1], fields["playerCarID"][1]
+    coords_at = fields["carCoordinates"][1]
+    physics = bytes(page_size(game, "physics"))
+    for ids, player, slot_x in (([0x02010000, 0x00000403, 7, 0x04030201], 0x04030201, 3.0),
+                                 ([5, 6], 9, 0.0)):
+        g = bytearray(page_size(game, "graphics"))
+        struct.pack_into(f"<{len(ids)}i", g, ids_at, *ids)
+        struct.pack_into("<i", g, player_at, player)
+        for slot in range(60):
+            struct.pack_into("<3f", g, coords_at + 12 * slot, slot, -slot, 0.5 * slot)
+        _, raw = _row(game, physics, bytes(g))
+        got = decode_sample(game, physics, bytes(g))
+        assert [got[k] for k in ("pos_x", "pos_y", "pos_z")] == [
+            raw[k].item(0) for k in ("pos_x", "pos_y", "pos_z")]
+        assert got["pos_x"] == slot_x

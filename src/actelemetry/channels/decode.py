@@ -143,7 +143,6 @@ _CODES: dict[tuple[str, str], str] = {
     ("i4", "int8"): "b", ("i4", "bool"): "i", ("u2", "string"): "s",
 }
 _XYZ = struct.Struct("<3f")
-_INT = struct.Struct("<i")
 
 
 def _field(game: str, page: str, name: str) -> tuple[np.dtype, int]:
@@ -194,14 +193,13 @@ class SamplePlan:
         reads: dict[str, list[tuple[str, str, int | None, str]]] = {"physics": [],
                                                                       "graphics": []}
         self._coordinates: tuple[int, int, int] | None = None
-        self._car_ids = _INT
+        self._ids_bytes = 0
         coordinates: list[str] = []
         for ch, page, fld, idx in _raw_plan(game):
             if page == "static":
                 continue
             if page == "graphics" and fld == "carCoordinates" and game != "ac":
-                ids = _field(game, page, "carID")[0]
-                self._car_ids = struct.Struct(f"<{ids.shape[0]}i")
+                self._ids_bytes = _field(game, page, "carID")[0].itemsize
                 self._coordinates = (_field(game, page, "carID")[1],
                                      _field(game, page, "playerCarID")[1],
                                      _field(game, page, fld)[1])
@@ -235,10 +233,14 @@ class SamplePlan:
             values[k] = convert(values[k])
         if self._coordinates is not None:
             ids_at, player_at, coords_at = self._coordinates
-            ids = self._car_ids.unpack_from(graphics, ids_at)
-            player = _INT.unpack_from(graphics, player_at)[0]
-            slot = ids.index(player) if player in ids else 0
-            values += _XYZ.unpack_from(graphics, coords_at + 12 * slot)
+            # the first car slot holding the player's id (0 if none), as _player_coordinates'
+            # argmax: the id's 4 bytes searched for at a slot boundary in the id array
+            ids = graphics[ids_at:ids_at + self._ids_bytes]
+            player = graphics[player_at:player_at + 4]
+            at = ids.find(player)
+            while at > 0 and at % 4:  # -1: not found
+                at = ids.find(player, at + 1)
+            values += _XYZ.unpack_from(graphics, coords_at + 12 * max(at // 4, 0))
         return values
 
     def extras(self, physics: bytes) -> tuple[int, float, float, float]:

@@ -8,7 +8,7 @@ plus what only a whole history knows: lap flags "so far"
 began when the track length is unknown.
 
 :class:`LiveDeriver` computes that same row from a sample's page bytes with plain Python
-scalars (float32 arithmetic rounded as NumPy rounds it), some 20 times faster than the
+scalars (float32 arithmetic rounded as NumPy rounds it), about ten times faster than the
 kernel over a window; the tests hold it equal to :class:`WindowDeriver` value for value.
 """
 

@@ -1,33 +1,45 @@
-"""Derivation cost: the whole-file kernel per sample, and the live deriver (the kernel's last
-row over a short window) per sample, with the page decoding both need.
+"""Decoding and derivation cost per sample: the whole-file kernel, the live path (one
+sample's page bytes through :func:`decode_sample` and :class:`LiveDeriver`), and, as the
+reference the live path replaced, the NumPy decoder on a one-row view and the kernel's last
+row over a window (:class:`WindowDeriver`).
 
-Records a simulator session with raw pages first (fast mode), then prints one table.
+Records a simulator session with raw pages first (fast mode), then times each row
+``--repeat`` times and prints the median and range, with the load average at start and end.
 
-    .venv/bin/python benchmarks/derive.py [--laps 1] [--samples 3000]
+    .venv/bin/python benchmarks/derive.py [--laps 1] [--samples 3000] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import os
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from actelemetry.capture.loop import CaptureOptions, run_capture
 from actelemetry.capture.sinks import SessionFileSink
-from actelemetry.channels.decode import as_records, decode_pages, decode_static
-from actelemetry.channels.derive import LiveDeriver, derive_session
+from actelemetry.channels.decode import as_records, decode_pages, decode_sample, decode_static
+from actelemetry.channels.derive import LiveDeriver, WindowDeriver, derive_session
 from actelemetry.store.session import session_metadata
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--laps", type=int, default=1)
     ap.add_argument("--samples", type=int, default=3000)
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
+    print(f"load average at start: {_load()}")
     game = "ac"
     with tempfile.TemporaryDirectory() as out:
         sink = SessionFileSink(Path(out), "parquet", True)
@@ -38,31 +50,57 @@ def main() -> None:
                                             "session_time"]).to_pydict()
         static = decode_static(game, base64.b64decode(session_metadata(path)["static_page"]))
     n = min(args.samples, len(cols["session_time"]))
+    phys, gfx, times = cols["raw_physics"][:n], cols["raw_graphics"][:n], cols["session_time"][:n]
+    samples = list(zip(phys, gfx, times, strict=True))
     pages = [(as_records(game, "physics", p), as_records(game, "graphics", g))
-             for p, g in zip(cols["raw_physics"][:n], cols["raw_graphics"][:n], strict=True)]
-
-    t0 = time.perf_counter()
+             for p, g in zip(phys, gfx, strict=True)]
     decoded = [(p, decode_pages(game, p, g)) for p, g in pages]
-    decode_us = (time.perf_counter() - t0) / n * 1e6
-    live = LiveDeriver(game, static)
-    t0 = time.perf_counter()
-    for k, (p, raw) in enumerate(decoded):
-        live.derive(p, raw, cols["session_time"][k], 0.0, 0, 0.0)
-    live_us = (time.perf_counter() - t0) / n * 1e6
 
-    physics = as_records(game, "physics", b"".join(cols["raw_physics"][:n]))
-    graphics = as_records(game, "graphics", b"".join(cols["raw_graphics"][:n]))
-    t0 = time.perf_counter()
-    raw = decode_pages(game, physics, graphics)
-    derive_session(game, physics, raw, cols["session_time"][:n], 0.0, static,
-                   [0] * n, [0.0] * n)
-    file_us = (time.perf_counter() - t0) / n * 1e6
+    def file_path() -> None:
+        physics = as_records(game, "physics", b"".join(phys))
+        graphics = as_records(game, "graphics", b"".join(gfx))
+        raw = decode_pages(game, physics, graphics)
+        derive_session(game, physics, raw, times, 0.0, static, [0] * n, [0.0] * n)
 
-    print(f"{'what':<40} {'us/sample':>10}")
-    print(f"{'file: decode + derive_session (whole)':<40} {file_us:>10.1f}")
-    print(f"{'live: decode one sample':<40} {decode_us:>10.1f}")
-    print(f"{'live: LiveDeriver.derive one sample':<40} {live_us:>10.1f}")
-    print(f"({n} samples; live at 333 Hz has {1e6 / 333:.0f} us per sample)")
+    def live_decode() -> None:
+        for p, g, _ in samples:
+            decode_sample(game, p, g)
+
+    def live_derive() -> None:
+        live = LiveDeriver(game, static)
+        for p, g, t in samples:
+            live.derive(p, g, t, 0.0, 0, 0.0)
+
+    def numpy_decode() -> None:
+        for p, g in pages:
+            decode_pages(game, p, g)
+
+    def window_derive() -> None:
+        window = WindowDeriver(game, static)
+        for (p, raw), t in zip(decoded, times, strict=True):
+            window.derive(p, raw, t, 0.0, 0, 0.0)
+
+    rows: list[tuple[str, Callable[[], None]]] = [
+        ("file: decode + derive_session (whole)", file_path),
+        ("live: decode one sample", live_decode),
+        ("live: decode + LiveDeriver.derive", live_derive),
+        ("before: decode_pages on one row", numpy_decode),
+        ("before: WindowDeriver (decoded)", window_derive),
+    ]
+    runs: dict[str, list[float]] = {name: [] for name, _ in rows}
+    for _ in range(args.repeat):  # rows interleaved, so a burst of load hits them alike
+        for name, fn in rows:
+            t0 = time.perf_counter()
+            fn()
+            runs[name].append((time.perf_counter() - t0) / n * 1e6)
+    print(f"{'what':<40} {'us/sample median':>16} {'range':>16}")
+    for name, us in runs.items():
+        print(f"{name:<40} {statistics.median(us):>16.1f} "
+              f"{f'{min(us):.1f}-{max(us):.1f}':>16}")
+    print(f"({n} samples, n={args.repeat} runs a row; live at 333 Hz has {1e6 / 333:.0f} us "
+          "per sample; the before rows need their decoding on top: decode_pages + "
+          "WindowDeriver was the live path)")
+    print(f"load average at end: {_load()}")
 
 
 if __name__ == "__main__":

@@ -136,7 +136,8 @@ class BareServer:
         self._queue: asyncio.Queue | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Future | None = None
-        threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True).start()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self.thread.start()
         self._ready.wait(30)
 
     async def _main(self) -> None:
@@ -205,11 +206,13 @@ class Row:
     p99_ms: float
     max_ms: float
     cpu: float
+    loop_cpu: float
     frames_sent: int
     received_min: int
     dropped: int
     stalled_missed: int
     stalled_kib: float
+    direct: float = 0.0  # share of the bridge's messages written straight, not queued
 
 
 def stalled_state(server: BridgeServer | BareServer) -> tuple[int, int]:
@@ -223,6 +226,14 @@ def stalled_state(server: BridgeServer | BareServer) -> tuple[int, int]:
                                  if c.ws.transport is not None else 0)
                 for c in clients), default=0)
     return missed, held
+
+
+def thread_cpu_s(native_id: int | None) -> float:
+    """CPU seconds (user + system) of one thread of this process so far."""
+    for t in psutil.Process().threads():
+        if t.id == native_id:
+            return t.user_time + t.system_time
+    return 0.0
 
 
 def measure(kind: str, n: int, rate: float, stalled: bool, seconds: float) -> Row:
@@ -252,6 +263,9 @@ def measure(kind: str, n: int, rate: float, stalled: bool, seconds: float) -> Ro
     go.set()
     time.sleep(0.2)
     me.cpu_percent(None)
+    loop_thread = server._thread if isinstance(server, BridgeServer) else server.thread
+    assert loop_thread is not None
+    loop0 = thread_cpu_s(loop_thread.native_id)
     t0 = time.perf_counter()
     missed = held = 0
     for i in range(1, count + 1):
@@ -263,6 +277,9 @@ def measure(kind: str, n: int, rate: float, stalled: bool, seconds: float) -> Ro
             got_missed, got_held = stalled_state(server)
             missed, held = max(missed, got_missed), max(held, got_held)
     cpu = me.cpu_percent(None)
+    direct = (server.direct_writes.written / max(1, count * n)
+              if isinstance(server, BridgeServer) else 0.0)
+    loop_cpu = (thread_cpu_s(loop_thread.native_id) - loop0) / (time.perf_counter() - t0) * 100
     # read now: the client processes hang up as soon as they have the last frame
     got_missed, got_held = stalled_state(server)
     missed, held = max(missed, got_missed), max(held, got_held)
@@ -274,19 +291,20 @@ def measure(kind: str, n: int, rate: float, stalled: bool, seconds: float) -> Ro
     received = [f for r in results for f in r["frames"]]
     drops = sum(r["dropped"] + r["gaps"] for r in results)
     return Row(kind, n, rate, stalled, float(np.percentile(lat, 50)),
-               float(np.percentile(lat, 99)), float(lat.max()), cpu, count, min(received), drops,
-               missed, held / 1024)
+               float(np.percentile(lat, 99)), float(lat.max()), cpu, loop_cpu, count,
+               min(received), drops, missed, held / 1024, direct)
 
 
 def print_table(rows: list[Row]) -> None:
     head = (f"{'server':>9} {'clients':>7} {'Hz':>4} {'stalled':>7} {'p50 ms':>7} {'p99 ms':>7} "
-            f"{'max ms':>7} {'CPU %':>6} {'sent':>5} {'min recv':>8} {'drops':>5} "
+            f"{'max ms':>7} {'CPU %':>6} {'loop %':>6} {'sent':>5} {'min recv':>8} {'drops':>5} "
             f"{'stalled missed':>14} {'stalled KiB':>11}")
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r.server:>9} {r.clients:>7} {r.rate:>4.0f} {'yes' if r.stalled else 'no':>7} "
-              f"{r.p50_ms:>7.2f} {r.p99_ms:>7.2f} {r.max_ms:>7.1f} {r.cpu:>6.0f} "
+              f"{r.p50_ms:>7.2f} {r.p99_ms:>7.2f} {r.max_ms:>7.1f} {r.cpu:>6.1f} "
+              f"{r.loop_cpu:>6.1f} "
               f"{r.frames_sent:>5} {r.received_min:>8} {r.dropped:>5} "
               f"{(r.stalled_missed if r.stalled else '-'):>14} "
               f"{(f'{r.stalled_kib:.0f}' if r.stalled else '-'):>11}")
@@ -297,10 +315,11 @@ def print_table(rows: list[Row]) -> None:
             continue
         same = {b.server: b for b in rows if b.server != "bridge" and
                 (b.clients, b.rate, b.stalled) == (r.clients, r.rate, r.stalled)}
-        parts = [f"{k}: p99 x{r.p99_ms / b.p99_ms:.2f}, CPU x{r.cpu / max(b.cpu, 0.1):.2f}"
-                 for k, b in same.items()]
+        parts = [f"{k}: p99 x{r.p99_ms / b.p99_ms:.2f}, CPU x{r.cpu / max(b.cpu, 0.1):.2f}, "
+                 f"loop CPU x{r.loop_cpu / max(b.loop_cpu, 0.1):.2f}" for k, b in same.items()]
         stall = " + stalled" if r.stalled else ""
-        print(f"  {r.clients:>3} clients {r.rate:.0f} Hz{stall}: " + "; ".join(parts))
+        print(f"  {r.clients:>3} clients {r.rate:.0f} Hz{stall}: " + "; ".join(parts)
+              + f"; {r.direct:.1%} of the bridge's messages written straight (not queued)")
 
 
 def main() -> None:
@@ -329,8 +348,9 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in psutil.getloadavg())
     print(f"{psutil.cpu_count()} CPUs, load average at start {start_load}, at end {load}; "
           f"{seconds:g} s a row; latency: publish (sample time) "
-          "to receipt; CPU %: the server process (100 = one core); drops: frames the healthy "
-          "clients missed; stalled missed: frames dropped for the stalled client")
+          "to receipt; CPU %: the server process (100 = one core), loop %: its event-loop "
+          "thread alone (the server's own work, not the thread that publishes); drops: frames "
+          "the healthy clients missed; stalled missed: frames dropped for the stalled client")
     print_table(rows)
 
 

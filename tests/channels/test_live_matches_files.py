@@ -27,17 +27,13 @@ def _samples(path: Path, game: str, rows: slice = slice(None)) -> dict:
 
 
 def _live_rows(game: str, static: StaticInfo, cols: dict) -> list[dict]:
-    """Every sample through the live deriver, in order."""
+    """Every sample through the live deriver (as the capture's sinks call it), in order."""
     live = LiveDeriver(game, static)
     start_wall = cols["timestamp"][0] - cols["session_time"][0]  # Unix time of the clock's 0
-    rows = []
-    for phys, gfx, t, skipped, gap in zip(cols["raw_physics"], cols["raw_graphics"],
-                                          cols["session_time"], cols["packets_skipped"],
-                                          cols["gap_before_s"], strict=True):
-        physics = as_records(game, "physics", phys)
-        raw = decode_pages(game, physics, as_records(game, "graphics", gfx))
-        rows.append(live.derive(physics, raw, t, start_wall, skipped, gap))
-    return rows
+    return [live.derive(phys, gfx, t, start_wall, skipped, gap)
+            for phys, gfx, t, skipped, gap in zip(cols["raw_physics"], cols["raw_graphics"],
+                                                  cols["session_time"], cols["packets_skipped"],
+                                                  cols["gap_before_s"], strict=True)]
 
 
 def _static(path: Path, game: str) -> StaticInfo:

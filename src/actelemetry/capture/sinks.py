@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from actelemetry.channels.catalogue import Values
-from actelemetry.channels.decode import StaticInfo, as_records, decode_pages
+from actelemetry.channels.decode import StaticInfo
 from actelemetry.channels.derive import LiveDeriver
 from actelemetry.errors import StorageError
 from actelemetry.game.reader import Snapshot
@@ -75,12 +75,10 @@ class Sample:
     def channels(self) -> Values:
         """All catalogue channels of this sample (decoded once, then cached)."""
         if self._channels is None:
-            game = self.session.game
-            physics = as_records(game, "physics", self.snapshot.physics)
-            graphics = as_records(game, "graphics", self.snapshot.graphics)
-            raw = decode_pages(game, physics, graphics)
+            snap = self.snapshot
             self._channels = self.session.deriver.derive(
-                physics, raw, self.t, self.session.start_wall, self.skipped, self.gap)
+                snap.physics, snap.graphics, self.t, self.session.start_wall, self.skipped,
+                self.gap)
         return self._channels
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from actelemetry.channels.catalogue import Values
-from actelemetry.channels.decode import StaticInfo, as_records, decode_pages, decode_static
+from actelemetry.channels.decode import StaticInfo, decode_static
 from actelemetry.channels.derive import LiveDeriver
 from actelemetry.errors import UsageError
 from actelemetry.game.mapping import PageLocation, open_pages, private_pages
@@ -70,10 +70,7 @@ class PageSensor:
 
     def read(self, t: float) -> Values:
         snap = self.reader.snapshot()
-        physics = as_records(self.game, "physics", snap.physics)
-        graphics = as_records(self.game, "graphics", snap.graphics)
-        raw = decode_pages(self.game, physics, graphics)
-        return self._deriver.derive(physics, raw, t, 0.0, 0, 0.0)
+        return self._deriver.derive(snap.physics, snap.graphics, t, 0.0, 0, 0.0)
 
     def close(self) -> None:
         self.reader.close()

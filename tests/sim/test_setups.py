@@ -4,9 +4,11 @@ the games let a driver choose; the driver presses the pedals for *his* car."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
+from sim_recording import record
 
 from actelemetry.sim import Simulator
 from actelemetry.sim import setup as st
@@ -66,3 +68,11 @@ def test_less_brake_power_means_more_pedal_for_the_same_deceleration() -> None:
     # ... with the pedal pressed further, about in the ratio of the brake torques
     assert soft_pedal > hard_pedal * 1.1
     assert soft_pedal / hard_pedal == pytest.approx(1.1 / 0.9, rel=0.08)
+
+
+def test_acc_pages_show_the_drivers_setup(tmp_path: Path) -> None:
+    rec = record(tmp_path, "acc", laps=1, seed=4, until=0.05)
+    s = Setup.of(4)
+    g, ph = rec.graphics[-1], rec.physics[-1]
+    assert (g.TC, g.ABS, g.EngineMap) == (s.tc_level, s.abs_level, s.engine_map)
+    assert ph.brakeBias == pytest.approx(0.66 + s.brake_bias_delta, abs=1e-6)

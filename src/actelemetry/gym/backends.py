@@ -23,6 +23,7 @@ from actelemetry.game.reader import PageReader
 from actelemetry.game.writer import PageWriter
 from actelemetry.sim import Simulator
 from actelemetry.sim.agent import AgentSeat, seat_agent
+from actelemetry.sim.setup import Setup
 from actelemetry.sim.track import Track
 
 #: laps a simulated session lasts: more than any episode drives
@@ -106,8 +107,10 @@ class SimBackend:
             self.close()
             location = self._pages.enter_context(private_pages())
             self._publisher = PageWriter(location, self.game)
+            # the car as it comes, whatever the seed: the agent is the driver, and a
+            # seed-drawn set-up would give every reset seed a different car
             sim = Simulator(game=self.game, track=self._track, laps=SIM_SESSION_LAPS,
-                            seed=seed, publisher=self._publisher)
+                            seed=seed, publisher=self._publisher, setup=Setup.default())
             self.controls = seat_agent(sim)
             self.sim = sim
             self._steps = max(1, round(self.period_s / sim.dt))

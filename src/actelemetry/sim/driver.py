@@ -481,7 +481,9 @@ class Driver:
                      / p.tyre_radius_rear)
             need = m * a_cmd + drag
             gas = need / f_max if f_max > 0 else 1.0
-            gas = 0.0 if gas < 0.0 else (1.0 if gas > 1.0 else gas ** hb.gas_gamma)
+            # his foot's bias, through the pedal curve of his engine map, which he knows
+            gas = (0.0 if gas < 0.0 else
+                   (1.0 if gas > 1.0 else gas ** (hb.gas_gamma / p.throttle_gamma)))
             brake = 0.0
         else:
             need = -m * a_cmd - drag

@@ -132,9 +132,10 @@ class PageFill:
             gf.set(g, "activeCars", 1)
             gf.set(g, "playerCarID", PLAYER_CAR_ID)
             gf.set(g, "carID", [PLAYER_CAR_ID])  # slot 0; the other 59 stay zero
-            gf.set(g, "TC", 0)
-            gf.set(g, "ABS", 0)
-            gf.set(g, "EngineMap", 1)
+            # the driver's set-up as the game shows it (levels and map, 1-based)
+            gf.set(g, "TC", sim.setup.tc_level)
+            gf.set(g, "ABS", sim.setup.abs_level)
+            gf.set(g, "EngineMap", sim.setup.engine_map)
             gf.set(g, "trackStatus", "OPTIMUM")
             gf.set(g, "trackGripStatus", 2)
             gf.set(g, "mfdTyreSet", 1)

@@ -21,6 +21,7 @@ from actelemetry.sim.controls import Controls
 from actelemetry.sim.driver import Driver, skill_value
 from actelemetry.sim.limits import ON_TRACK, WheelGeometry, in_gravel, wheels_out
 from actelemetry.sim.pages import PageFill
+from actelemetry.sim.setup import Setup
 from actelemetry.sim.timing import LapTiming
 from actelemetry.sim.track import Track, load_track
 from actelemetry.sim.vehicle import CarParams, Vehicle
@@ -42,13 +43,15 @@ class Simulator:
 
     ``track`` is a built-in name (``monza``, ``spa``, ``silverstone``) or a CSV path;
     ``laps`` full timed laps follow a short out lap, then the session ends (status OFF).
-    Everything random comes from ``seed``, so a seed gives identical pages.
+    Everything random comes from ``seed``, so a seed gives identical pages; the seed also
+    draws the driver's car set-up (:class:`~actelemetry.sim.setup.Setup`) unless
+    ``setup`` is given, applied to ``params`` (the chosen car).
     """
 
     def __init__(self, game: str = "ac", track: str | Path | Track = "monza", laps: int = 3,
                  seed: int = 0, skill: float | str = 0.9, publisher: PageWriter | None = None,
                  params: CarParams | None = None, air_temp: float = 26.0,
-                 road_temp: float = 34.0) -> None:
+                 road_temp: float = 34.0, setup: Setup | None = None) -> None:
         if game not in GAMES:
             raise ValueError(f"game must be 'ac' or 'acc', not {game!r}")
         if laps < 1:
@@ -61,7 +64,9 @@ class Simulator:
         self.seed = seed
         self.skill = skill_value(skill)
         self.publisher = publisher
-        self.params = params or CarParams()
+        # the driver's own set-up (drawn from his seed unless given) on the chosen car
+        self.setup = setup if setup is not None else Setup.of(seed)
+        self.params = self.setup.apply(params or CarParams())
         self.air_temp = air_temp
         self.road_temp = road_temp
         self.dt = 1.0 / PHYSICS_HZ

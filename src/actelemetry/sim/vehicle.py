@@ -81,6 +81,8 @@ class CarParams:
     driveline_efficiency: float = 0.92
     shift_time: float = 0.05
     engine_efficiency: float = 0.30
+    # the engine map's pedal curve: torque share = pedal ** throttle_gamma (1: linear)
+    throttle_gamma: float = 1.0
     # brakes
     # total at full pedal, N m: ~2.0 g of tyre force, enough to lock the wheels up to about
     # 150 km/h; above, the downforce lets the tyres take more than the brakes give
@@ -310,7 +312,8 @@ class Vehicle:
         if cutting:
             t_engine = 0.0
         elif gas > 0.0:
-            t_engine = gas * p.torque(rpm) - (1.0 - gas) * p.engine_brake_nm * rpm / p.max_rpm
+            t_engine = (gas ** p.throttle_gamma * p.torque(rpm)
+                        - (1.0 - gas) * p.engine_brake_nm * rpm / p.max_rpm)
         else:
             t_engine = -p.engine_brake_nm * rpm / p.max_rpm
         if s.clutch > 0.0 and t_engine < 0.0:

@@ -65,6 +65,12 @@ class CaptureLoop:
         self.pages = PageWatch(opts, source, self.stop, self.on_wait)
         self._t_first: float | None = None
 
+    @property
+    def every_packet(self) -> bool:
+        """Whether the loop follows every physics step (the physics rate on the wall
+        clock) rather than a schedule of its own."""
+        return self.clock.realtime and self.opts.rate >= PHYSICS_HZ * 0.99
+
     # --- sessions ---------------------------------------------------------------------------
     def _open_session(self, game: str, detection: str) -> None:
         assert self.pages.reader is not None
@@ -158,7 +164,7 @@ class CaptureLoop:
         opts, clock, stats = self.opts, self.clock, self.stats
         sinks, stop = self.sinks, self.stop
         realtime = clock.realtime
-        every_packet = realtime and opts.rate >= PHYSICS_HZ * 0.99
+        every_packet = self.every_packet
         period = 1.0 / (4 * PHYSICS_HZ) if every_packet else 1.0 / opts.rate
         poll = period if every_packet else min(period / 4, 0.001)
         idle = min(IDLE_POLL_S, period)
@@ -280,10 +286,9 @@ def run_capture(opts: CaptureOptions, sinks: list[Sink],
         from actelemetry.capture.udp_loop import run_udp_capture
 
         return run_udp_capture(opts, sinks, stop, on_wait)
-    every_packet = not opts.fast and opts.rate >= PHYSICS_HZ * 0.99
     with fine_timer(), open_source(opts) as source:
         loop = CaptureLoop(opts, source, sinks, stop, on_wait)
-        if not (opts.raise_priority and every_packet):
+        if not (opts.raise_priority and loop.every_packet):
             return loop.run()
         with raised_priority() as raised:
             loop.stats.priority_raised = raised

@@ -1,9 +1,9 @@
 """Consistent snapshots of the pages, whatever opened them.
 
-The game rewrites pages in place with no lock. A snapshot copies a page twice and keeps
-it only when both copies agree byte for byte, packetId included (the packetId of the
-first copy is read before the second, so an id that changed during the copy is caught);
-otherwise it retries. No sample is ever half of two physics steps.
+The game rewrites pages in place with no lock. A snapshot copies each page twice and keeps
+it only when both copies agree byte for byte, packetId included (physics is copied before
+and after graphics, so both come from one step); otherwise it retries. No sample is ever
+half of two physics steps.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ The load average is printed at the start and the end.
 
 Prints one row per rate: achieved rate, physics packets missed, duplicates refused,
 schedule jitter (how late each scheduled read woke), CPU of this process as a share of
-one core, and the time of one consistent snapshot (both pages, copied twice, compared).
+one core, the time of one look (a plain copy of both pages, at every poll) and the time
+to complete a consistent snapshot when a look shows a new step (the look's copies, both
+pages copied again and compared).
 At the physics rate it also runs the capture with ``busy_poll`` (never sleeping), the
 price of catching every step on a machine whose sleeps sometimes wake milliseconds late,
 and counts how often this machine does that to a bare sleep loop.
@@ -89,7 +91,8 @@ def seed_loop(pages_at: PageLocation, seconds: float) -> dict[str, float]:
     return {"rate": 100.0, "mode": "seed sleep(0.01)", "looks": len(ids) / wall,
             "achieved": int(distinct.sum()) / wall, "samples": int(distinct.sum()),
             "by_design": by_design, "missed": missed, "dups": int((~distinct).sum()),
-            "p50": math.nan, "p99": math.nan, "cpu": 100 * cpu / wall, "snap": math.nan}
+            "p50": math.nan, "p99": math.nan, "cpu": 100 * cpu / wall, "look": math.nan,
+            "snap": math.nan}
 
 
 def measure(rate: float, seconds: float, busy: bool, seed: bool = False,
@@ -116,7 +119,8 @@ def measure(rate: float, seconds: float, busy: bool, seed: bool = False,
     return [{"rate": rate, "mode": mode, "looks": s.polls / wall, "achieved": s.achieved_rate,
              "by_design": by_design, "missed": missed,
              "dups": s.duplicates, "p50": s.jitter_ms(0.5), "p99": s.jitter_ms(0.99),
-             "cpu": 100 * cpu / wall, "snap": s.snapshot_us, "samples": s.samples}, *baseline]
+             "cpu": 100 * cpu / wall, "look": s.look_us, "snap": s.snapshot_us,
+             "samples": s.samples}, *baseline]
 
 
 def measure_udp(udp_rate: float, seconds: float) -> dict[str, float]:
@@ -250,15 +254,15 @@ def shm_rows(args: argparse.Namespace) -> None:
           f"median (range) of {args.repeat} runs")
     print("| target Hz | mode | looks/s | achieved Hz | samples | not sampled by design "
           "| missed | duplicates refused | jitter p50 ms | jitter p99 ms | CPU % of a core "
-          "| us per snapshot |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| us per look | us per snapshot |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (rate, mode), rows in results.items():
         def col(key: str, spec: str, rows: list[dict[str, float]] = rows) -> str:
             return median_range([float(r[key]) for r in rows], spec)
         print(f"| {rate:g} | {mode} | {col('looks', '.0f')} | {col('achieved', '.2f')} "
               f"| {col('samples', '.0f')} | {col('by_design', '.0f')} | {col('missed', '.0f')} "
               f"| {col('dups', '.0f')} | {col('p50', '.3f')} | {col('p99', '.3f')} "
-              f"| {col('cpu', '.1f')} | {col('snap', '.1f')} |")
+              f"| {col('cpu', '.1f')} | {col('look', '.1f')} | {col('snap', '.1f')} |")
     if not args.no_wakeups:
         sleeps, late = late_wakeups(args.seconds)
         print(f"\nthis machine, a bare loop of 2.8 ms sleeps for {args.seconds:g} s: {late} of "

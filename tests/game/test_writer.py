@@ -93,3 +93,30 @@ def test_raw_pages_and_status_land_where_the_reader_looks(tmp_path) -> None:
             assert reader.snapshot().graphics == bytes(size)
         finally:
             reader.close()
+
+
+def test_a_snapshot_completes_the_looks_glance_and_never_keeps_an_overtaken_one(
+        tmp_path) -> None:
+    """The capture looks at the pages with one plain copy of each (a glance) and, when the
+    look shows a new step, completes it into a snapshot: equal to a fresh snapshot while
+    the pages stand still, and never the glance's physics once a new step overtook it."""
+    from actelemetry.game.reader import PageReader
+
+    with PageWriter(tmp_path, "acc") as writer:
+        fmt = writer.formats["physics"]
+        vals = fmt.blank()
+        vals[0] = 41
+        writer.pack("physics", vals)
+        reader = PageReader(open_pages(tmp_path), "acc")
+        try:
+            glance = reader.glance()
+            assert glance.packet_id == 41
+            assert reader.snapshot(glance) == reader.snapshot()
+            vals[0] = 42  # the next step lands between the look and its snapshot
+            writer.pack("physics", vals)
+            snap = reader.snapshot(glance)
+            assert snap.packet_id == 42
+            assert snap.physics == reader.snapshot().physics
+            assert reader.retries >= 1  # the glance's copy was seen to differ, not kept
+        finally:
+            reader.close()

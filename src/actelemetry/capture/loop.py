@@ -34,7 +34,7 @@ from actelemetry.channels.decode import as_records, decode_static
 from actelemetry.channels.plausible import look_plausible
 from actelemetry.errors import PageError, UsageError
 from actelemetry.game.constants import PHYSICS_HZ, STATUS_LIVE
-from actelemetry.game.reader import Snapshot
+from actelemetry.game.reader import Glance, Snapshot
 from actelemetry.game.timer import fine_timer, raised_priority, sleep_granularity
 from actelemetry.sources.base import Source, SourceKind
 
@@ -140,12 +140,11 @@ class CaptureLoop:
                     gc.unfreeze()  # later garbage is collected as usual
         return CaptureResult(self.sessions, self.stats)
 
-    def _look(self, gate: Gate, now: float) -> Look:
+    def _look(self, gate: Gate, now: float, glance: Glance) -> Look:
         """Look at the pages, and ask about the writer only when the gate could use it."""
         reader = self.pages.reader
         assert reader is not None
-        pid = reader.packet_id()
-        status = reader.status()
+        pid, status = glance.packet_id, glance.status
         if status != STATUS_LIVE:  # a look may land mid-write: ask a consistent copy
             status = reader.snapshot().status
         stalled = gate.stalled_for(now)
@@ -205,7 +204,10 @@ class CaptureLoop:
             if opts.duration is not None and now - t_start >= opts.duration:
                 return t_start, laps_done, "duration"
             stats.polls += 1
-            verdict = gate.look(self._look(gate, now))
+            t0 = perf()
+            glance = reader.glance()
+            stats.look_s += perf() - t0
+            verdict = gate.look(self._look(gate, now, glance))
             if verdict.duplicate:
                 stats.duplicates += 1
                 session.duplicates += 1
@@ -222,7 +224,7 @@ class CaptureLoop:
                 continue
             # a new physics step: take a consistent copy of both pages
             t0 = perf()
-            snap = reader.snapshot()
+            snap = reader.snapshot(glance)
             stats.snapshot_s += perf() - t0
             stats.retries = reader.retries
             plausible = not opts.check_plausible or look_plausible(

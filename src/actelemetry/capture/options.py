@@ -105,7 +105,8 @@ class CaptureStats:
 
     ``duplicates``: scheduled reads that found the packetId already logged (refused; the
     slot then waits for the next step). ``skipped``: physics steps never seen. ``lateness``:
-    how late each scheduled read woke (s). ``snapshot_s``: time spent in consistent copies.
+    how late each scheduled read woke (s). ``look_s``: time spent copying the pages to look
+at them (every poll); ``snapshot_s``: time spent completing consistent copies (each sample).
     """
 
     samples: int = 0
@@ -116,6 +117,7 @@ class CaptureStats:
     slots_lost: int = 0
     polls: int = 0
     recorded_s: float = 0.0
+    look_s: float = 0.0
     snapshot_s: float = 0.0
     implausible: int = 0  # pages refused because no car shows such values
     priority_raised: bool = False  # ran ahead of ordinary work (raise_priority, allowed)
@@ -129,6 +131,10 @@ class CaptureStats:
     @property
     def snapshot_us(self) -> float:
         return self.snapshot_s / self.samples * 1e6 if self.samples else 0.0
+
+    @property
+    def look_us(self) -> float:
+        return self.look_s / self.polls * 1e6 if self.polls else 0.0
 
     def jitter_ms(self, q: float) -> float:
         return float(np.quantile(np.asarray(self.lateness), q) * 1e3) if self.lateness else 0.0

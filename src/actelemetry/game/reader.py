@@ -3,7 +3,10 @@
 The game rewrites pages in place with no lock. A snapshot copies each page twice and keeps
 it only when both copies agree byte for byte, packetId included (physics is copied before
 and after graphics, so both come from one step); otherwise it retries. No sample is ever
-half of two physics steps.
+half of two physics steps. The capture's look at the pages is itself a plain copy of each
+(a glance), which the snapshot completes; a graphics copy equal to the last consistent
+graphics page needs no second copy. On Linux each copy is one ``pread`` system call, so
+the number of copies is the snapshot's cost.
 """
 
 from __future__ import annotations
@@ -55,6 +58,23 @@ class Snapshot(NamedTuple):
         return _INT.unpack_from(self.graphics, _COMPLETED_LAPS)[0]
 
 
+class Glance(NamedTuple):
+    """One plain copy of each dynamic page, not yet checked: what a look at the pages
+    sees, and the first half of the consistent snapshot taken when it shows a new step
+    (a copy costs a system call on Linux, about what reading one int in place costs)."""
+
+    physics: bytes
+    graphics: bytes
+
+    @property
+    def packet_id(self) -> int:
+        return _INT.unpack_from(self.physics, PACKET_ID_OFFSET)[0]
+
+    @property
+    def status(self) -> int:
+        return _INT.unpack_from(self.graphics, STATUS_OFFSET)[0]
+
+
 class PageReader:
     """Reads snapshots of open pages in one game's layout."""
 
@@ -73,6 +93,7 @@ class PageReader:
         self._read_physics, self._read_graphics = self._physics.read, self._graphics.read
         self._n_physics, self._n_graphics = self._n["physics"], self._n["graphics"]
         self._padded = any(self._pad[page] for page in ("physics", "graphics"))
+        self._last_graphics = b""  # the last graphics page known consistent
 
     def _page(self, page: str) -> bytes:
         data, retries = consistent_copy(self.mappings[page], self._n[page])
@@ -87,25 +108,34 @@ class PageReader:
         """The graphics page's status read in place."""
         return self._graphics.read_int(STATUS_OFFSET)
 
+    def glance(self) -> Glance:
+        """One copy of physics, then graphics: packetId and status to look at, and the
+        first copies of :meth:`snapshot` when the look finds a new step."""
+        return Glance(self._read_physics(self._n_physics), self._read_graphics(self._n_graphics))
+
     def pages_exist(self) -> bool:
         """False once any page has vanished (the file behind it was removed)."""
         return all(m.exists() for m in self.mappings.values())
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, glance: Glance | None = None) -> Snapshot:
         """Physics and graphics, each a consistent copy, preferably within one physics
         step; a writer faster than a copy gets each page consistent on its own.
 
-        The usual case costs four copies: physics, graphics twice, physics again. Equal
-        graphics copies are a consistent graphics page; equal physics copies, taken
-        before and after it, are a consistent physics page that stood still the whole
-        time, so both pages come from one physics step. Anything else takes the slow
-        path below, page by page."""
+        The usual case costs three or four copies: physics, graphics, graphics again
+        unless the first equals the last consistent graphics page (the game rewrites it
+        less often than physics: bytes equal to a consistent page are that page), physics
+        again. The first two may be the ``glance`` a look just took. Equal graphics copies
+        are a consistent graphics page; equal physics copies, taken before and after them,
+        are a consistent physics page that stood still the whole time, so both pages come
+        from one physics step. Anything else takes the slow path below, page by page."""
         if not self._padded:
             read_physics, read_graphics = self._read_physics, self._read_graphics
-            physics = read_physics(self._n_physics)
-            graphics = read_graphics(self._n_graphics)
-            if graphics == read_graphics(self._n_graphics) and physics == read_physics(
-                    self._n_physics):
+            if glance is None:
+                glance = Glance(read_physics(self._n_physics), read_graphics(self._n_graphics))
+            physics, graphics = glance
+            if (graphics == self._last_graphics or graphics == read_graphics(
+                    self._n_graphics)) and physics == read_physics(self._n_physics):
+                self._last_graphics = graphics
                 return Snapshot(physics, graphics, self.retries)
             self.retries += 1
         for _ in range(_PAIR_TRIES):

@@ -106,10 +106,14 @@ def test_stalled_client_does_not_slow_the_others(make_server, feed) -> None:
         feeder = feed(server, rate=100, count=n_frames)
         lats = await asyncio.gather(*(timed(c) for c in healthy))
         feeder.join()
+        # every frame reached every healthy client while the stalled one had not read a
+        # byte (it reads only below): a fan-out that waited on it would have stopped here.
+        # The latency bound is loose on purpose: it catches frames held back for the length
+        # of the run, not a busy machine's scheduling (0.12 s seen under load 5 on 2 cores)
         for lat in lats:
             assert len(lat) == n_frames  # every frame, none dropped
             lat.sort()
-            assert lat[int(0.99 * len(lat))] < 0.1, lat[-5:]
+            assert lat[int(0.99 * len(lat))] < 1.0, lat[-5:]
         # the stalled client now reads: it was told what it missed, and gets the newest
         msgs = []
         while True:

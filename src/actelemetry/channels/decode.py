@@ -216,9 +216,15 @@ class SamplePlan:
         #: the page channels in :func:`decode_pages`'s order
         self.channels = tuple(ch.name for ch, page, _, _ in _raw_plan(game) if page != "static")
         self.in_channel_order = itemgetter(*(at[n] for n in self.channels))
+        #: the channels as keys in decode_pages' order, to copy and fill (a copy of a dict
+        #: keeps its order; filling it by name costs less than reordering, then zipping)
+        self.template: dict[str, Any] = dict.fromkeys(self.channels)
+        self._physics_names, self._graphics_names = tuple(physics), tuple(graphics)
+        self._coordinate_names = tuple(coordinates)
         dtypes = [*pdt, *gdt]
         self._converts = tuple((k, bool if dt == "bool" else _text)
                                for k, dt in enumerate(dtypes) if dt in ("bool", "string"))
+        self._converts_by_name = tuple((self.names[k], convert) for k, convert in self._converts)
         gear_at, accg_at = _field(game, "physics", "gear")[1], _field(game, "physics", "accG")[1]
         if accg_at < gear_at + 4:
             raise ValueError("gear is expected before accG")
@@ -232,16 +238,36 @@ class SamplePlan:
         for k, convert in self._converts:
             values[k] = convert(values[k])
         if self._coordinates is not None:
-            ids_at, player_at, coords_at = self._coordinates
-            # the first car slot holding the player's id (0 if none), as _player_coordinates'
-            # argmax: the id's 4 bytes searched for at a slot boundary in the id array
-            ids = graphics[ids_at:ids_at + self._ids_bytes]
-            player = graphics[player_at:player_at + 4]
-            at = ids.find(player)
-            while at > 0 and at % 4:  # -1: not found
-                at = ids.find(player, at + 1)
-            values += _XYZ.unpack_from(graphics, coords_at + 12 * max(at // 4, 0))
+            values += self._coordinates_of(graphics)
         return values
+
+    def decode(self, physics: bytes, graphics: bytes) -> dict[str, Value]:
+        """:meth:`read`'s values by channel name, in :attr:`channels` order."""
+        values = self.template.copy()
+        # the names are the structs' own, in their order (compiled together): not strict,
+        # which would cost a tenth of the whole on ~150 values
+        values.update(zip(self._physics_names, self._physics.unpack_from(physics), strict=False))
+        values.update(zip(self._graphics_names, self._graphics.unpack_from(graphics),
+                          strict=False))
+        for name, convert in self._converts_by_name:
+            values[name] = convert(values[name])
+        if self._coordinates is not None:
+            values.update(zip(self._coordinate_names, self._coordinates_of(graphics),
+                              strict=True))
+        return values
+
+    def _coordinates_of(self, graphics: bytes) -> tuple[float, float, float]:
+        """The player car's x, y, z: the first car slot holding the player's id (0 if
+        none), as _player_coordinates' argmax: the id's 4 bytes searched for at a slot
+        boundary in the id array."""
+        assert self._coordinates is not None
+        ids_at, player_at, coords_at = self._coordinates
+        ids = graphics[ids_at:ids_at + self._ids_bytes]
+        player = graphics[player_at:player_at + 4]
+        at = ids.find(player)
+        while at > 0 and at % 4:  # -1: not found
+            at = ids.find(player, at + 1)
+        return _XYZ.unpack_from(graphics, coords_at + 12 * max(at // 4, 0))
 
     def extras(self, physics: bytes) -> tuple[int, float, float, float]:
         """The physics ``gear`` and ``accG`` the derived channels need beside the channels."""
@@ -257,6 +283,4 @@ def sample_plan(game: str) -> SamplePlan:
 
 def decode_sample(game: str, physics: bytes, graphics: bytes) -> Values:
     """One sample's page channels, as :func:`decode_pages` gives its row (as Python values)."""
-    plan = sample_plan(game)
-    return dict(zip(plan.channels, plan.in_channel_order(plan.read(physics, graphics)),
-                    strict=True))
+    return sample_plan(game).decode(physics, graphics)

@@ -19,6 +19,7 @@ from collections import deque
 from functools import cache, reduce
 from itertools import pairwise
 from operator import add, itemgetter
+from typing import Any
 
 import numpy as np
 
@@ -282,7 +283,12 @@ class LiveDeriver:
         self._acc_flag = at.get("game_lap_valid") if game == "acc" else None
         position = {n: k for k, n in enumerate((*plan.names, *_DERIVED))}
         self._names = tuple(names_for(game))
-        self._order = itemgetter(*(position[n] for n in self._names))
+        # the values are filled by name into a copy of this (cheaper than reordering);
+        # every name read or derived is a channel of the game
+        self._template: dict[str, Any] = dict.fromkeys(self._names)
+        if set(position) != set(self._names):
+            raise ValueError(f"live channels differ from {game}'s: "
+                             f"{sorted(set(position) ^ set(self._names))}")
         self._radius = tuple(f32(r) if r > 0 else 0.0 for r in static.tyre_radius_m)
         self._length = static.track_length_m
         size = max(smoothing, 2)
@@ -334,7 +340,10 @@ class LiveDeriver:
             _wrap(laps + 1, 32), speed, _wrap(gear - 1, 8), f32(a0 * _G32), f32(a1 * _G32),
             f32(a2 * _G32), a0, a2, abs(steer), *smooth, _wrap(int(skipped), 32),
             f32(float(gap)), distance, *flags, *locks, any(locks), level]
-        return dict(zip(self._names, self._order((*raw, *derived)), strict=True))
+        values = self._template.copy()
+        values.update(zip(self._plan.names, raw, strict=True))
+        values.update(zip(_DERIVED, derived, strict=True))
+        return values
 
     def _smooth(self, window: deque[float], x: float) -> float:
         """:func:`trailing_mean`'s last value over the window, summed in the same order."""

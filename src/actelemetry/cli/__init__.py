@@ -4,8 +4,6 @@ Each command module registers its commands on the shared app; user errors are ca
 here once and printed as one line with a non-zero exit code.
 """
 
-from __future__ import annotations
-
 import importlib
 import io
 import sys

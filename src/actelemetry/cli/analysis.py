@@ -1,7 +1,5 @@
 """`actelemetry analyze | compare | sql | export`: thin shells over actelemetry.analysis."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 

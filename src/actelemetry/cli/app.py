@@ -1,7 +1,5 @@
 """The Typer applications every command module registers on."""
 
-from __future__ import annotations
-
 import typer
 from rich.console import Console
 

@@ -1,7 +1,5 @@
 """`actelemetry archive add | query`: the team archive (actelemetry.archive)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import typer

@@ -1,7 +1,5 @@
 """`actelemetry read` (console view + JSONL) and `actelemetry stream` (WebSocket + page)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +22,7 @@ def capture_options(source: SourceKind, session: Path | None, *, shm_dir: Path |
                     game: Game | None, rate: float, duration: float | None, wait: bool,
                     track: str, laps: int | None, sim_laps: int | None, seed: int,
                     speed: float, skill: str = "pro", game_host: str | None = None,
-                    game_port: int = 9996, timeout: float = 10.0) -> CaptureOptions:
+                    game_port: int = 9996, timeout: float = 10.0) -> "CaptureOptions":
     """CaptureOptions for a live command; ``replay`` takes the session file to play. One
     ``--laps`` as for ``capture``: with the simulator, the laps it drives are the laps
     recorded (3 when neither ``--laps`` nor its old spelling ``--sim-laps`` is given)."""
@@ -182,7 +180,7 @@ def stream(
 
 
 def _stream_mqtt(url: str, prefix: str, encoding: str, rate: float,
-                 opts: CaptureOptions) -> None:
+                 opts: "CaptureOptions") -> None:
     """``stream --mqtt``: the capture's frames and events published to a broker."""
     from actelemetry.bridge.broadcaster import is_loopback
     from actelemetry.bridge.mqtt import MqttPublisher, check_prefix, parse_broker

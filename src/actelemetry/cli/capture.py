@@ -1,7 +1,5 @@
 """`actelemetry capture` and `actelemetry channels`."""
 
-from __future__ import annotations
-
 import threading
 from enum import Enum
 from pathlib import Path
@@ -60,12 +58,12 @@ class _Spinner:
             self.status.start()
             self.shown = True
 
-    def open(self, session: Session) -> None:
+    def open(self, session: "Session") -> None:
         self.hide()
 
-    def write(self, sample: Sample) -> None: ...
+    def write(self, sample: "Sample") -> None: ...
 
-    def close(self, session: Session) -> None: ...
+    def close(self, session: "Session") -> None: ...
 
     def hide(self) -> None:
         if self.shown:
@@ -73,8 +71,8 @@ class _Spinner:
             self.shown = False
 
 
-def run_with_spinner(opts: CaptureOptions, sinks: list[Sink],
-                     stop: threading.Event) -> CaptureResult:
+def run_with_spinner(opts: "CaptureOptions", sinks: "list[Sink]",
+                     stop: threading.Event) -> "CaptureResult":
     """Run a capture, showing a spinner while it waits for the game."""
     from actelemetry.capture.loop import run_capture
 

@@ -1,7 +1,5 @@
 """`actelemetry demo`: the main job on the built-in simulator."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

@@ -1,8 +1,6 @@
 """`actelemetry import`: other tools' logs (MoTeC .ld and i2 CSV, CSV, JSONL, JSON) in as
 session files; a thin shell over actelemetry.imports."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

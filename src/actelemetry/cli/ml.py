@@ -1,7 +1,5 @@
 """`actelemetry ml prepare | train | predict`: thin shells over :mod:`actelemetry.ml`."""
 
-from __future__ import annotations
-
 from enum import Enum
 from pathlib import Path
 from typing import Any

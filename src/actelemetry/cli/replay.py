@@ -1,7 +1,5 @@
 """`actelemetry replay`: a raw recording published again as the game's live pages."""
 
-from __future__ import annotations
-
 import time
 from pathlib import Path
 

@@ -1,7 +1,5 @@
 """`actelemetry sim`: publish the game's pages from the built-in simulator."""
 
-from __future__ import annotations
-
 import threading
 import time
 from contextlib import ExitStack
@@ -82,8 +80,8 @@ def sim_command(
         _run(spec, location, stop, quiet, server, pad)
 
 
-def _run(spec: SimSpec, location: PageLocation, stop: threading.Event, quiet: bool,
-         server: UdpServer | None, pad: Path | None = None) -> None:
+def _run(spec: "SimSpec", location: "PageLocation", stop: threading.Event, quiet: bool,
+         server: "UdpServer | None", pad: Path | None = None) -> None:
     """Drive the simulator until it finishes, Ctrl+C or SIGTERM; ``server`` sends UDP."""
     from actelemetry.sources.sim import drive, publishing_simulator
     from actelemetry.timefmt import lap_time_s
@@ -132,7 +130,7 @@ def _run(spec: SimSpec, location: PageLocation, stop: threading.Event, quiet: bo
                       f" ({wall:.1f} s wall); laps {laps_txt or '-'}")
 
 
-def _status_line(sim: Simulator, wall: float) -> str:
+def _status_line(sim: "Simulator", wall: float) -> str:
     from actelemetry.timefmt import lap_time_ms
 
     best = lap_time_ms(sim.best_lap_ms)

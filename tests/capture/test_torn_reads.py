@@ -82,18 +82,23 @@ def test_no_sample_mixes_two_writes(tmp_path: Path) -> None:
     writer = spawn.Process(target=hammer, args=(str(shm), stop, str(stalls_file)))
     writer.start()
     keep = Keep()
-    # the pages are synthetic patterns written as fast as possible: no game's pace or values
-    result = run_capture(CaptureOptions(shm_dir=shm, rate=333, duration=10.0,
-                                        refuse_outrun=False, check_plausible=False), [keep])
-    # the same pages read naively (one copy, no check) do tear: the check has teeth
-    physics = open_pages(shm)["physics"]
-    naive_torn = 0
-    end = time.monotonic() + 1.0
-    while time.monotonic() < end:
-        a = np.frombuffer(physics.read(PHYSICS_BYTES), "<i4")
-        naive_torn += int(a.min() != a.max())
-    stop.set()
-    writer.join(60)
+    try:
+        # the pages are synthetic patterns written as fast as possible: no game's pace
+        result = run_capture(CaptureOptions(shm_dir=shm, rate=333, duration=10.0,
+                                            refuse_outrun=False, check_plausible=False),
+                             [keep])
+        # the same pages read naively (one copy, no check) do tear: the check has teeth
+        physics = open_pages(shm)["physics"]
+        naive_torn = 0
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            a = np.frombuffer(physics.read(PHYSICS_BYTES), "<i4")
+            naive_torn += int(a.min() != a.max())
+    finally:  # the writer never outlives the test, whatever happened
+        stop.set()
+        writer.join(60)
+        if writer.is_alive():
+            writer.kill()
     stalled = set(np.load(stalls_file).tolist())
     print(f"{len(keep.pages)} samples, {result.stats.retries} retries, {naive_torn} naive tears,"
           f" {len(stalled)} interrupted writes")

@@ -127,17 +127,21 @@ class PageReader:
         again. The first two may be the ``glance`` a look just took. Equal graphics copies
         are a consistent graphics page; equal physics copies, taken before and after them,
         are a consistent physics page that stood still the whole time, so both pages come
-        from one physics step. Anything else takes the slow path below, page by page."""
+        from one physics step. A glance that the next step overtook is followed by fresh
+        copies; anything else takes the slow path below, page by page."""
         if not self._padded:
             read_physics, read_graphics = self._read_physics, self._read_graphics
-            if glance is None:
-                glance = Glance(read_physics(self._n_physics), read_graphics(self._n_graphics))
-            physics, graphics = glance
-            if (graphics == self._last_graphics or graphics == read_graphics(
-                    self._n_graphics)) and physics == read_physics(self._n_physics):
-                self._last_graphics = graphics
-                return Snapshot(physics, graphics, self.retries)
-            self.retries += 1
+            # a glance the next step overtook is tried once, then fresh copies once
+            for first in (glance, None) if glance is not None else (None,):
+                if first is None:
+                    first = Glance(read_physics(self._n_physics),
+                                   read_graphics(self._n_graphics))
+                physics, graphics = first
+                if (graphics == self._last_graphics or graphics == read_graphics(
+                        self._n_graphics)) and physics == read_physics(self._n_physics):
+                    self._last_graphics = graphics
+                    return Snapshot(physics, graphics, self.retries)
+                self.retries += 1
         for _ in range(_PAIR_TRIES):
             physics = self._page("physics")
             graphics = self._page("graphics")

@@ -120,3 +120,28 @@ def test_a_snapshot_completes_the_looks_glance_and_never_keeps_an_overtaken_one(
             assert reader.retries >= 1  # the glance's copy was seen to differ, not kept
         finally:
             reader.close()
+
+
+def test_a_step_s_graphics_written_after_the_look_is_the_one_kept(tmp_path) -> None:
+    """A game writes physics, then graphics: a look that catches the new physics step may
+    see the step's graphics not yet written. The snapshot copies graphics again after the
+    look, so the sample pairs the step's physics with the step's graphics."""
+    from actelemetry.game.reader import PageReader
+
+    with PageWriter(tmp_path, "acc") as writer:
+        physics, graphics = writer.formats["physics"].blank(), writer.formats["graphics"].blank()
+        physics[0], graphics[0] = 41, 7  # packetId of each page
+        writer.pack("physics", physics)
+        writer.pack("graphics", graphics)
+        reader = PageReader(open_pages(tmp_path), "acc")
+        try:
+            assert reader.snapshot(reader.glance()).packet_id == 41
+            physics[0] = 42
+            writer.pack("physics", physics)
+            glance = reader.glance()  # the new step's physics, the last step's graphics
+            graphics[0] = 8
+            writer.pack("graphics", graphics)
+            snap = reader.snapshot(glance)
+            assert (snap.packet_id, snap.graphics[:4]) == (42, (8).to_bytes(4, "little"))
+        finally:
+            reader.close()

@@ -4,9 +4,8 @@ The game rewrites pages in place with no lock. A snapshot copies each page twice
 it only when both copies agree byte for byte, packetId included (physics is copied before
 and after graphics, so both come from one step); otherwise it retries. No sample is ever
 half of two physics steps. The capture's look at the pages is itself a plain copy of each
-(a glance), which the snapshot completes; a graphics copy equal to the last consistent
-graphics page needs no second copy. On Linux each copy is one ``pread`` system call, so
-the number of copies is the snapshot's cost.
+(a glance), which the snapshot completes. On Linux each copy is one ``pread`` system call,
+so the number of copies is the snapshot's cost.
 """
 
 from __future__ import annotations
@@ -93,7 +92,6 @@ class PageReader:
         self._read_physics, self._read_graphics = self._physics.read, self._graphics.read
         self._n_physics, self._n_graphics = self._n["physics"], self._n["graphics"]
         self._padded = any(self._pad[page] for page in ("physics", "graphics"))
-        self._last_graphics = b""  # the last graphics page known consistent
 
     def _page(self, page: str) -> bytes:
         data, retries = consistent_copy(self.mappings[page], self._n[page])
@@ -121,25 +119,28 @@ class PageReader:
         """Physics and graphics, each a consistent copy, preferably within one physics
         step; a writer faster than a copy gets each page consistent on its own.
 
-        The usual case costs three or four copies: physics, graphics, graphics again
-        unless the first equals the last consistent graphics page (the game rewrites it
-        less often than physics: bytes equal to a consistent page are that page), physics
-        again. The first two may be the ``glance`` a look just took. Equal graphics copies
-        are a consistent graphics page; equal physics copies, taken before and after them,
-        are a consistent physics page that stood still the whole time, so both pages come
-        from one physics step. A glance that the next step overtook is followed by fresh
+        The usual case costs four copies: physics, graphics, graphics again, physics
+        again; the first two may be the ``glance`` a look just took, so the snapshot
+        itself copies twice. Equal graphics copies are a consistent graphics page (when
+        the second differs, the page was being written: one more copy must match it);
+        equal physics copies, taken before and after them, are a consistent physics page
+        that stood still the whole time, so both pages come from one physics step. The
+        graphics page is always copied again after the look: a game writes it after
+        physics, so a look that catches a new physics step may see the step's graphics
+        not yet written. A glance that the next step overtook is followed by fresh
         copies; anything else takes the slow path below, page by page."""
         if not self._padded:
             read_physics, read_graphics = self._read_physics, self._read_graphics
+            n_graphics = self._n_graphics
             # a glance the next step overtook is tried once, then fresh copies once
             for first in (glance, None) if glance is not None else (None,):
                 if first is None:
-                    first = Glance(read_physics(self._n_physics),
-                                   read_graphics(self._n_graphics))
+                    first = Glance(read_physics(self._n_physics), read_graphics(n_graphics))
                 physics, graphics = first
-                if (graphics == self._last_graphics or graphics == read_graphics(
-                        self._n_graphics)) and physics == read_physics(self._n_physics):
-                    self._last_graphics = graphics
+                again = read_graphics(n_graphics)
+                if again != graphics:  # being written: a copy that matches the newest
+                    graphics, again = again, read_graphics(n_graphics)
+                if again == graphics and physics == read_physics(self._n_physics):
                     return Snapshot(physics, graphics, self.retries)
                 self.retries += 1
         for _ in range(_PAIR_TRIES):

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,11 +60,17 @@ def venv_tool(name: str) -> Path:
     return VENV / ("Scripts" if WINDOWS else "bin") / (f"{name}.exe" if WINDOWS else name)
 
 
+#: steps running beside the Python installs (system packages) keep their output until done
+_BESIDE = threading.local()
+
+
 def step(label: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
-    """Run a long step, printing a line every 10 s so that it never sits silent."""
+    """Run a long step, printing a line every 10 s so that it never sits silent. Beside
+    the Python installs (:func:`beside`) its output is kept, and shown only if it fails."""
     t0 = time.monotonic()
     say(f"{label} ...")
     done = threading.Event()
+    quiet = getattr(_BESIDE, "on", False)
 
     def heartbeat() -> None:
         while not done.wait(10):
@@ -72,13 +79,30 @@ def step(label: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
     beat = threading.Thread(target=heartbeat, daemon=True)
     beat.start()
     try:
-        ok = subprocess.run(cmd, cwd=ROOT, env=env).returncode == 0
+        run = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=quiet)
+        ok = run.returncode == 0
     finally:
         done.set()
         beat.join()
     if ok:
         say(f"  done in {time.monotonic() - t0:.0f} s")
+    elif quiet:
+        print((run.stdout or "") + (run.stderr or ""), file=sys.stderr, flush=True)
     return ok
+
+
+def beside(*jobs: Callable[[], None]) -> threading.Thread:
+    """Start ``jobs`` in turn on a thread of their own (system packages, while pip works:
+    apt and pip never share a lock, so each waits on its own downloads only)."""
+
+    def run() -> None:
+        _BESIDE.on = True
+        for job in jobs:
+            job()
+
+    thread = threading.Thread(target=run, name="system-packages")
+    thread.start()
+    return thread
 
 
 def interpreter() -> str:
@@ -264,12 +288,14 @@ def install_browser() -> None:
 
 def main() -> int:
     os.chdir(ROOT)
-    install_package()
-    install_torch()
-    install_rl()
-    install_spark()
-    install_mosquitto()
-    install_browser()
+    system = beside(install_mosquitto, install_browser)
+    try:
+        install_package()
+        install_torch()
+        install_rl()
+        install_spark()
+    finally:
+        system.join()
     return 0
 
 

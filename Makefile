@@ -3,6 +3,8 @@
 # The tests run in four processes, a file to each at a time: about a third of the suite
 # waits on real time (a capture at the physics rate, a replay, a broker), so four overlap
 # that wait on 2 cores, and on cores shared with other work they hold their share of them.
+# Native thread pools run one thread each (see tests/conftest.py): four processes already
+# fill the cores.
 
 .PHONY: demo test setup lint bench docs clean
 
@@ -13,7 +15,8 @@ test:
 	WITH_BROWSER=1 ./scripts/setup.sh
 	.venv/bin/ruff check src tests benchmarks examples
 	.venv/bin/mypy
-	.venv/bin/python -m pytest -q -n 4 --dist loadfile $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		.venv/bin/python -m pytest -q -n 4 --dist loadfile $(PYTEST_ARGS)
 
 setup:
 	./scripts/setup.sh

@@ -8,15 +8,24 @@ for all the run's processes (:func:`build_once`), not once in each.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from pathlib import Path
 
-import pytest
+# The suite runs four test processes on two cores (the Makefile's -n 4). Native thread
+# pools sized to the machine (OpenMP in scikit-learn's gradient boosting, BLAS, PyTorch)
+# then oversubscribe the cores, and OpenMP's waiting threads spin: on a busy 2-core machine
+# the ML tests took 136 s instead of 86 s. One thread each, before anything loads them;
+# child processes inherit it. (Set to something else to override.)
+for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_pool, "1")
+# the imports come after: NumPy sizes its BLAS pool when it loads
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-from actelemetry.app.capture_session import summary_footer
-from actelemetry.capture.loop import CaptureOptions, run_capture
-from actelemetry.capture.sinks import SessionFileSink
-from built_once import build_once
+import pytest  # noqa: E402
+
+from actelemetry.app.capture_session import summary_footer  # noqa: E402
+from actelemetry.capture.loop import CaptureOptions, run_capture  # noqa: E402
+from actelemetry.capture.sinks import SessionFileSink  # noqa: E402
+from built_once import build_once  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -115,6 +115,10 @@ SLOWING_ACCEL = -1.0
 #: a driver slower than his braking curve (by more than this, m/s) brakes later, where
 #: he meets it, and as hard: the braking point moves, not the pedal
 BRAKE_ONSET_SLACK = 1.0
+#: how far a late-braking mistake is beyond the driver's braking-point spread (in his
+#: own sigmas: a mistake is a rare braking point, so ~4 sigma; x1.08 of the braking
+#: grip for an alien, x1.10 a pro, x1.15 a good club driver, x1.30 a novice)
+LATE_BRAKE_SIGMAS = 4.0
 #: how long a mistake's extra brake pressure lasts before the driver notices (s)
 MISTAKE_BRAKE_S = 0.6
 #: a fast corner (entry above DAB_MIN_SPEED, m/s) that needs less than DAB_MAX_DROP of
@@ -317,8 +321,11 @@ class Driver:
             # still on the brake at turn-in: the unloaded inside front locks, ABS or not
             turn_in = slice(max(corner - int(8 / ds), 0), corner + int(12 / ds))
             if mistake == "late_brake":
-                brake_grip[span] *= 1.22
-                cap[span] *= 1.22
+                # a braking point LATE_BRAKE_SIGMAS of his own scatter beyond his usual:
+                # a few metres for an alien, tens for a novice
+                late = 1.0 + LATE_BRAKE_SIGMAS * st.brake_sigma
+                brake_grip[span] *= late
+                cap[span] *= late
                 pedal[turn_in] = 0.2
             elif mistake == "lock_up":
                 pedal[turn_in] = 0.6

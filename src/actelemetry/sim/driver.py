@@ -50,6 +50,7 @@ class LapPlan:
     mistake: str
     mistake_s: float  # path distance where the mistake happens
     pedal_boost: list[float]  # extra brake pedal per point (lock-ups)
+    brake_cap: list[float]  # the hardest tyre deceleration his leg asks for (m/s^2)
     early_gas: list[float]  # 1 where the driver floors it too early (wheelspin)
 
 
@@ -114,6 +115,10 @@ SLOWING_ACCEL = -1.0
 #: a driver slower than his braking curve (by more than this, m/s) brakes later, where
 #: he meets it, and as hard: the braking point moves, not the pedal
 BRAKE_ONSET_SLACK = 1.0
+#: how far a late-braking mistake is beyond the driver's braking-point spread (in his
+#: own sigmas: a mistake is a rare braking point, so ~4 sigma; x1.08 of the braking
+#: grip for an alien, x1.10 a pro, x1.15 a good club driver, x1.30 a novice)
+LATE_BRAKE_SIGMAS = 4.0
 #: how long a mistake's extra brake pressure lasts before the driver notices (s)
 MISTAKE_BRAKE_S = 0.6
 #: a fast corner (entry above DAB_MIN_SPEED, m/s) that needs less than DAB_MAX_DROP of
@@ -197,7 +202,7 @@ class Style:
     @classmethod
     def of(cls, skill: float) -> Style:
         k = 1.0 - skill
-        return cls(corner=0.775 + 0.25 * skill, braking=0.55 + 0.50 * skill,
+        return cls(corner=0.685 + 0.35 * skill, braking=0.55 + 0.50 * skill,
                    traction=0.6625 + 0.375 * skill, reaction_s=0.27 - 0.13 * skill,
                    lap_sigma=0.003 + 0.02 * k, corner_sigma=0.008 + 0.03 * k,
                    brake_sigma=0.02 + 0.06 * k, line_sigma=0.15 + 0.6 * k,
@@ -229,6 +234,9 @@ class Driver:
         self._boost_s = 0.0
         # what the driver has noticed, a reaction time late (one entry per control tick)
         self.reaction_s = self.style.reaction_s + self.habits.reaction_dev_s
+        # the grip his tyres gave him lately (their temperature's share): he plans the
+        # next lap with it, as a driver feels cold tyres on his first flying lap
+        self._tyre_grip = 1.0
         self._err_buf: list[float] = []
         self._slide_buf: list[float] = []
         race = track.race
@@ -288,13 +296,19 @@ class Driver:
         # grip the driver dares to use: a lap-wide level plus corner-to-corner variation
         level = st.corner + rng.normal(0.0, st.lap_sigma)
         dare = level + _smooth_noise(rng, n, ds, 120.0, st.corner_sigma)
-        grip = p.mu * PLAN_LATERAL * dare
+        feel = self._tyre_grip
+        grip = p.mu * PLAN_LATERAL * dare * feel
         brake_dare = st.braking * level / st.corner
-        brake_grip = p.mu * PLAN_BRAKING * brake_dare * (
+        brake_grip = p.mu * PLAN_BRAKING * brake_dare * feel * (
             1.0 + _smooth_noise(rng, n, ds, 150.0, st.brake_sigma))
         pedal = np.zeros(n)
-        cap = np.full(n, min(BRAKE_CAP * brake_dare * self.habits.brake_peak,
+        # his leg's pressure is his own, whatever his skill: a weaker driver presses
+        # less (brakes softer), a better one brakes later, not harder than his leg
+        cap = np.full(n, min(BRAKE_CAP * min(brake_dare, 1.0) * self.habits.brake_peak,
                              brake_decel(p, p.mass + fuel * FUEL_DENSITY)))
+        # what his leg holds, before any mistake: a late brake moves the braking point
+        # (the plan's cap), the foot still presses no harder than this
+        leg = cap.copy()
         early = np.zeros(n)
         mistake = ""
         mistake_s = -1.0
@@ -307,8 +321,11 @@ class Driver:
             # still on the brake at turn-in: the unloaded inside front locks, ABS or not
             turn_in = slice(max(corner - int(8 / ds), 0), corner + int(12 / ds))
             if mistake == "late_brake":
-                brake_grip[span] *= 1.22
-                cap[span] *= 1.22
+                # a braking point LATE_BRAKE_SIGMAS of his own scatter beyond his usual:
+                # a few metres for an alien, tens for a novice
+                late = 1.0 + LATE_BRAKE_SIGMAS * st.brake_sigma
+                brake_grip[span] *= late
+                cap[span] *= late
                 pedal[turn_in] = 0.2
             elif mistake == "lock_up":
                 pedal[turn_in] = 0.6
@@ -353,6 +370,7 @@ class Driver:
             x=line.x, z=line.z, heading=line.heading, curvature=line.curvature,
             speed=v.tolist(), accel=acc.tolist(), spacing=line.spacing, mistake=mistake,
             mistake_s=mistake_s, pedal_boost=_fit(pedal, len(k_plan)).tolist(),
+            brake_cap=_fit(leg, m_plan).tolist(),
             early_gas=_fit(early, len(k_plan)).tolist(),
         )
         return self.plan
@@ -444,7 +462,9 @@ class Driver:
         # between plan points, so the target moves smoothly), plus a gentle correction of
         # the speed error the driver noticed a reaction time ago
         look = pos + u * hb.pedal_ahead_s / plan.spacing
-        v_t = _interp(plan.speed, look)
+        # the speed error against where he should be now (the plan at the car, not at
+        # the look-ahead: aimed ahead, every braking zone ran a little under the plan)
+        v_t = _interp(plan.speed, pos)
         err = self._delayed(self._err_buf, v_t - s.u)
         a_plan = _interp(plan.accel, look)
         a_cmd = a_plan + SPEED_GAIN * err
@@ -487,7 +507,11 @@ class Driver:
             brake = 0.0
         else:
             need = -m * a_cmd - drag
-            brake = max(need * p.tyre_radius_front / p.brake_torque, hb.brake_trail)
+            # no harder than his leg presses (a correction adds no pressure beyond it,
+            # nor does a late brake: that car arrives too fast, as it does for a person)
+            leg = m * plan.brake_cap[i] * p.tyre_radius_front / p.brake_torque
+            need = min(need * p.tyre_radius_front / p.brake_torque, leg)
+            brake = max(need, hb.brake_trail)
             gas = 0.0
         boost = _interp(plan.pedal_boost, pos)
         if boost > 0.0:
@@ -512,6 +536,8 @@ class Driver:
         k_foot = dt / (PEDAL_LAG_S + dt)
         self._gas_cmd += (gas - self._gas_cmd) * k_foot
         self._brake_cmd += (brake - self._brake_cmd) * k_foot
+        tg = s.temp_grip
+        self._tyre_grip = 0.25 * (tg[0] + tg[1] + tg[2] + tg[3])
         dg = self._gas_cmd - self.gas
         self.gas += max(-hb.gas_lift * dt, min(hb.gas_apply * dt, dg))
         db = self._brake_cmd - self.brake

@@ -16,6 +16,9 @@ pedal, gas minus brake), the policy's noise starts small (``--init-log-std``), a
 first ``--critic-warmup`` steps PPO fits only the value network (the actor frozen), so that
 the first policy updates follow real advantages, not an untrained critic's. The policy then
 sees DAgger's observation (no applied inputs); use DAgger's control rate (20 Hz).
+``--init-copy`` copies DAgger's own policy (``DIR/policy.pt``, the same network) into the
+actor instead of refitting it: a 40-epoch refit is a rougher fit than DAgger's and may not
+lap.
 
     pip install -e '.[rl]'
     python examples/train_ppo.py --minutes 20 --curve ppo_curve.csv
@@ -28,10 +31,12 @@ Reinforcement Learning and Demonstrations"). Every PPO minibatch's loss gets
 ``w * mean squared error`` of the actor's mean on a random minibatch of the labels (the
 Gaussian log-likelihood of DAPG's demonstration term at a fixed noise, up to scale), with
 ``w = W * 0.5 ** (env steps / --bc-half-life)``: the imitation anchors the first updates,
-whose advantages are noisy, and lets go as the critic and the policy improve.
+whose advantages are noisy, and lets go as the critic and the policy improve. (At the
+noise of ``--init-log-std -4`` PPO's gradient on the actor is about 300 times the
+weight-1 BC term's, hence weights in the hundreds.)
 
-    python examples/train_ppo.py --init /tmp/dagger --control-hz 20 --lr 1e-5 \
-        --target-kl 0.005 --init-log-std -4 --bc-weight 1 --bc-half-life 250000
+    python examples/train_ppo.py --init /tmp/dagger --init-copy --control-hz 20 --lr 1e-5 \
+        --target-kl 0.005 --init-log-std -4 --bc-weight 300 --bc-half-life 200000
 """
 
 from __future__ import annotations
@@ -200,6 +205,40 @@ class DAPG(PPO):
         self.logger.record("train/bc_weight", weight)
 
 
+def copy_imitation(model: Any, folder: Path, observation: tuple[str, ...],
+                   control_hz: float, log_std: float) -> None:
+    """DAgger's own policy (``policy.pt``: the same 256-256 tanh MLP on standardised
+    inputs, out steer, gas, brake) copied into the actor: its input standardisation folded
+    into the first layer (this script scales to [-1, 1] instead), its gas and brake outputs
+    merged into one pedal (gas minus brake). The same function, bar the clipping of gas and
+    brake, with none of a refit's error."""
+    saved = torch.load(folder / "policy.pt", weights_only=False)
+    state = saved["state"]
+    env = make_env(control_hz, observation=observation).unwrapped
+    assert isinstance(env, RacingEnv)
+    low, high = env.obs_spec.bounds()
+    order = [list(saved["seen"]).index(n) for n in env.observation_names]
+    env.close()
+    mean, std = saved["mean"][order], saved["std"][order]
+    w1 = state["0.weight"].numpy()[:, order]
+    # (raw - mean) / std with raw = (low + high) / 2 + scaled * (high - low) / 2
+    scale = (high - low) / 2.0 / std
+    shift = ((low + high) / 2.0 - mean) / std
+    policy = model.policy
+    layers = [m for m in policy.mlp_extractor.policy_net if isinstance(m, torch.nn.Linear)]
+    assert [tuple(m.weight.shape) for m in layers] == [tuple(w1.shape),
+                                                       tuple(state["2.weight"].shape)]
+    w3, b3 = state["4.weight"], state["4.bias"]
+    with torch.no_grad():
+        layers[0].weight.copy_(torch.as_tensor(w1 * scale))
+        layers[0].bias.copy_(state["0.bias"] + torch.as_tensor(w1 @ shift))
+        layers[1].weight.copy_(state["2.weight"])
+        layers[1].bias.copy_(state["2.bias"])
+        policy.action_net.weight.copy_(torch.stack([w3[0], w3[1] - w3[2]]))
+        policy.action_net.bias.copy_(torch.stack([b3[0], b3[1] - b3[2]]))
+        policy.log_std.fill_(log_std)
+
+
 def freeze_actor(model: Any, frozen: bool) -> None:
     """The actor's parameters out of (or back into) the gradient: a frozen actor gets no
     gradient, so Adam leaves it as it is while the critic learns."""
@@ -226,6 +265,9 @@ def main() -> None:
     ap.add_argument("--init", type=Path, default=None,
                     help="a folder of examples/dagger.py --save: start from its imitation")
     ap.add_argument("--init-epochs", type=int, default=40)
+    ap.add_argument("--init-copy", action="store_true",
+                    help="copy DAgger's own policy (DIR/policy.pt) into the actor instead of "
+                         "fitting the actor to the data")
     ap.add_argument("--init-log-std", type=float, default=-3.0)
     ap.add_argument("--critic-warmup", type=int, default=20_000,
                     help="env steps (with --init) in which only the critic learns")
@@ -275,8 +317,9 @@ def main() -> None:
         if kind == "eval":
             best["progress_m"] = max(best["progress_m"], info["progress_m"])
             label = f", BC weight {bc[0]}, labels' MSE {bc[1]}" if bc[1] != "" else ""
+            shown = "-" if valid == "" else valid
             print(f"{steps:>8} steps {time.perf_counter() - t0:6.0f} s: from the grid "
-                  f"{info['progress_m']:6.0f} m, lap {lap or '-'} valid {valid or '-'}, "
+                  f"{info['progress_m']:6.0f} m, lap {lap or '-'} valid {shown}, "
                   f"{info['end']}{label}", flush=True)
             if lap != "" and valid and (best["lap_time_s"] is None or lap < best["lap_time_s"]):
                 best["lap_time_s"] = lap
@@ -324,9 +367,13 @@ def main() -> None:
     first = model.num_timesteps
     Curve.next_eval = first + args.eval_every
     if demos is not None and args.resume is None:
-        mse = pretrain(model, *demos, args.init_epochs, args.init_log_std)
-        print(f"actor fitted to {args.init / 'data.npz'}: mean squared error {mse:.4f} "
-              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+        if args.init_copy:
+            copy_imitation(model, args.init, observation, args.control_hz, args.init_log_std)
+            print(f"actor copied from {args.init / 'policy.pt'}", flush=True)
+        else:
+            mse = pretrain(model, *demos, args.init_epochs, args.init_log_std)
+            print(f"actor fitted to {args.init / 'data.npz'}: mean squared error {mse:.4f} "
+                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
         row("eval", 0, evaluate(model, args.control_hz, observation))
         if args.critic_warmup > 0:
             freeze_actor(model, True)

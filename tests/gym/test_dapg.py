@@ -98,3 +98,39 @@ def test_the_bc_weight_halves_every_half_life(labels: Path) -> None:
     model.bc_half_life = 0
     assert model.bc_weight_now() == 2.0
     venv.close()
+
+
+def test_dagger_policy_copied_into_the_actor_acts_the_same(labels: Path) -> None:
+    """--init-copy: DAgger's MLP (standardised inputs, steer, gas, brake) becomes the SB3
+    actor (inputs scaled to [-1, 1], steer and gas minus brake) without refitting."""
+    import torch
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    ex = _example()
+    spec = importlib.util.spec_from_file_location("dagger_example",
+                                                  ROOT / "examples" / "dagger.py")
+    assert spec is not None and spec.loader is not None
+    dagger = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dagger)
+    data = np.load(labels / "data.npz")
+    names = [str(n) for n in data["names"]]
+    raw = data["obs"][:, [names.index(n) for n in dagger.SEEN]]
+    policy = dagger.Policy(len(dagger.SEEN), seed=3)
+    policy.fit(raw, data["labels"], epochs=2)  # a non-trivial mean, std and net
+    policy.save(labels / "policy.pt", dagger.SEEN)
+
+    venv = DummyVecEnv([lambda: ex.make_env(20.0, observation=ex.INIT_OBSERVATION)])
+    model = ex.DAPG("MlpPolicy", venv, policy_kwargs={"net_arch": [256, 256]}, device="cpu")
+    ex.copy_imitation(model, labels, ex.INIT_OBSERVATION, 20.0, -4.0)
+    x, _ = ex.load_labels(labels, ex.INIT_OBSERVATION, 20.0, "cpu")
+    with torch.no_grad():
+        theirs = policy.net(torch.as_tensor((raw - policy.mean) / policy.std,
+                                            dtype=torch.float32)).numpy()
+        ours = ex.actor_mean(model.policy, x).numpy()
+    inside = np.all(np.abs(x.numpy()) < 1.0, axis=1)  # states inside the scaling's ranges
+    assert inside.sum() > 200
+    np.testing.assert_allclose(ours[inside, 0], theirs[inside, 0], atol=1e-4)
+    np.testing.assert_allclose(ours[inside, 1], (theirs[:, 1] - theirs[:, 2])[inside],
+                               atol=1e-4)
+    assert model.policy.log_std.detach().numpy() == pytest.approx([-4.0, -4.0])
+    venv.close()

@@ -11,12 +11,14 @@
 demo: setup
 	.venv/bin/actelemetry demo
 
+test: export OMP_NUM_THREADS = 1
+test: export OPENBLAS_NUM_THREADS = 1
+test: export MKL_NUM_THREADS = 1
 test:
 	WITH_BROWSER=1 ./scripts/setup.sh
 	.venv/bin/ruff check src tests benchmarks examples
 	.venv/bin/mypy
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-		.venv/bin/python -m pytest -q -n 4 --dist loadfile $(PYTEST_ARGS)
+	.venv/bin/python -m pytest -q -n 4 --dist loadfile $(PYTEST_ARGS)
 
 setup:
 	./scripts/setup.sh

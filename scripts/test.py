@@ -22,6 +22,8 @@ CHECKS = [
     ["-m", "mypy"],
     ["-m", "pytest", "-q", "-n", "4", "--dist", "loadfile"],
 ]
+#: native thread pools run one thread each in the tests (tests/conftest.py says why)
+THREAD_POOLS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def main() -> int:
@@ -35,6 +37,9 @@ def main() -> int:
     # tests/game/test_platform.py holds it to, and tests/cli/test_console_encoding.py runs
     # the command line under cp1252 on purpose
     env = {**os.environ, "PYTHONUTF8": os.environ.get("PYTHONUTF8", "1")}
+    # four test processes fill the cores: native thread pools one thread each (as make test)
+    for pool in THREAD_POOLS:
+        env.setdefault(pool, "1")
     for check in CHECKS:
         cmd = [python, *check, *(extra if "pytest" in check else [])]
         code = subprocess.run(cmd, cwd=ROOT, env=env).returncode

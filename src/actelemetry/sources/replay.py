@@ -137,10 +137,14 @@ class ReplayPlayer:
         return None
 
     def publish_next(self) -> None:
-        """Write the next frame's physics then graphics page, as the game does."""
+        """Write the next frame's graphics page, then its physics page: a reader learns of
+        a new step from the physics packetId, and then finds the step's own graphics
+        already there, so a capture of the replay pairs the pages as they were recorded
+        even when this process is held back between the two writes (a game writes them
+        from two threads, in no order a reader could rely on)."""
         i = self.index
-        self.writer.write("physics", self.recording.physics[i])
         self.writer.write("graphics", self.recording.graphics[i])
+        self.writer.write("physics", self.recording.physics[i])
         self.index += 1
 
     def end(self) -> None:

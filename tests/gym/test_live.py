@@ -98,10 +98,18 @@ def test_the_agent_drives_the_car_and_reset_restarts_the_session(
     speed = env.observation_names.index("speed_ms")
     assert obs[speed] < 0.5 and info["observation_names"][speed] == "speed_ms"
     start = time.monotonic()
-    for _ in range(40):  # 2 s at 20 Hz on the game's clock
+    game_start = info["lap_time_ms"]
+    for _ in range(40):  # 2 s at 20 Hz on the wall clock
         obs, _, terminated, truncated, info = env.step(FULL_GAS)
         assert not (terminated or truncated)
     assert time.monotonic() - start >= 1.9, "the control rate is the wall clock's"
+    # a starved simulator (a busy machine) runs behind the wall clock: judge the speed
+    # after 2 s of the game's own clock, however long that takes here
+    for _ in range(400):
+        if info["lap_time_ms"] - game_start >= 2000:
+            break
+        obs, _, terminated, truncated, info = env.step(FULL_GAS)
+        assert not (terminated or truncated)
     assert obs[speed] > 10.0 and info["progress_m"] > 5.0
     assert live_sim.sim.car.s.gas == 1.0
     obs, info = env.reset()

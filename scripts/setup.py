@@ -60,17 +60,13 @@ def venv_tool(name: str) -> Path:
     return VENV / ("Scripts" if WINDOWS else "bin") / (f"{name}.exe" if WINDOWS else name)
 
 
-#: steps running beside the Python installs (system packages) keep their output until done
-_BESIDE = threading.local()
-
-
 def step(label: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
     """Run a long step, printing a line every 10 s so that it never sits silent. Beside
     the Python installs (:func:`beside`) its output is kept, and shown only if it fails."""
     t0 = time.monotonic()
     say(f"{label} ...")
     done = threading.Event()
-    quiet = getattr(_BESIDE, "on", False)
+    quiet = threading.current_thread() is not threading.main_thread()
 
     def heartbeat() -> None:
         while not done.wait(10):
@@ -96,7 +92,6 @@ def beside(*jobs: Callable[[], None]) -> threading.Thread:
     apt and pip never share a lock, so each waits on its own downloads only)."""
 
     def run() -> None:
-        _BESIDE.on = True
         for job in jobs:
             job()
 

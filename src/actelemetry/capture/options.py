@@ -106,7 +106,7 @@ class CaptureStats:
     ``duplicates``: scheduled reads that found the packetId already logged (refused; the
     slot then waits for the next step). ``skipped``: physics steps never seen. ``lateness``:
     how late each scheduled read woke (s). ``look_s``: time spent copying the pages to look
-at them (every poll); ``snapshot_s``: time spent completing consistent copies (each sample).
+    at them (every poll); ``snapshot_s``: time spent completing consistent copies (each sample).
     """
 
     samples: int = 0

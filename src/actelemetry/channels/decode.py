@@ -13,7 +13,6 @@ import re
 import struct
 from dataclasses import dataclass, field
 from functools import cache
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -212,10 +211,8 @@ class SamplePlan:
             raise ValueError(f"unexpected coordinate channels {coordinates}")
         #: every page channel, in the order :meth:`read` gives their values
         self.names: tuple[str, ...] = (*physics, *graphics, *coordinates)
-        at = {n: k for k, n in enumerate(self.names)}
         #: the page channels in :func:`decode_pages`'s order
         self.channels = tuple(ch.name for ch, page, _, _ in _raw_plan(game) if page != "static")
-        self.in_channel_order = itemgetter(*(at[n] for n in self.channels))
         #: the channels as keys in decode_pages' order, to copy and fill (a copy of a dict
         #: keeps its order; filling it by name costs less than reordering, then zipping)
         self.template: dict[str, Any] = dict.fromkeys(self.channels)

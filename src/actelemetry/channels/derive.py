@@ -281,14 +281,14 @@ class LiveDeriver:
         at = {n: k for k, n in enumerate(plan.names)}
         self._inputs = itemgetter(*(at[n] for n in _INPUTS))
         self._acc_flag = at.get("game_lap_valid") if game == "acc" else None
-        position = {n: k for k, n in enumerate((*plan.names, *_DERIVED))}
+        live = {*plan.names, *_DERIVED}
         self._names = tuple(names_for(game))
         # the values are filled by name into a copy of this (cheaper than reordering);
         # every name read or derived is a channel of the game
         self._template: dict[str, Any] = dict.fromkeys(self._names)
-        if set(position) != set(self._names):
+        if live != set(self._names):
             raise ValueError(f"live channels differ from {game}'s: "
-                             f"{sorted(set(position) ^ set(self._names))}")
+                             f"{sorted(live ^ set(self._names))}")
         self._radius = tuple(f32(r) if r > 0 else 0.0 for r in static.tyre_radius_m)
         self._length = static.track_length_m
         size = max(smoothing, 2)

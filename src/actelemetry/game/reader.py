@@ -130,19 +130,11 @@ class PageReader:
         not yet written. A glance that the next step overtook is followed by fresh
         copies; anything else takes the slow path below, page by page."""
         if not self._padded:
-            read_physics, read_graphics = self._read_physics, self._read_graphics
-            n_graphics = self._n_graphics
-            # a glance the next step overtook is tried once, then fresh copies once
-            for first in (glance, None) if glance is not None else (None,):
-                if first is None:
-                    first = Glance(read_physics(self._n_physics), read_graphics(n_graphics))
-                physics, graphics = first
-                again = read_graphics(n_graphics)
-                if again != graphics:  # being written: a copy that matches the newest
-                    graphics, again = again, read_graphics(n_graphics)
-                if again == graphics and physics == read_physics(self._n_physics):
-                    return Snapshot(physics, graphics, self.retries)
-                self.retries += 1
+            snap = self._complete(glance if glance is not None else self.glance())
+            if snap is None and glance is not None:  # the next step overtook the glance
+                snap = self._complete(self.glance())
+            if snap is not None:
+                return snap
         for _ in range(_PAIR_TRIES):
             physics = self._page("physics")
             graphics = self._page("graphics")
@@ -151,6 +143,18 @@ class PageReader:
                 break
             self.retries += 1
         return Snapshot(physics, graphics, self.retries)
+
+    def _complete(self, first: Glance) -> Snapshot | None:
+        """``first`` made a snapshot by copying graphics, then physics, again (None, and a
+        retry counted, when a page moved on)."""
+        physics, graphics = first
+        again = self._read_graphics(self._n_graphics)
+        if again != graphics:  # being written: a copy that matches the newest
+            graphics, again = again, self._read_graphics(self._n_graphics)
+        if again == graphics and physics == self._read_physics(self._n_physics):
+            return Snapshot(physics, graphics, self.retries)
+        self.retries += 1
+        return None
 
     def static(self) -> bytes:
         return self._page("static")

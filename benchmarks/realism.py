@@ -19,7 +19,7 @@ Figures, each simulated against real:
   minima, at least 3 % of a lap apart, and the simulated minimum within 1.5 % of each);
 * braking zones with hysteresis (pedal above 0.2 until below 0.05), brake-pedal reversals
   (>= 0.05) per second of braking, at the simulator's 100 Hz and resampled to the real
-  recording's rate; full-throttle share.
+  recording's rate; each zone's peak pedal (median and highest); full-throttle share.
 
 The real file is a check, never a target: nothing in the simulator is fitted to it.
 """
@@ -134,9 +134,13 @@ def resampled(lap: dict[str, np.ndarray], dt: float) -> np.ndarray:
 
 def figures(lap: dict[str, np.ndarray], real_dt: float) -> dict[str, float]:
     dt = float(lap["dt"])
+    zones = braking_zones(lap["brake"])
+    peaks = [z.peak for z in zones] or [0.0]
     return {
         "top": float(lap["speed_kmh"].max()),
-        "zones": float(len(braking_zones(lap["brake"]))),
+        "zones": float(len(zones)),
+        "peak_median": float(np.median(peaks)),
+        "peak_max": float(max(peaks)),
         "rev": reversal_rate(lap["brake"], dt),
         "rev_real_rate": reversal_rate(resampled(lap, real_dt), real_dt),
         "full": 100 * full_throttle_share(lap["gas"]),
@@ -162,15 +166,17 @@ def main() -> None:
 
     t = Table(title=f"simulator ({args.track}, skill {args.skill}) against {args.real.name}")
     for col in ("seed", "lap", "lap ratio", "r (shift)", "top km/h", "braking zones",
-                "brake rev/s (100 Hz | real rate)", "full throttle %"):
+                "brake rev/s (100 Hz | real rate)", "brake peak (median | max)",
+                "full throttle %"):
         t.add_column(col, justify="right")
     t.add_row("real", f"{args.real_lap_s:.3f}", "1", "1", f"{rf['top']:.1f}",
-              f"{rf['zones']:.0f}", f"{rf['rev']:.2f}", f"{rf['full']:.0f}")
+              f"{rf['zones']:.0f}", f"{rf['rev']:.2f}",
+              f"{rf['peak_median']:.2f} | {rf['peak_max']:.2f}", f"{rf['full']:.0f}")
     corner_rows = []
     for seed in args.seeds:
         lap = sim_lap(args.track, args.skill, seed, args.laps)
         if lap is None:
-            t.add_row(str(seed), "no valid lap", *["-"] * 6)
+            t.add_row(str(seed), "no valid lap", *["-"] * 7)
             continue
         f = figures(lap, real_dt)
         sp = profile(lap)
@@ -183,7 +189,8 @@ def main() -> None:
         t.add_row(str(seed), f"{float(lap['lap_time']):.3f}",
                   f"{float(lap['lap_time']) / args.real_lap_s:.3f}",
                   f"{r:.3f} ({shift / BINS:+.3f})", f"{f['top']:.1f}", f"{f['zones']:.0f}",
-                  f"{f['rev']:.2f} | {f['rev_real_rate']:.2f}", f"{f['full']:.0f}")
+                  f"{f['rev']:.2f} | {f['rev_real_rate']:.2f}",
+                  f"{f['peak_median']:.2f} | {f['peak_max']:.2f}", f"{f['full']:.0f}")
     console.print(t)
 
     t = Table(title="five slowest real corners (km/h)")

@@ -13,7 +13,7 @@ from sim_recording import record
 from actelemetry.sim import Simulator
 from actelemetry.sim import setup as st
 from actelemetry.sim.setup import Setup
-from actelemetry.sim.vehicle import CarParams
+from actelemetry.sim.vehicle import CARS, CarParams
 
 
 def test_two_seeds_get_different_setups_within_the_ranges() -> None:
@@ -22,6 +22,7 @@ def test_two_seeds_get_different_setups_within_the_ranges() -> None:
     for seed in range(30):
         s = Setup.of(seed)
         assert st.BRAKE_POWER[0] <= s.brake_power <= st.BRAKE_POWER[1]
+        assert st.PEDAL_REACH[0] <= s.pedal_reach <= st.PEDAL_REACH[1]
         assert st.BRAKE_BIAS_DELTA[0] <= s.brake_bias_delta <= st.BRAKE_BIAS_DELTA[1]
         assert st.WING[0] <= s.wing <= st.WING[1]
         assert 1 <= s.engine_map <= len(st.ENGINE_MAPS)
@@ -44,11 +45,12 @@ def test_the_same_seed_has_the_same_setup_at_every_skill() -> None:
     assert novice.driver.p is novice.params  # type: ignore[attr-defined]
 
 
-def first_braking(power: float) -> tuple[float, float]:
+def first_braking(power: float | None, seed: int = 2) -> tuple[float, float]:
     """Peak brake pedal and peak deceleration (m/s^2) in the first braking zone at
-    Monza, driver seed 2 with brake power ``power`` (the rest of his set-up the
-    default)."""
-    sim = Simulator(track="monza", seed=2, setup=replace(Setup.default(), brake_power=power))
+    Monza, driver ``seed`` with brake power ``power`` (the rest of his set-up the
+    default), or with his own set-up when ``power`` is None."""
+    setup = None if power is None else replace(Setup.default(), brake_power=power)
+    sim = Simulator(track="monza", seed=seed, setup=setup)
     pedal, decel = [], []
     while sim.time < 25.0:
         sim.step(publish=False)
@@ -68,6 +70,24 @@ def test_less_brake_power_means_more_pedal_for_the_same_deceleration() -> None:
     # ... with the pedal pressed further, about in the ratio of the brake torques
     assert soft_pedal > hard_pedal * 1.1
     assert soft_pedal / hard_pedal == pytest.approx(1.1 / 0.9, rel=0.08)
+
+
+def test_each_driver_sets_brake_power_so_his_hardest_press_is_his_pedal_reach() -> None:
+    powers = []
+    for seed in (0, 1, 3):
+        setup = Setup.of(seed)
+        powers.append(setup.brake_power)
+        pedal, decel = first_braking(None, seed)
+        # the first zone at Monza (from ~300 km/h) is as hard as his leg presses: the
+        # pedal goes down to about his reach (a hair short: the fuel burnt since the
+        # start lightens the car he set the brakes for)
+        assert setup.pedal_reach * 0.95 <= pedal <= setup.pedal_reach + 1e-9
+        assert decel > 1.6 * 9.81
+    # ... with brake power of their own, not one for all
+    assert max(powers) - min(powers) > 0.02
+    # the GT4 car's weaker brakes get more brake power from the same driver
+    gt4 = Setup.of(0, CARS["actelemetry_gt4"])
+    assert gt4.brake_power > Setup.of(0).brake_power and gt4.pedal_reach == Setup.of(0).pedal_reach
 
 
 def test_acc_pages_show_the_drivers_setup(tmp_path: Path) -> None:

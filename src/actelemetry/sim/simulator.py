@@ -65,8 +65,9 @@ class Simulator:
         self.skill = skill_value(skill)
         self.publisher = publisher
         # the driver's own set-up (drawn from his seed unless given) on the chosen car
-        self.setup = setup if setup is not None else Setup.of(seed)
-        self.params = self.setup.apply(params or CarParams())
+        car = params or CarParams()
+        self.setup = setup if setup is not None else Setup.of(seed, car)
+        self.params = self.setup.apply(car)
         self.air_temp = air_temp
         self.road_temp = road_temp
         self.dt = 1.0 / PHYSICS_HZ

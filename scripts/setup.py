@@ -11,7 +11,8 @@
      mosquitto MQTT broker (Debian's package, when we are root) for the MQTT tests;
      without them those tests skip and say why.
 
-A second run finds everything in place and takes about a second. Plain Python, no shell
+A fresh venv gets the Python parts (1, 2, 3 and PySpark) from one pip run. A second
+run finds everything in place and takes about a second. Plain Python, no shell
 or make: ``py scripts/setup.py`` on Windows, ``python3 scripts/setup.py`` (or
 ``scripts/setup.sh``, which calls this) on Linux.
 

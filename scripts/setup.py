@@ -11,7 +11,8 @@
      mosquitto MQTT broker (Debian's package, when we are root) for the MQTT tests;
      without them those tests skip and say why.
 
-A second run finds everything in place and takes about a second. Plain Python, no shell
+A fresh venv gets the Python parts (1, 2, 3 and PySpark) from one pip run. A second
+run finds everything in place and takes about a second. Plain Python, no shell
 or make: ``py scripts/setup.py`` on Windows, ``python3 scripts/setup.py`` (or
 ``scripts/setup.sh``, which calls this) on Linux.
 
@@ -118,8 +119,48 @@ def pip(*args: str) -> list[str]:
     return [str(venv_python()), "-m", "pip", "--disable-pip-version-check", *args]
 
 
+def present(*modules: str) -> set[str]:
+    """Which of ``modules`` the venv's Python finds, asked in one interpreter start."""
+    code = ("import importlib.util as u; "
+            f"print(' '.join(m for m in {modules!r} if u.find_spec(m)))")
+    out = subprocess.run([str(venv_python()), "-c", code], capture_output=True, text=True)
+    return set(out.stdout.split())
+
+
+#: the modules of the rl extra, which runs on PyTorch
+RL_MODULES = ("ray", "stable_baselines3", "minari")
+
+
+def wanted_optional(have: set[str]) -> tuple[list[str], list[str]]:
+    """The optional parts this machine asks for and the venv lacks, as pip sees them:
+    (extras, wheel files). PyTorch from a wheel here, the torch extra (WITH_TORCH=1) or
+    not at all; the rl extra once PyTorch is there or comes with it; PySpark where Java
+    17+ is."""
+    extras: list[str] = []
+    wheels: list[str] = []
+    torch = "torch" in have
+    if not torch:
+        mode = os.environ.get("WITH_TORCH", "auto")
+        wheel = os.environ.get("TORCH_WHEEL") or (
+            torch_wheel_on_this_machine() if mode == "auto" else None)
+        if wheel:
+            wheels.append(wheel)
+        elif mode == "1":
+            extras.append("torch")
+        torch = bool(wheel) or mode == "1"
+    if (os.environ.get("WITH_RL", "1") == "1" and torch
+            and not all(m in have for m in RL_MODULES)):
+        extras.append("rl")
+    if "pyspark" not in have and (java_major() or 0) >= 17:
+        extras.append("spark")
+    return extras, wheels
+
+
 def install_package() -> None:
-    """The venv and the package with its dev extra, once per version of pyproject.toml."""
+    """The venv and the package with its dev extra, once per version of pyproject.toml.
+    A fresh venv gets the optional parts in the same pip run (one resolve, each package
+    installed once; in turn they took a minute more): if that fails, the package alone,
+    and the optional parts one by one after it, as a second run would."""
     digest = hashlib.sha1((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]
     stamp = VENV / f".installed-{digest}"
     if not venv_python().exists():
@@ -135,8 +176,18 @@ def install_package() -> None:
         "and mypy)")
     if not step("upgrading pip", pip("install", "-q", "--upgrade", "pip")):
         sys.exit(1)
-    if not step("installing packages (first time: a minute or two)",
-                pip("install", "-e", ".[dev,mqtt]")):
+    extras, wheels = wanted_optional(present("torch", *RL_MODULES, "pyspark"))
+    named = {"torch": "PyTorch", "rl": "the rl extra (Ray RLlib, Stable-Baselines3, Minari)",
+             "spark": "PySpark"}
+    also = [named[e] for e in extras] + (["PyTorch from " + w for w in wheels])
+    if also:
+        say("  with " + ", ".join(also))
+    ok = step("installing packages (first time: a few minutes)",
+              pip("install", "-e", ".[" + ",".join(["dev", "mqtt", *extras]) + "]", *wheels))
+    if not ok and (extras or wheels):
+        say("retrying without the optional parts (each is tried alone next)")
+        ok = step("installing packages", pip("install", "-e", ".[dev,mqtt]"))
+    if not ok:
         sys.exit(1)
     for old in VENV.glob(".installed-*"):
         old.unlink()
@@ -151,20 +202,16 @@ def torch_wheel_on_this_machine() -> str | None:
     return None
 
 
-def install_torch() -> None:
+def install_torch(have: set[str]) -> None:
     """PyTorch is optional (the sequence models): an explicit choice, never a surprise."""
-    has_torch = subprocess.run([str(venv_python()), "-c", "import torch"],
-                               capture_output=True).returncode == 0
-    if has_torch:
+    if "torch" in have:
         return
-    mode = os.environ.get("WITH_TORCH", "auto")
-    wheel = os.environ.get("TORCH_WHEEL") or (
-        torch_wheel_on_this_machine() if mode == "auto" else None)
-    if wheel:
-        if not step(f"installing PyTorch for the sequence models from {wheel}",
-                    pip("install", wheel)):
+    extras, wheels = wanted_optional(have)
+    if wheels:
+        if not step(f"installing PyTorch for the sequence models from {wheels[0]}",
+                    pip("install", wheels[0])):
             say("PyTorch did not install; the sequence models stay off")
-    elif mode == "1":
+    elif "torch" in extras:
         if not step("installing PyTorch for the sequence models (the torch extra)",
                     pip("install", "-e", ".[dev,torch]")):
             say("PyTorch did not install; the sequence models stay off")
@@ -176,22 +223,16 @@ def install_torch() -> None:
         (VENV / ".torch-note").touch()
 
 
-def install_rl() -> None:
+def install_rl(have: set[str]) -> None:
     """The rl extra runs on PyTorch: installed once PyTorch is, so pip never fetches
     another build of it."""
-    if os.environ.get("WITH_RL", "1") != "1":
+    if os.environ.get("WITH_RL", "1") != "1" or all(m in have for m in RL_MODULES):
         return
-    check = ("import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in "
-             "('torch', 'ray', 'stable_baselines3', 'minari')))")
-    if subprocess.run([str(venv_python()), "-c", check], capture_output=True).returncode == 0:
-        return
-    has_torch = subprocess.run([str(venv_python()), "-c",
-                                "import importlib.util as u, sys; "
-                                "sys.exit(u.find_spec('torch') is None)"],
-                               capture_output=True).returncode == 0
-    if has_torch and not step("installing the rl extra (Ray RLlib, Stable-Baselines3, "
-                              "Minari; a few minutes)", pip("install", "-e", ".[dev,rl]")):
+    if "torch" in have and not step("installing the rl extra (Ray RLlib, Stable-Baselines3, "
+                                    "Minari; a few minutes)", pip("install", "-e", ".[dev,rl]")):
         say("the rl extra did not install; the RL tests will skip")
+
+
 def java_major() -> int | None:
     """The major version of the ``java`` on the PATH, or None."""
     if not shutil.which("java"):
@@ -205,11 +246,9 @@ def java_major() -> int | None:
     return int(digits) if digits.isdigit() else None
 
 
-def install_spark() -> None:
+def install_spark(have: set[str]) -> None:
     """PySpark runs the archive's queries on Spark (tests/archive); it needs Java 17+."""
-    has_spark = subprocess.run([str(venv_python()), "-c", "import pyspark"],
-                               capture_output=True).returncode == 0
-    if has_spark:
+    if "pyspark" in have:
         return
     major = java_major()
     if major is not None and major >= 17:
@@ -286,9 +325,10 @@ def main() -> int:
     system = beside(install_mosquitto, install_browser)
     try:
         install_package()
-        install_torch()
-        install_rl()
-        install_spark()
+        # what the first install left out or a later one broke: each part alone
+        install_torch(present("torch"))
+        install_rl(present("torch", *RL_MODULES))
+        install_spark(present("pyspark"))
     finally:
         system.join()
     return 0

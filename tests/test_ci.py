@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shlex
 import sys
@@ -73,9 +74,15 @@ def test_the_local_ci_command_is_the_linux_one() -> None:
     assert f"exec {quick_start('Linux')[1]}" in run
 
 
-def test_the_windows_test_script_checks_what_make_test_checks() -> None:
-    """scripts/test.py (Windows) and the Makefile's test target (Linux) run the same
-    ruff, mypy and pytest commands."""
+def test_make_test_runs_the_windows_test_script() -> None:
+    """make test (Linux) sets up and runs scripts/test.py, the Windows test command: the
+    same ruff, mypy and pytest commands on both, from one list."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^test:\n((?:\t.*\n)+)", makefile, re.M)
+    assert recipe
+    lines = [shlex.split(line) for line in recipe.group(1).splitlines()]
+    assert lines == [["WITH_BROWSER=1", "./scripts/setup.sh"],
+                     [".venv/bin/python", "scripts/test.py"]]
     scripts = str(ROOT / "scripts")
     sys.path.insert(0, scripts)  # scripts/test.py imports scripts/setup.py beside it
     try:
@@ -86,13 +93,19 @@ def test_the_windows_test_script_checks_what_make_test_checks() -> None:
         spec.loader.exec_module(test_script)
     finally:
         sys.path.remove(scripts)
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    recipe = re.search(r"^test:\n((?:\t.*\n)+)", makefile, re.M)
-    assert recipe
-    lines = [shlex.split(line.replace("$(PYTEST_ARGS)", "")) for line in
-             recipe.group(1).splitlines()]
-    made = [line for line in lines if line[0].startswith(".venv/bin/") and "setup" not in
-            line[0]]
-    as_modules = [["-m", Path(line[0]).name, *line[1:]] if Path(line[0]).name != "python"
-                  else line[1:] for line in made]
-    assert as_modules == test_script.CHECKS
+    checks = [check[1] for check in test_script.CHECKS]
+    assert checks == ["ruff", "mypy", "pytest"]
+    (pytest_args,) = [c for c in test_script.CHECKS if c[1] == "pytest"]
+    assert pytest_args[pytest_args.index("-n"):pytest_args.index("-n") + 2] == ["-n", "4"]
+    assert all(b in test_script.CHECKS for b in test_script.BESIDE)  # each one runs
+    # a check beside the next fails the run with its own code and says what it found
+    run, env = test_script.run_checks, dict(os.environ)
+    beside = ["-c", "import sys; print('found 1 error'); sys.exit(3)"]
+    passes = ["-c", "import time; time.sleep(0.5)"]
+    assert run(sys.executable, [beside, passes], (beside,), env, []) == 3
+    assert run(sys.executable, [beside, passes], (), env, []) == 3
+    # a failing check stops the one beside it (a sleep of an hour) and gives its code
+    sleeper = ["-c", "import time; time.sleep(3600)"]
+    fails = ["-c", "import sys; sys.exit(5)"]
+    assert run(sys.executable, [sleeper, fails], (sleeper,), env, []) == 5
+    assert run(sys.executable, [passes, passes], (passes,), env, []) == 0

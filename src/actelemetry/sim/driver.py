@@ -470,8 +470,15 @@ class Driver:
         a_cmd = a_plan + SPEED_GAIN * err
         m = car.mass
         q = 0.5 * p.air_density * s.u * s.u
-        # what holds the car back besides the tyres: drag, rolling, and a climb's pull
-        drag = p.drag_area * q + p.rolling_resistance * m * G + m * G * car.grade
+        # what holds the car back besides the pedals: drag, rolling, a climb's pull, and
+        # the speed a bend scrubs off (each tyre's side force times its slip angle: the
+        # tyres' cornering drag, which he feels as the car slowing in a bend and holds
+        # his speed against, as against the air's; left out, the speed correction alone
+        # held it, 2-3 km/h under the plan through every slow and medium corner)
+        fy_, al_ = s.fy, s.alpha
+        drag = (p.drag_area * q + p.rolling_resistance * m * G + m * G * car.grade
+                + abs(fy_[0] * al_[0]) + abs(fy_[1] * al_[1]) + abs(fy_[2] * al_[2])
+                + abs(fy_[3] * al_[3]))
         early = plan.early_gas[i]
         # gas or brake, with hysteresis: a foot moves from one pedal to the other only for
         # a clear reason, never for a small correction

@@ -83,8 +83,7 @@ class Setup:
     def default(cls) -> Setup:
         """The car as it comes: every value at its range's centre, the linear map."""
         mid = (LEVELS + 1) // 2
-        car = CarParams()
-        reach = BRAKE_CAP / brake_decel(car, car.mass + car.start_fuel * FUEL_DENSITY)
+        reach = BRAKE_CAP / full_pedal_decel(CarParams())
         return cls(brake_power=1.0, pedal_reach=reach, brake_bias_delta=0.0, wing=1.0,
                    engine_map=ENGINE_MAPS.index(1.0) + 1, tc_level=mid, abs_level=mid)
 
@@ -108,6 +107,10 @@ def brake_power_for(car: CarParams, brake_peak: float, reach: float) -> float:
     """The brake power (share of ``car``'s torque) at which a press to ``reach`` gives
     a leg's pressure of ``brake_peak`` (share of :data:`BRAKE_CAP`) with the car fuelled
     as it starts, within :data:`BRAKE_POWER`."""
-    full = brake_decel(car, car.mass + car.start_fuel * FUEL_DENSITY)
-    power = BRAKE_CAP * brake_peak / (reach * full)
+    power = BRAKE_CAP * brake_peak / (reach * full_pedal_decel(car))
     return min(max(power, BRAKE_POWER[0]), BRAKE_POWER[1])
+
+
+def full_pedal_decel(car: CarParams) -> float:
+    """Tyre deceleration (m/s^2) of ``car``'s brakes at full pedal, fuelled as it starts."""
+    return brake_decel(car, car.mass + car.start_fuel * FUEL_DENSITY)

@@ -1,6 +1,11 @@
-"""Torn reads: a writer process rewrites the physics page as fast as it can (building each
-page from its values, then copying it in), every int32 of it the same number, while the
-real capture samples for 10 s; no sample mixes writes.
+"""Torn reads: a writer process rewrites the physics page thousands of times faster than a
+game (building each page from its values, then copying it in, then pausing 0-20 us),
+every int32 of it the same number, while the real capture samples for 10 s; no sample
+mixes writes.
+
+The pause stands for the game's step (3 ms) shortened a few hundred times: a writer with
+no pause at all leaves the page still for less than the reader's two copies take on some
+machines (slow system calls), and then no copy can ever agree.
 
 A lock-free reader cannot see a writer that stalled in the middle of its copy (an
 interrupt, a preemption, a contended cache line): the half-written page stands still
@@ -31,6 +36,8 @@ PHYSICS_BYTES = 580
 #: a write of 580 bytes takes about 0.1 us; one slower than the reader's two copies (about
 #: 0.4 us together) was interrupted or starved and may read the same twice half-done
 STALL_S = 0.5e-6
+#: the longest pause between two writes (each is drawn from 0 to this)
+PAUSE_S = 20e-6
 
 
 def hammer(folder: str, stop: Event, stalls_file: str) -> None:
@@ -45,6 +52,7 @@ def hammer(folder: str, stop: Event, stalls_file: str) -> None:
     layout = struct.Struct(f"<{PHYSICS_BYTES // 4}i")
     buf = bytearray(PHYSICS_BYTES)
     stalled = []
+    pauses = np.random.default_rng(0).uniform(0.0, PAUSE_S, 4096).tolist()
     clock = time.perf_counter
     k = 1
     while k % 4096 or not stop.is_set():  # the event is looked at now and then: it is slow
@@ -52,8 +60,12 @@ def hammer(folder: str, stop: Event, stalls_file: str) -> None:
         layout.pack_into(buf, 0, *([k] * (PHYSICS_BYTES // 4)))
         t0 = clock()
         page[:PHYSICS_BYTES] = buf
-        if clock() - t0 > STALL_S:
+        t1 = clock()
+        if t1 - t0 > STALL_S:
             stalled.append(k)
+        until = t1 + pauses[k % 4096]
+        while clock() < until:  # a busy pause: sleeping would hand the core away
+            pass
     game.write_page("graphics")
     np.save(stalls_file, np.array(stalled, dtype="<i4"))
     game.close()

@@ -11,6 +11,7 @@ so the number of copies is the snapshot's cost.
 from __future__ import annotations
 
 import struct
+import time
 from typing import NamedTuple
 
 from actelemetry.errors import PageError
@@ -20,6 +21,11 @@ from actelemetry.game.layouts import AcGraphics
 from actelemetry.game.mapping import PAGE_NAMES, PageMapping
 
 _MAX_TRIES = 100
+#: a page may keep changing this long before it is called broken: a game rewrites it once a
+#: step (2.5-3.3 ms), so 50 ms of copies never agreeing is no game; a count alone would be
+#: a few hundred microseconds where a read costs more than the writer's pause (a slow
+#: machine or a sandbox's system calls)
+_CHANGING_FOR_S = 0.05
 _PAIR_TRIES = 3
 _INT = struct.Struct("<i")
 _COMPLETED_LAPS = AcGraphics.completedLaps.offset
@@ -27,11 +33,18 @@ _COMPLETED_LAPS = AcGraphics.completedLaps.offset
 
 def consistent_copy(mapping: PageMapping, n: int) -> tuple[bytes, int]:
     """(bytes, retries): ``n`` bytes that did not change while they were copied."""
-    for attempt in range(_MAX_TRIES):
+    attempt = 0
+    give_up = float("inf")
+    while True:
         first = mapping.read(n)
         if first == mapping.read(n):
             return first, attempt
-    raise PageError("a page kept changing while it was copied (is something else writing it?)")
+        attempt += 1
+        if attempt == _MAX_TRIES:  # the clock is looked at only once copies kept failing
+            give_up = time.monotonic() + _CHANGING_FOR_S
+        elif attempt > _MAX_TRIES and time.monotonic() > give_up:
+            raise PageError("a page kept changing while it was copied for "
+                            f"{_CHANGING_FOR_S * 1000:.0f} ms (is something else writing it?)")
 
 
 class Snapshot(NamedTuple):

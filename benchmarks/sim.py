@@ -92,12 +92,15 @@ NOVICE_BRAKE = (1.1, 1.7)
 #: cornering grip (driver.Style), so 0.72 x 1.8 g at the bottom; at most ~0.85 x 2.6 g
 #: where a compression or a fast bend lends him more
 NOVICE_LAT = (1.3, 2.2)
-#: ...and his top speed has no floor: it is reached at the end of a straight whose speed
-#: he starts slower (Spa: Raidillon at ~160 km/h, where a pro takes it at ~205 with a
-#: dab, so the Kemmel climb ends ~7 km/h lower), and near 260 km/h the car gains speed
-#: too slowly for the gap to close; the public 265-275 is for drivers who take the last
-#: corner before the straight at its limit. The ceiling (the car's) still holds
-NOVICE_TOP_MIN = 0.0
+#: ...and below a pro the top speed has no floor: it is reached at the end of a straight
+#: whose speed he starts slower (Spa: a novice takes Raidillon at ~160 km/h, where a pro
+#: takes it at ~205 with a dab, so the Kemmel climb ends ~7 km/h lower; a good club
+#: driver ends it 2-3 km/h lower), and near 260 km/h the car gains speed too slowly for
+#: the gap to close; the public 265-275 is for drivers who take the last corner before
+#: the straight at its limit. The ceiling (the car's) still holds
+SLOWER_TOP_MIN = 0.0
+#: the skill from which the public top-speed floor holds
+TOP_FLOOR_FROM = skill_value("pro")
 #: brake-pedal reversals per second of braking: a person's foot (the issue: under 2)
 REVERSALS_MAX = 2.0
 
@@ -221,7 +224,8 @@ def realism_table(console: Console, tracks: list[str], skills: list[str], seeds:
             brk = max(r["brake_g"] for r in runs)
             brake_range = NOVICE_BRAKE if skill == "novice" else tg["brake"]
             lat_range = NOVICE_LAT if skill == "novice" else tg["lat"]
-            top_range = (NOVICE_TOP_MIN, tg["top"][1]) if skill == "novice" else tg["top"]
+            top_range = (tg["top"] if skill_value(skill) >= TOP_FLOOR_FROM
+                         else (SLOWER_TOP_MIN, tg["top"][1]))
             rev = float(np.mean([r["rev"] for r in runs]))
             t.add_row(
                 track, skill,

@@ -157,7 +157,7 @@ LINE_BIAS_K = 0.01
 
 
 #: named skill levels on the 0..1 scale (``--skill`` takes a name or a number)
-SKILL_LEVELS: dict[str, float] = {"novice": 0.1, "club": 0.45, "good": 0.7, "pro": 0.9,
+SKILL_LEVELS: dict[str, float] = {"novice": 0.1, "club": 0.45, "good": 0.6, "pro": 0.9,
                                   "alien": 1.0}
 
 

@@ -82,9 +82,11 @@ def from_reference(lap_s: float) -> dict[str, tuple[float, float]]:
 #: the added circuits' public GT3 reference laps (s), see docs/simulator.md: Red Bull Ring
 #: DTM (GT3) pole 2023 1:27.709; Barcelona (the layout with the chicane) GT World
 #: Challenge Europe pole 2020 1:43.296; Hockenheim DTM (GT3) pole 2022 1:36.479; Suzuka
-#: 1000 km (GT3) pole, the average of three drivers' laps, 2:00.658
+#: 1000 km (Intercontinental GT Challenge, GT3) qualifying's quickest single lap,
+#: 1:59.936 (pole went by the average of a car's three drivers, 2:00.658: not one
+#: driver's lap, as every other reference is)
 REFERENCE_LAPS = {"spielberg": 87.709, "catalunya": 103.296, "hockenheim": 96.479,
-                  "suzuka": 120.658}
+                  "suzuka": 119.936}
 TARGETS.update({name: from_reference(lap) for name, lap in REFERENCE_LAPS.items()})
 #: a novice brakes earlier and softer than the car allows (peak braking g)
 NOVICE_BRAKE = (1.1, 1.7)

@@ -1,4 +1,4 @@
-"""Torn reads: a writer process rewrites the physics page thousands of times faster than a
+"""Torn reads: a writer process rewrites the physics page hundreds of times faster than a
 game (building each page from its values, then copying it in, then pausing 0-20 us),
 every int32 of it the same number, while the real capture samples for 10 s; no sample
 mixes writes.
@@ -13,7 +13,7 @@ and reads the same twice. The writer times each of its writes and lists those sl
 than the reader's two copies; a mixed sample is allowed only where such a stall explains
 it. Everything else, every write that overlaps a read while both run, must be caught.
 (A game writes its page once per 3 ms step, so such stalls are rarer by a factor of
-thousands than under this writer, which does nothing but write.)
+hundreds than under this writer, which does little but write.)
 """
 
 from __future__ import annotations

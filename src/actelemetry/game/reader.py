@@ -20,7 +20,8 @@ from actelemetry.game.dtypes import page_size
 from actelemetry.game.layouts import AcGraphics
 from actelemetry.game.mapping import PAGE_NAMES, PageMapping
 
-_MAX_TRIES = 100
+#: pairs of copies tried before the clock is looked at (a game's page agrees at once)
+_QUICK_TRIES = 100
 #: a page may keep changing this long before it is called broken: a game rewrites it once a
 #: step (2.5-3.3 ms), so 50 ms of copies never agreeing is no game; a count alone would be
 #: a few hundred microseconds where a read costs more than the writer's pause (a slow
@@ -40,9 +41,9 @@ def consistent_copy(mapping: PageMapping, n: int) -> tuple[bytes, int]:
         if first == mapping.read(n):
             return first, attempt
         attempt += 1
-        if attempt == _MAX_TRIES:  # the clock is looked at only once copies kept failing
+        if attempt == _QUICK_TRIES:
             give_up = time.monotonic() + _CHANGING_FOR_S
-        elif attempt > _MAX_TRIES and time.monotonic() > give_up:
+        elif attempt > _QUICK_TRIES and time.monotonic() > give_up:
             raise PageError("a page kept changing while it was copied for "
                             f"{_CHANGING_FOR_S * 1000:.0f} ms (is something else writing it?)")
 

@@ -19,6 +19,7 @@ live is the reader's job. The operating system's other ways are in
 
 from __future__ import annotations
 
+import functools
 import itertools
 import mmap
 import os
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from actelemetry.errors import GameNotRunning, PageError
 from actelemetry.game.layouts import PAGES
@@ -172,6 +173,15 @@ class FilePageMapping:
             raise PageError(f"{self.path}: the page file shrank to {len(data)} bytes while "
                             "being read (its writer truncated it)")
         return data
+
+    def copier(self, n: int) -> Callable[[], bytes]:
+        """A call that copies the first ``n`` bytes, unchecked: one ``pread`` (or a slice
+        of the map) with no Python frame around it, for the capture's per-step copies. A
+        copy shorter than ``n`` means the file was truncated: the caller checks."""
+        if _PREAD is None:
+            assert self._mm is not None
+            return cast(Callable[[], bytes], functools.partial(self._mm.__getitem__, slice(0, n)))
+        return functools.partial(_PREAD, self._fd, n, 0)
 
     def read_int(self, offset: int) -> int:
         if _PREAD is None:

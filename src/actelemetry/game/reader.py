@@ -10,8 +10,10 @@ so the number of copies is the snapshot's cost.
 
 from __future__ import annotations
 
+import functools
 import struct
 import time
+from collections.abc import Callable
 from typing import NamedTuple
 
 from actelemetry.errors import PageError
@@ -30,6 +32,8 @@ _CHANGING_FOR_S = 0.05
 _PAIR_TRIES = 3
 _INT = struct.Struct("<i")
 _COMPLETED_LAPS = AcGraphics.completedLaps.offset
+#: builds a named tuple from a tuple in C (the class call runs a Python ``__new__``)
+_TUPLE = tuple.__new__
 
 
 def consistent_copy(mapping: PageMapping, n: int) -> tuple[bytes, int]:
@@ -102,9 +106,11 @@ class PageReader:
         self.retries = 0
         self._physics = mappings["physics"]
         self._graphics = mappings["graphics"]
-        # the snapshot's fast path, bound once (it runs at the physics rate)
-        self._read_physics, self._read_graphics = self._physics.read, self._graphics.read
+        # the snapshot's fast path, bound once (it runs at the physics rate): copies with no
+        # Python frame around them where the mapping offers them (one pread each)
         self._n_physics, self._n_graphics = self._n["physics"], self._n["graphics"]
+        self._read_physics = _copier(self._physics, self._n_physics)
+        self._read_graphics = _copier(self._graphics, self._n_graphics)
         self._padded = any(self._pad[page] for page in ("physics", "graphics"))
 
     def _page(self, page: str) -> bytes:
@@ -123,7 +129,12 @@ class PageReader:
     def glance(self) -> Glance:
         """One copy of physics, then graphics: packetId and status to look at, and the
         first copies of :meth:`snapshot` when the look finds a new step."""
-        return Glance(self._read_physics(self._n_physics), self._read_graphics(self._n_graphics))
+        physics, graphics = self._read_physics(), self._read_graphics()
+        if len(physics) != self._n_physics or len(graphics) != self._n_graphics:
+            # a truncated page file: the mappings' own reads say so, or it grew back
+            physics = self._physics.read(self._n_physics)
+            graphics = self._graphics.read(self._n_graphics)
+        return _TUPLE(Glance, (physics, graphics))
 
     def pages_exist(self) -> bool:
         """False once any page has vanished (the file behind it was removed)."""
@@ -161,12 +172,15 @@ class PageReader:
     def _complete(self, first: Glance) -> Snapshot | None:
         """``first`` made a snapshot by copying graphics, then physics, again (None, and a
         retry counted, when a page moved on)."""
-        physics, graphics = first
-        again = self._read_graphics(self._n_graphics)
+        physics, graphics = first  # whole pages: a glance checks their lengths
+        again = self._read_graphics()
         if again != graphics:  # being written: a copy that matches the newest
-            graphics, again = again, self._read_graphics(self._n_graphics)
-        if again == graphics and physics == self._read_physics(self._n_physics):
-            return Snapshot(physics, graphics, self.retries)
+            graphics, again = again, self._read_graphics()
+            if len(graphics) != self._n_graphics:  # truncated: a fresh glance will say so
+                self.retries += 1
+                return None
+        if again == graphics and physics == self._read_physics():
+            return _TUPLE(Snapshot, (physics, graphics, self.retries))
         self.retries += 1
         return None
 
@@ -176,6 +190,12 @@ class PageReader:
     def close(self) -> None:
         for mapping in self.mappings.values():
             mapping.close()
+
+
+def _copier(mapping: PageMapping, n: int) -> Callable[[], bytes]:
+    """The mapping's unchecked copy of ``n`` bytes where it has one, else its read."""
+    copier = getattr(mapping, "copier", None)
+    return copier(n) if copier is not None else functools.partial(mapping.read, n)
 
 
 def check_size(page: str, size: int, game: str) -> None:

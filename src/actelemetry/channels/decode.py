@@ -249,8 +249,8 @@ class SamplePlan:
         for name, convert in self._converts_by_name:
             values[name] = convert(values[name])
         if self._coordinates is not None:
-            values.update(zip(self._coordinate_names, self._coordinates_of(graphics),
-                              strict=True))
+            x, y, z = self._coordinate_names
+            values[x], values[y], values[z] = self._coordinates_of(graphics)
         return values
 
     def _coordinates_of(self, graphics: bytes) -> tuple[float, float, float]:

@@ -280,7 +280,9 @@ def measure(kind: str, n: int, rate: float, stalled: bool, seconds: float) -> Ro
             got_missed, got_held = stalled_state(server)
             missed, held = max(missed, got_missed), max(held, got_held)
     cpu = me.cpu_percent(None)
-    direct = (server.direct_writes.written / max(1, count * n)
+    # every connection's frames, the stalled client's included (it too is written
+    # straight until its transport fills)
+    direct = (server.direct_writes.written / max(1, count * (n + stalled))
               if isinstance(server, BridgeServer) else 0.0)
     loop_cpu = (thread_cpu_s(loop_thread.native_id) - loop0) / (time.perf_counter() - t0) * 100
     # read now: the client processes hang up as soon as they have the last frame

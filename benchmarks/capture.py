@@ -7,7 +7,9 @@ same run against the same simulator as the baseline. Steps between samples are s
 "missed" (a gap wider than the schedule's own: a step the capture meant to take and lost).
 The load average is printed at the start and the end.
 
-Prints one row per rate: achieved rate, physics packets missed, duplicates refused,
+Prints one row per rate: achieved rate, physics packets missed (at the physics rate, how
+many of them the machine cost: steps that came and went while the capture was held back
+from looking, and of those how many after a sleep that overran), duplicates refused,
 schedule jitter (how late each scheduled read woke), CPU of this process as a share of
 one core, the time of one look (a plain copy of both pages, at every poll) and the time
 to complete a consistent snapshot when a look shows a new step (the look's copies, both
@@ -92,7 +94,7 @@ def seed_loop(pages_at: PageLocation, seconds: float) -> dict[str, float]:
             "achieved": int(distinct.sum()) / wall, "samples": int(distinct.sum()),
             "by_design": by_design, "missed": missed, "dups": int((~distinct).sum()),
             "p50": math.nan, "p99": math.nan, "cpu": 100 * cpu / wall, "look": math.nan,
-            "snap": math.nan}
+            "snap": math.nan, "held": math.nan, "late_wake": math.nan}
 
 
 def measure(rate: float, seconds: float, busy: bool, seed: bool = False,
@@ -120,6 +122,8 @@ def measure(rate: float, seconds: float, busy: bool, seed: bool = False,
              "by_design": by_design, "missed": missed,
              "dups": s.duplicates, "p50": s.jitter_ms(0.5), "p99": s.jitter_ms(0.99),
              "cpu": 100 * cpu / wall, "look": s.look_us, "snap": s.snapshot_us,
+             "held": s.skipped_held_back if rate >= PHYSICS_HZ * 0.99 else math.nan,
+             "late_wake": s.skipped_late_wake if rate >= PHYSICS_HZ * 0.99 else math.nan,
              "samples": s.samples}, *baseline]
 
 
@@ -253,20 +257,29 @@ def shm_rows(args: argparse.Namespace) -> None:
     print(f"capture against `actelemetry sim` (another process), {args.seconds:g} s per run, "
           f"median (range) of {args.repeat} runs")
     print("| target Hz | mode | looks/s | achieved Hz | samples | not sampled by design "
-          "| missed | duplicates refused | jitter p50 ms | jitter p99 ms | CPU % of a core "
-          "| us per look | us per snapshot |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| missed | of them held back (late wake-ups) | duplicates refused | jitter p50 ms "
+          "| jitter p99 ms | CPU % of a core | us per look | us per snapshot |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    def held(rows: list[dict[str, float]]) -> str:
+        got = median_range([float(r["held"]) for r in rows], ".0f")
+        return "-" if got == "-" else \
+            f"{got} ({median_range([float(r['late_wake']) for r in rows], '.0f')})"
+
     for (rate, mode), rows in results.items():
         def col(key: str, spec: str, rows: list[dict[str, float]] = rows) -> str:
             return median_range([float(r[key]) for r in rows], spec)
         print(f"| {rate:g} | {mode} | {col('looks', '.0f')} | {col('achieved', '.2f')} "
               f"| {col('samples', '.0f')} | {col('by_design', '.0f')} | {col('missed', '.0f')} "
-              f"| {col('dups', '.0f')} | {col('p50', '.3f')} | {col('p99', '.3f')} "
+              f"| {held(rows)} | {col('dups', '.0f')} | {col('p50', '.3f')} | {col('p99', '.3f')} "
               f"| {col('cpu', '.1f')} | {col('look', '.1f')} | {col('snap', '.1f')} |")
     if not args.no_wakeups:
         sleeps, late = late_wakeups(args.seconds)
         print(f"\nthis machine, a bare loop of 2.8 ms sleeps for {args.seconds:g} s: {late} of "
               f"{sleeps} woke more than 3 ms late (a paced capture loses a step only then)")
+    print("held back: missed steps that came and went while the capture did not look for "
+          "most of a step (a sleep that overran, the process not running, or its own work "
+          "taking that long); late wake-ups: those after a sleep that overran; the rest of "
+          "'missed' came bunched between two timely looks (the simulator catching up)")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from actelemetry.capture.gate import (
     Look,
 )
 from actelemetry.capture.options import CaptureOptions, CaptureResult, CaptureStats, open_source
-from actelemetry.capture.pacing import SPIN_BEFORE_S, StepPacer
+from actelemetry.capture.pacing import HELD_BACK, SPIN_BEFORE_S, StepPacer
 from actelemetry.capture.sinks import Sample, Session, Sink, close_all
 from actelemetry.capture.watch import PageWatch
 from actelemetry.channels.decode import as_records, decode_static
@@ -177,6 +177,8 @@ class CaptureLoop:
         t_start = now if t_start is None else t_start
         due = now
         timed = False
+        woke_late = False
+        last_look = perf()
         laps_before = laps_done
         gate = Gate(now, every_packet=every_packet, count_laps=opts.laps is not None,
                     judge_pace=realtime and self.source.is_game and opts.refuse_outrun,
@@ -194,10 +196,12 @@ class CaptureLoop:
                 timed = realtime and (pacer is None or due > now)
                 clock.sleep_until(due)
             now = clock.now()
+            woke_late = False
             if not waiting:
                 late = now - due
                 if timed:
                     lateness(late if late > 0 else 0.0)
+                    woke_late = pacer is not None and late > HELD_BACK * pacer.step
                 if late > MAX_BACKLOG_S:  # suspended or starved: give the slots up
                     stats.slots_lost += int(late / period)
                     due = now
@@ -206,7 +210,11 @@ class CaptureLoop:
             stats.polls += 1
             t0 = perf()
             glance = reader.glance()
-            stats.look_s += perf() - t0
+            t1 = perf()
+            stats.look_s += t1 - t0
+            # how long a step could have come and gone unseen: from the start of the last
+            # look to the end of this one (on the wall clock, as the pacer's step is)
+            away, last_look = t1 - last_look, t0
             verdict = gate.look(self._look(gate, now, glance))
             if verdict.duplicate:
                 stats.duplicates += 1
@@ -253,6 +261,11 @@ class CaptureLoop:
             laps_done = laps_before + verdict.timed_laps
             stats.samples += 1
             stats.skipped += verdict.skipped
+            if verdict.skipped and pacer is not None and away > HELD_BACK * pacer.step:
+                # steps that came and went while the capture did not look: held back
+                stats.skipped_held_back += verdict.skipped
+                if woke_late:  # by a sleep that overran
+                    stats.skipped_late_wake += verdict.skipped
             session.samples += 1
             sample = Sample(now, verdict.skipped, verdict.gap, snap, session)
             for sink in sinks:

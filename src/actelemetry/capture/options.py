@@ -104,7 +104,12 @@ class CaptureStats:
     """Capture quality across the whole run.
 
     ``duplicates``: scheduled reads that found the packetId already logged (refused; the
-    slot then waits for the next step). ``skipped``: physics steps never seen. ``lateness``:
+    slot then waits for the next step). ``skipped``: physics steps never seen; of them, when
+    every step is followed, ``skipped_held_back`` were missed while the capture had not
+    looked for most of a step (a sleep that overran, the process not running, or its own
+    work taking that long), and ``skipped_late_wake`` of those after a sleep that overran;
+    the rest of ``skipped`` came bunched between two timely looks (a game catching up).
+    ``lateness``:
     how late each scheduled read woke (s). ``look_s``: time spent copying the pages to look
     at them (every poll); ``snapshot_s``: time spent completing consistent copies (each sample).
     """
@@ -112,6 +117,8 @@ class CaptureStats:
     samples: int = 0
     duplicates: int = 0
     skipped: int = 0
+    skipped_held_back: int = 0
+    skipped_late_wake: int = 0
     retries: int = 0
     gaps: int = 0
     slots_lost: int = 0

@@ -30,6 +30,10 @@ SPIN_BEFORE_S = 0.2e-3
 SPIN_AFTER_S = 0.5e-3
 #: a step seen within this long of the previous look was seen as it appeared
 PROMPT_S = 50e-6
+#: a step stays on the page for a period, so one can come and go unseen only while the
+#: capture looks away for about that long: a miss after an absence longer than this share
+#: of a step is the machine holding the capture back (shorter, the steps came bunched)
+HELD_BACK = 0.75
 #: the period is re-measured over this many steps (about a second)
 STEP_SPAN = PHYSICS_HZ
 

@@ -8,7 +8,10 @@ step is gone. The pacer therefore follows the game's own rhythm. After a step it
 until just before the next one is due and then busy-polls until it appears: one sleep per
 step instead of four, and a sleep must overrun by a whole period to lose a step. Whenever
 the rhythm is lost (a late or bunched step, a wake-up after the step had already come) it
-falls back to the fine grid until a step is again seen the moment it appears.
+falls back to the fine grid until a step is again seen the moment it appears. A step
+that is late (the game stalled) is followed by a busy look for up to two periods after
+each step, until a step comes a period after the one before: a game that fell behind
+publishes the steps it owes closer together than the grid's sleeps.
 
 The period is learnt from the packet ids, so a game stepping at another rate is followed
 too. ``busy`` never sleeps at all: no step is lost even where every sleep may wake late,
@@ -28,6 +31,11 @@ NOMINAL_STEP_S = 1.0 / PHYSICS_HZ
 SPIN_BEFORE_S = 0.2e-3
 #: ...and goes on this long after it was due before the pacer falls back to the grid
 SPIN_AFTER_S = 0.5e-3
+#: after a stall the pacer looks at once until the steps come at least this share of a
+#: period apart again (a game that fell behind publishes the steps it owes closer together)...
+ON_RHYTHM = 0.9
+#: ...for at most this many periods after the last step seen; then back to the grid
+CATCH_UP_SPIN = 2
 #: a step seen within this long of the previous look was seen as it appeared
 PROMPT_S = 50e-6
 #: a step stays on the page for a period, so one can come and go unseen only while the
@@ -55,6 +63,8 @@ class StepPacer:
         self.last_look = -math.inf
         self.due: float | None = None
         self.locked = False
+        self.catching_up = False  # the game stalled and may now publish steps bunched
+        self._appeared = -math.inf  # when the last step seen appeared (about)
         self._anchor: tuple[float, int] | None = None
 
     def after_look(self, now: float, new_packet: int | None) -> float:
@@ -67,18 +77,27 @@ class StepPacer:
             return now
         if self.due is None:
             return now + self.grid
+        if self.catching_up and now - self._appeared <= CATCH_UP_SPIN * self.step:
+            return now  # the steps the game owes may come far closer than a period
         start = self.due - self.spin_before
         if now < start:
             return start if self.locked else min(start, now + self.grid)
         if now <= self.due + SPIN_AFTER_S:
             return now  # the step is about to appear: look again at once
-        self.locked = False  # the step is late: the game stalled; back to the grid
+        # the step is late: the game stalled; back to the grid. If the step was surely
+        # due (the rhythm was locked on, not guessed), the game may now catch up with the
+        # steps it owes
+        self.catching_up = self.catching_up or self.locked
+        self.locked = False
         return now + self.grid
 
     def _stepped(self, now: float, packet: int) -> None:
         prompt = now - self.last_look <= PROMPT_S
         # the step appeared after the previous look, and within one period of now
         appeared = max(self.last_look, now - self.step)
+        if prompt and appeared - self._appeared >= ON_RHYTHM * self.step:
+            self.catching_up = False  # a step a period after the last: caught up
+        self._appeared = appeared
         self.locked = prompt
         self._learn_step(appeared if prompt else now, packet)
         self.due = appeared + self.step

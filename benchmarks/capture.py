@@ -16,7 +16,9 @@ to complete a consistent snapshot when a look shows a new step (the look's copie
 pages copied again and compared).
 At the physics rate it also runs the capture with ``busy_poll`` (never sleeping), the
 price of catching every step on a machine whose sleeps sometimes wake milliseconds late,
-and counts how often this machine does that to a bare sleep loop.
+and, beside the same simulator, counts how often this machine does that to a bare sleep
+loop, and how often it pauses a loop that never sleeps for longer than a step: the floor
+under any capture (``capture_trace.py`` explains each step a capture missed).
 
 UDP rows capture ``actelemetry sim --udp`` (another process) over AC's remote-telemetry
 protocol on loopback, every datagram, at each ``--udp-rates`` the simulator sends:
@@ -192,6 +194,28 @@ def late_wakeups(seconds: float, sleep_s: float = 2.8e-3, late_s: float = 3e-3,
     return sleeps, late
 
 
+def pauses(seconds: float, longer_than: float = 1.0 / PHYSICS_HZ) -> tuple[int, float]:
+    """(times, longest s) a loop that never sleeps went ``longer_than`` between two turns."""
+    clock = time.perf_counter
+    end = clock() + seconds
+    last, count, longest = clock(), 0, 0.0
+    while last < end:
+        now = clock()
+        if now - last > longer_than:
+            count += 1
+            longest = max(longest, now - last)
+        last = now
+    return count, longest
+
+
+def machine_floor(seconds: float) -> tuple[tuple[int, int], tuple[int, float]]:
+    """:func:`late_wakeups` and :func:`pauses`, beside the simulator as the captures ran
+    (a core that the simulator also wants is taken from the capture more often)."""
+    with private_pages() as pages, run_child(
+            {"kind": "sim", **asdict(SimSpec(laps=50))}, pages, "simulator"):
+        return late_wakeups(seconds), pauses(seconds)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
@@ -257,13 +281,13 @@ def shm_rows(args: argparse.Namespace) -> None:
     print(f"capture against `actelemetry sim` (another process), {args.seconds:g} s per run, "
           f"median (range) of {args.repeat} runs")
     print("| target Hz | mode | looks/s | achieved Hz | samples | not sampled by design "
-          "| missed | of them held back (late wake-ups) | duplicates refused | jitter p50 ms "
-          "| jitter p99 ms | CPU % of a core | us per look | us per snapshot |")
+          "| missed | of them held back / after a late wake-up | duplicates refused "
+          "| jitter p50 ms | jitter p99 ms | CPU % of a core | us per look | us per snapshot |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     def held(rows: list[dict[str, float]]) -> str:
         got = median_range([float(r["held"]) for r in rows], ".0f")
         return "-" if got == "-" else \
-            f"{got} ({median_range([float(r['late_wake']) for r in rows], '.0f')})"
+            f"{got} / {median_range([float(r['late_wake']) for r in rows], '.0f')}"
 
     for (rate, mode), rows in results.items():
         def col(key: str, spec: str, rows: list[dict[str, float]] = rows) -> str:
@@ -273,9 +297,13 @@ def shm_rows(args: argparse.Namespace) -> None:
               f"| {held(rows)} | {col('dups', '.0f')} | {col('p50', '.3f')} | {col('p99', '.3f')} "
               f"| {col('cpu', '.1f')} | {col('look', '.1f')} | {col('snap', '.1f')} |")
     if not args.no_wakeups:
-        sleeps, late = late_wakeups(args.seconds)
-        print(f"\nthis machine, a bare loop of 2.8 ms sleeps for {args.seconds:g} s: {late} of "
-              f"{sleeps} woke more than 3 ms late (a paced capture loses a step only then)")
+        (sleeps, late), (paused, longest) = machine_floor(args.seconds)
+        print(f"\nthis machine, beside the same simulator, {args.seconds:g} s each: a bare loop "
+              f"of 2.8 ms sleeps woke more than 3 ms late {late} times in {sleeps}; a loop that "
+              f"never sleeps was paused for longer than a step {paused} times"
+              + (f" (longest {longest * 1e3:.1f} ms)" if paused else "")
+              + ". A capture at the physics rate loses a step only then "
+              "(benchmarks/capture_trace.py explains each missed step)")
     print("held back: missed steps that came and went while the capture did not look for "
           "most of a step (a sleep that overran, the process not running, or its own work "
           "taking that long); late wake-ups: those after a sleep that overran; the rest of "

@@ -14,7 +14,10 @@ schedule jitter (how late each scheduled read woke), CPU of this process as a sh
 one core, the time of one look (a plain copy of both pages, at every poll) and the time
 to complete a consistent snapshot when a look shows a new step (the look's copies, both
 pages copied again and compared).
-At the physics rate it also runs the capture with ``busy_poll`` (never sleeping), the
+At the physics rate it runs the capture with the library's defaults and as
+``actelemetry capture`` runs it (the garbage collector frozen, so that no full collection
+stalls it for milliseconds, and its priority raised where the system allows), and, as the
+CLI runs it, with ``busy_poll`` (never sleeping), the
 price of catching every step on a machine whose sleeps sometimes wake milliseconds late,
 and, beside the same simulator, counts how often this machine does that to a bare sleep
 loop, and how often it pauses a loop that never sleeps for longer than a step: the floor
@@ -100,15 +103,18 @@ def seed_loop(pages_at: PageLocation, seconds: float) -> dict[str, float]:
 
 
 def measure(rate: float, seconds: float, busy: bool, seed: bool = False,
-            raised: bool = False) -> list[dict[str, float]]:
-    """One run of the capture (and the seed's loop after it, on the same simulator)."""
+            cli: bool = False) -> list[dict[str, float]]:
+    """One run of the capture (and the seed's loop after it, on the same simulator); with
+    ``cli`` as ``actelemetry capture`` runs it: garbage collection frozen, priority raised
+    (the library's defaults leave the process as it is)."""
     with private_pages() as pages, tempfile.TemporaryDirectory() as out:
         job: dict[str, object] = {"kind": "sim", **asdict(SimSpec(laps=50))}
         with run_child(job, pages, "simulator"):
             sink = SessionFileSink(Path(out))
             wall0, cpu0 = time.perf_counter(), cpu_seconds()
             result = run_capture(CaptureOptions(shm_dir=pages, rate=rate, busy_poll=busy,
-                                                duration=seconds, raise_priority=raised),
+                                                duration=seconds, raise_priority=cli,
+                                                freeze_gc=cli),
                                  [sink])
             wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
             ids = np.concatenate([pq.read_table(p, columns=["packet_id"]).column(
@@ -117,9 +123,9 @@ def measure(rate: float, seconds: float, busy: bool, seed: bool = False,
     s = result.stats
     by_design, missed = split_gaps(ids, rate)
     mode = "busy poll" if busy else ("paced" if rate >= PHYSICS_HZ * 0.99 else "scheduled")
-    if raised:
-        mode += (", priority raised" if s.priority_raised
-                 else ", priority refused (needs root or CAP_SYS_NICE)")
+    if cli:
+        mode += (", as the CLI (GC frozen, priority raised)" if s.priority_raised
+                 else ", as the CLI (GC frozen; priority refused: needs root or CAP_SYS_NICE)")
     return [{"rate": rate, "mode": mode, "looks": s.polls / wall, "achieved": s.achieved_rate,
              "by_design": by_design, "missed": missed,
              "dups": s.duplicates, "p50": s.jitter_ms(0.5), "p99": s.jitter_ms(0.99),
@@ -265,17 +271,17 @@ def median_range(values: list[float], spec: str) -> str:
 
 
 def shm_rows(args: argparse.Namespace) -> None:
-    # (rate, busy poll, raised priority): the CLI raises its priority at the physics rate
-    # where the system allows; the library's default does not, and is the row beside it
+    # (rate, busy poll, as the CLI): the CLI freezes the garbage collector and raises its
+    # priority where the system allows; the library's defaults do not, the row beside it
     runs = [(rate, False, False) for rate in args.rates]
     runs += [(rate, False, True) for rate in args.rates if rate >= PHYSICS_HZ * 0.99]
     if not args.no_busy:
-        runs += [(rate, True, False) for rate in args.rates if rate >= PHYSICS_HZ * 0.99]
+        runs += [(rate, True, True) for rate in args.rates if rate >= PHYSICS_HZ * 0.99]
     results: dict[tuple[float, str], list[dict[str, float]]] = {}
     for k in range(args.repeat):  # the rows alternate, so a busy spell hits them alike
-        for i, (rate, busy, raised) in enumerate(runs):
+        for i, (rate, busy, cli) in enumerate(runs):
             for row in measure(rate, args.seconds, busy, seed=i == 0 and not args.no_seed,
-                               raised=raised):
+                               cli=cli):
                 results.setdefault((row["rate"], str(row["mode"])), []).append(row)
         print(f"repeat {k + 1} of {args.repeat} done", flush=True)
     print(f"capture against `actelemetry sim` (another process), {args.seconds:g} s per run, "

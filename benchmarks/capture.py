@@ -17,11 +17,11 @@ pages copied again and compared).
 At the physics rate it runs the capture with the library's defaults and as
 ``actelemetry capture`` runs it (the garbage collector frozen, so that no full collection
 stalls it for milliseconds, and its priority raised where the system allows), and, as the
-CLI runs it, with ``busy_poll`` (never sleeping), the
-price of catching every step on a machine whose sleeps sometimes wake milliseconds late,
-and, beside the same simulator, counts how often this machine does that to a bare sleep
-loop, and how often it pauses a loop that never sleeps for longer than a step: the floor
-under any capture (``capture_trace.py`` explains each step a capture missed).
+CLI runs it, with ``busy_poll`` (never sleeping), the price of catching every step on a
+machine whose sleeps sometimes wake milliseconds late. Beside the same simulator it then
+counts how often this machine wakes a bare sleep loop more than a step late, and how
+often it pauses a loop that never sleeps for longer than a step: the floor under any
+capture (``capture_trace.py`` explains each step a capture missed).
 
 UDP rows capture ``actelemetry sim --udp`` (another process) over AC's remote-telemetry
 protocol on loopback, every datagram, at each ``--udp-rates`` the simulator sends:
@@ -57,6 +57,13 @@ from actelemetry.game.host import ask_to_stop, child_options
 from actelemetry.game.mapping import PageLocation, open_pages, private_pages
 from actelemetry.sources.child import run_child
 from actelemetry.sources.sim import SimSpec
+
+#: the simulator every shared-memory row captures from (another process, in real time)
+SIM_JOB: dict[str, object] = {"kind": "sim", **asdict(SimSpec(laps=50))}
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in psutil.getloadavg())
 
 
 def cpu_seconds() -> float:
@@ -107,19 +114,18 @@ def measure(rate: float, seconds: float, busy: bool, seed: bool = False,
     """One run of the capture (and the seed's loop after it, on the same simulator); with
     ``cli`` as ``actelemetry capture`` runs it: garbage collection frozen, priority raised
     (the library's defaults leave the process as it is)."""
-    with private_pages() as pages, tempfile.TemporaryDirectory() as out:
-        job: dict[str, object] = {"kind": "sim", **asdict(SimSpec(laps=50))}
-        with run_child(job, pages, "simulator"):
-            sink = SessionFileSink(Path(out))
-            wall0, cpu0 = time.perf_counter(), cpu_seconds()
-            result = run_capture(CaptureOptions(shm_dir=pages, rate=rate, busy_poll=busy,
-                                                duration=seconds, raise_priority=cli,
-                                                freeze_gc=cli),
-                                 [sink])
-            wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
-            ids = np.concatenate([pq.read_table(p, columns=["packet_id"]).column(
-                "packet_id").to_numpy() for p in sink.paths])
-            baseline = [seed_loop(pages, seconds)] if seed else []
+    with (private_pages() as pages, tempfile.TemporaryDirectory() as out,
+          run_child(SIM_JOB, pages, "simulator")):
+        sink = SessionFileSink(Path(out))
+        wall0, cpu0 = time.perf_counter(), cpu_seconds()
+        result = run_capture(CaptureOptions(shm_dir=pages, rate=rate, busy_poll=busy,
+                                            duration=seconds, raise_priority=cli,
+                                            freeze_gc=cli),
+                             [sink])
+        wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+        ids = np.concatenate([pq.read_table(p, columns=["packet_id"]).column(
+            "packet_id").to_numpy() for p in sink.paths])
+        baseline = [seed_loop(pages, seconds)] if seed else []
     s = result.stats
     by_design, missed = split_gaps(ids, rate)
     mode = "busy poll" if busy else ("paced" if rate >= PHYSICS_HZ * 0.99 else "scheduled")
@@ -217,8 +223,7 @@ def pauses(seconds: float, longer_than: float = 1.0 / PHYSICS_HZ) -> tuple[int, 
 def machine_floor(seconds: float) -> tuple[tuple[int, int], tuple[int, float]]:
     """:func:`late_wakeups` and :func:`pauses`, beside the simulator as the captures ran
     (a core that the simulator also wants is taken from the capture more often)."""
-    with private_pages() as pages, run_child(
-            {"kind": "sim", **asdict(SimSpec(laps=50))}, pages, "simulator"):
+    with private_pages() as pages, run_child(SIM_JOB, pages, "simulator"):
         return late_wakeups(seconds), pauses(seconds)
 
 
@@ -236,13 +241,12 @@ def main() -> None:
     ap.add_argument("--no-shm", action="store_true", help="skip the shared-memory rows")
     ap.add_argument("--no-udp", action="store_true", help="skip the UDP rows")
     args = ap.parse_args()
-    print("load average at start: " + ", ".join(f"{x:.2f}" for x in psutil.getloadavg()),
-          flush=True)
+    print(f"load average at start: {load_average()}", flush=True)
     if not args.no_shm:
         shm_rows(args)
     if not args.no_udp:
         udp_rows(args)
-    print("load average at end: " + ", ".join(f"{x:.2f}" for x in psutil.getloadavg()))
+    print(f"load average at end: {load_average()}")
 
 
 def udp_rows(args: argparse.Namespace) -> None:

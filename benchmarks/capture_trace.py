@@ -36,11 +36,11 @@ import tempfile
 import threading
 import time
 from array import array
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import psutil
 import pyarrow.parquet as pq
 
 from actelemetry.capture.loop import CaptureOptions, run_capture
@@ -48,7 +48,7 @@ from actelemetry.capture.sinks import Sample, SessionFileSink
 from actelemetry.game.constants import PHYSICS_HZ
 from actelemetry.game.mapping import PageLocation, private_pages
 from actelemetry.game.reader import Glance, PageReader
-from capture import pauses  # this folder's capture.py: the same floor as its table's
+from capture import load_average, pauses  # this folder's capture.py: the same floor
 
 try:
     import resource  # Unix only
@@ -229,10 +229,6 @@ def explain(trace: Trace) -> list[dict[str, object]]:
     return rows
 
 
-def load() -> str:
-    return ", ".join(f"{x:.2f}" for x in psutil.getloadavg())
-
-
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--publisher":
         publish_traced(sys.argv[2], sys.argv[3])
@@ -243,7 +239,7 @@ def main() -> None:
     ap.add_argument("--no-floor", action="store_true",
                     help="skip the loop that never sleeps (the floor) after the capture")
     args = ap.parse_args()
-    print(f"load average at start: {load()}", flush=True)
+    print(f"load average at start: {load_average()}", flush=True)
     trace = traced_capture(args.seconds, args.busy_poll, floor=not args.no_floor)
     rows = explain(trace)
     written, (count, longest) = trace.written, trace.floor
@@ -256,10 +252,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for r in rows:
         print(f"| {r['packet']} | {r['stood_ms']:.2f} | {r['away_ms']:.2f} | {r['cause']} |")
-    causes: dict[str, int] = {}
-    for r in rows:
-        key = str(r["cause"]).split(" by ")[0].split(": ")[0]
-        causes[key] = causes.get(key, 0) + 1
+    causes = Counter(str(r["cause"]).split(" by ")[0].split(": ")[0] for r in rows)
     print("in all: " + (", ".join(f"{n} {c}" for c, n in sorted(causes.items())) or "none"))
     written_gaps = np.diff(written[:, 1])
     print(f"the simulator itself: {int((written_gaps > 1.5 * STEP_S).sum())} steps written "
@@ -270,7 +263,7 @@ def main() -> None:
               f"simulator: paused {count} times for longer than a step"
               + (f" (longest {longest * 1e3:.1f} ms)" if count else "")
               + ": the floor under any capture")
-    print(f"load average at end: {load()}")
+    print(f"load average at end: {load_average()}")
 
 
 if __name__ == "__main__":
